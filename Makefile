@@ -1,0 +1,47 @@
+# openwfp top-level Makefile: a thin wrapper around meson + ninja.
+#   make          build everything into build/ (build/wfpctl, build/libwfp.so)
+#   make check    install missing packages, build, run every suite (gcc),
+#                 then the unit/golden/parse suites under clang ASan+UBSan
+#   make demo     the main job: the TCP connection trace of spec §2.1
+# WERROR=1 turns warnings into errors (CI sets it).
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+WERROR     ?= 0
+MESON_OPTS := -Dwerror=$(if $(filter 1,$(WERROR)),true,false)
+
+# Debian packages needed to build and test; installed only when missing.
+DEB_PKGS := meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
+	libcmocka-dev libjson-c-dev libxml2-dev libpcap-dev python3
+
+.PHONY: all deps check demo clean asan
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+	@ln -sf tools/wfpctl/wfpctl $(BUILD)/wfpctl
+
+deps:
+	@scripts/install-deps $(DEB_PKGS)
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) $(MESON_OPTS)
+
+$(ASAN_BUILD)/build.ninja:
+	CC=clang meson setup $(ASAN_BUILD) $(MESON_OPTS) -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dbuildtype=debug
+
+asan: $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+
+check: deps
+	$(MAKE) all
+	$(MAKE) asan
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		tests/run.py $(BUILD) $(ASAN_BUILD):unit,golden,parse,diff
+
+demo: deps
+	$(MAKE) all
+	@scripts/demo
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c - wfpctl: the command-line front end of libwfp.  A thin table of
+ * subcommands (wg-tools' wg.c subcommands[]); each does its work through
+ * the public libwfp API only.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <wfp/wfp.h>
+
+#include "wfpctl.h"
+
+static const struct wfpctl_cmd cmds[] = {
+	{ "layers", cmd_layers, "list every layer: run-time id, name, GUID, fields" },
+	{ "fields", cmd_fields, "list every field (condition) with its GUID" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: wfpctl [--version] COMMAND [ARGS...]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].usage);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return WFPCTL_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("wfpctl (openwfp) %s\n", wfp_version());
+		return WFPCTL_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return WFPCTL_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "wfpctl: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return WFPCTL_EXIT_USAGE;
+}

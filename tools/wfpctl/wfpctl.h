@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* wfpctl.h - the subcommands of wfpctl; each lives in its own file. */
+#ifndef WFPCTL_H
+#define WFPCTL_H
+
+/* Exit codes (pfctl/nftables style). */
+enum wfpctl_exit {
+	WFPCTL_EXIT_OK = 0,
+	WFPCTL_EXIT_FAIL = 1,  /* the operation failed (bad input, error) */
+	WFPCTL_EXIT_USAGE = 2, /* bad command line */
+	WFPCTL_EXIT_NOMEM = 3
+};
+
+struct wfpctl_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv); /* argv[0] is the subcommand */
+	const char *usage;
+};
+
+/* Subcommands: declare here, list in main.c. */
+int cmd_layers(int argc, char **argv);
+int cmd_fields(int argc, char **argv);
+
+#endif
