@@ -11,6 +11,7 @@
 #include <wfp/wfp_layer.h>
 #include <wfp/wfp_mgmt.h>
 #include <wfp/wfp_classify.h>
+#include <wfp/wfp_policy.h>
 
 #ifdef __cplusplus
 extern "C" {

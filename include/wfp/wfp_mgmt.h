@@ -43,6 +43,11 @@ WFP_API void wfp_engine_close(struct wfp_engine *e);
 /* Generation of the published policy: bumped by every commit that changed
  * something. */
 WFP_API uint64_t wfp_engine_generation(const struct wfp_engine *e);
+/* Generation of one layer: changes whenever a commit adds or removes a
+ * filter at that layer.  The ALE flow table keeps the value it saw at
+ * authorisation; a different value means "reauthorize" (spec §3.3). */
+WFP_API uint64_t wfp_engine_layer_generation(const struct wfp_engine *e,
+					     unsigned layer);
 
 /* ---- sessions (spec §6.2) ---- */
 enum {
