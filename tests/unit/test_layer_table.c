@@ -253,7 +253,7 @@ static void test_field_index_consistent(void **state)
 		}
 		/* no field twice: every slot is found back */
 		assert_int_equal(present, wfp_layer_field_count(l));
-		/* every non-ALE, non-MAC layer reports FLAGS; all modelled do */
+		/* every modelled layer indicates FLAGS (spec §1.3) */
 		if (wfp_layer_field_count(l))
 			assert_true(wfp_layer_field_index(l, WFP_FIELD_FLAGS) >= 0);
 	}
