@@ -29,6 +29,8 @@ def run_one(build, t, tag):
     except subprocess.TimeoutExpired as ex:
         out = (ex.stdout or b'').decode('utf-8', 'replace') + '\nTIMEOUT\n'
         rc = -1
+    except OSError as ex:
+        out, rc = f'cannot run: {ex}\n', -1
     passed = failed = skipped = 0
     for line in out.splitlines():
         m = TAP.match(line.strip())

@@ -31,8 +31,8 @@ static void test_worked_example_transport(void **state)
 	uint64_t p1;
 
 	tu_open(&t);
-	s1 = tu_sublayer(&t, 1, 0x9000);
-	s2 = tu_sublayer(&t, 2, 0x8000);
+	s1 = tu_sublayer(&t, 1, 0x7000);
+	s2 = tu_sublayer(&t, 2, 0x6000);
 	co = tu_callout_add(&t, 1, IT, &ids);
 	p1 = tu_filter(&t, IT, &s1, 10, WFP_ACTION_PERMIT, 0, NULL, NULL, 0);
 	tu_filter(&t, IT, &s2, 20, WFP_ACTION_CALLOUT_INSPECTION, 0, &co, NULL, 0);
@@ -63,9 +63,9 @@ static void test_worked_example_recv_accept(void **state)
 	uint64_t block;
 
 	tu_open(&t);
-	fw1 = tu_sublayer(&t, 1, 0x9000);
-	fw2 = tu_sublayer(&t, 2, 0x8000);
-	s3 = tu_sublayer(&t, 3, 0x7000);
+	fw1 = tu_sublayer(&t, 1, 0x7000);
+	fw2 = tu_sublayer(&t, 2, 0x6000);
+	s3 = tu_sublayer(&t, 3, 0x5000);
 	co = tu_callout_add(&t, 1, RA, &log);
 	tu_filter(&t, RA, &fw1, 1, WFP_ACTION_PERMIT, 0, NULL, &app, 1);
 	block = tu_filter(&t, RA, &fw2, 1, WFP_ACTION_BLOCK, 0, NULL, &port, 1);
@@ -74,13 +74,13 @@ static void test_worked_example_recv_accept(void **state)
 	v = tu_classify(&t, &x, &ex);
 	assert_int_equal(v.action, WFP_ACTION_BLOCK);
 	assert_int_equal(v.filter_id, block);
-	assert_int_equal(v.sublayer_weight, 0x8000);
+	assert_int_equal(v.sublayer_weight, 0x6000);
 	assert_false(v.rights & WFP_RIGHT_ACTION_WRITE);
 	assert_int_equal(log.calls, 1); /* §4.5 step 2: still visited */
 	assert_false(log.rights_seen & WFP_RIGHT_ACTION_WRITE);
 	/* explain: the three sublayers, in order, with their decisions */
 	assert_int_equal(ex.nsublayers, 3);
-	assert_int_equal(ex.sub[0].weight, 0x9000);
+	assert_int_equal(ex.sub[0].weight, 0x7000);
 	assert_int_equal(ex.sub[0].action, WFP_ACTION_PERMIT);
 	assert_true(ex.sub[0].applied);
 	assert_false(ex.sub[0].hard);
@@ -104,8 +104,8 @@ static void test_hard_permit(void **state)
 	uint64_t p;
 
 	tu_open(&t);
-	a = tu_sublayer(&t, 1, 0x9000);
-	b = tu_sublayer(&t, 2, 0x8000);
+	a = tu_sublayer(&t, 1, 0x7000);
+	b = tu_sublayer(&t, 2, 0x6000);
 	p = tu_filter(&t, RA, &a, 1, WFP_ACTION_PERMIT, WFP_FILTER_F_CLEAR_ACTION_RIGHT, NULL, NULL, 0);
 	tu_filter(&t, RA, &b, 1, WFP_ACTION_BLOCK, 0, NULL, NULL, 0);
 	iis_port80(&x);
@@ -129,8 +129,8 @@ static void test_veto(void **state)
 	uint64_t vf;
 
 	tu_open(&t);
-	a = tu_sublayer(&t, 1, 0x9000);
-	b = tu_sublayer(&t, 2, 0x8000);
+	a = tu_sublayer(&t, 1, 0x7000);
+	b = tu_sublayer(&t, 2, 0x6000);
 	co = tu_callout_add(&t, 1, RA, &vetoer);
 	tu_filter(&t, RA, &a, 1, WFP_ACTION_PERMIT, WFP_FILTER_F_CLEAR_ACTION_RIGHT, NULL, NULL, 0);
 	vf = tu_filter(&t, RA, &b, 1, WFP_ACTION_CALLOUT_TERMINATING, 0, &co, NULL, 0);
@@ -155,8 +155,8 @@ static void test_static_block_no_veto(void **state)
 	struct wfp_verdict v;
 
 	tu_open(&t);
-	a = tu_sublayer(&t, 1, 0x9000);
-	b = tu_sublayer(&t, 2, 0x8000);
+	a = tu_sublayer(&t, 1, 0x7000);
+	b = tu_sublayer(&t, 2, 0x6000);
 	co = tu_callout_add(&t, 1, RA, NULL);
 	tu_filter(&t, RA, &a, 1, WFP_ACTION_PERMIT, WFP_FILTER_F_CLEAR_ACTION_RIGHT, NULL, NULL, 0);
 	tu_filter(&t, RA, &b, 2, WFP_ACTION_CALLOUT_TERMINATING, 0, &co, NULL, 0);
@@ -177,8 +177,8 @@ static uint32_t two_sublayers_callout_then_permit(bool clear_right, uint64_t *pe
 	struct wfp_verdict v;
 
 	tu_open(&t);
-	a = tu_sublayer(&t, 1, 0x9000);
-	b = tu_sublayer(&t, 2, 0x8000);
+	a = tu_sublayer(&t, 1, 0x7000);
+	b = tu_sublayer(&t, 2, 0x6000);
 	co = tu_callout_add(&t, 1, RA, &c);
 	tu_filter(&t, RA, &a, 1, WFP_ACTION_CALLOUT_TERMINATING, 0, &co, NULL, 0);
 	*permit_id = tu_filter(&t, RA, &b, 1, WFP_ACTION_PERMIT, 0, NULL, NULL, 0);
@@ -210,8 +210,8 @@ static void test_no_match_then_permit(void **state)
 	uint64_t p;
 
 	tu_open(&t);
-	a = tu_sublayer(&t, 1, 0x9000);
-	b = tu_sublayer(&t, 2, 0x8000);
+	a = tu_sublayer(&t, 1, 0x7000);
+	b = tu_sublayer(&t, 2, 0x6000);
 	tu_filter(&t, RA, &a, 1, WFP_ACTION_BLOCK, 0, NULL, &port, 1);
 	p = tu_filter(&t, RA, &b, 1, WFP_ACTION_PERMIT, 0, NULL, NULL, 0);
 	iis_port80(&x);
@@ -343,7 +343,7 @@ static void test_all_sublayers_visited(void **state)
 	uint64_t b;
 
 	tu_open(&t);
-	a = tu_sublayer(&t, 1, 0xF000);
+	a = tu_sublayer(&t, 1, 0x7F00);
 	low = tu_sublayer(&t, 2, 0x0001);
 	co = tu_callout_add(&t, 1, RA, &insp);
 	b = tu_filter(&t, RA, &a, 1, WFP_ACTION_BLOCK, 0, NULL, NULL, 0);
@@ -472,7 +472,7 @@ static void test_layers_independent(void **state)
 	struct wfp_verdict v;
 
 	tu_open(&t);
-	a = tu_sublayer(&t, 1, 0x9000);
+	a = tu_sublayer(&t, 1, 0x7000);
 	tu_filter(&t, IT, &a, 1, WFP_ACTION_PERMIT, WFP_FILTER_F_CLEAR_ACTION_RIGHT, NULL, NULL, 0);
 	tu_filter(&t, RA, &a, 1, WFP_ACTION_BLOCK, 0, NULL, NULL, 0);
 	tu_in_init(&x, IT);

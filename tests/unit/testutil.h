@@ -7,7 +7,9 @@
 #ifndef WFP_TESTUTIL_H
 #define WFP_TESTUTIL_H
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
