@@ -62,7 +62,8 @@ def main(argv):
             ['meson', 'introspect', '--tests', build]))
         tag = '' if build == 'build' else build + '/'
         for t in tests:
-            if want and not want.intersection(t.get('suite') or []):
+            suites = {x.split(':')[-1] for x in t.get('suite') or []}
+            if want and not want.intersection(suites):
                 continue
             p, f, s = run_one(build, t, tag)
             print(f'{tag}{t["name"]:<40} {p} passed, {f} failed, {s} skipped')

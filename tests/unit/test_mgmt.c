@@ -379,7 +379,6 @@ static void test_get_enum(void **state)
 	f.sublayer_key = hi;
 	f.weight.u64 = 1;
 	assert_int_equal(wfp_filter_add(t.s, &f, &d), 0);
-	b = b;
 	assert_int_equal(wfp_filter_get_by_key(t.s, &f.key, &got), 0);
 	assert_int_equal(got->filter_id, d);
 	assert_string_equal(got->display.description, "desc");
