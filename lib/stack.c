@@ -393,6 +393,13 @@ int wfp_sock_state(const struct wfp_host *h, int sd)
 	return s ? s->state : -EBADF;
 }
 
+int wfp_sock_error(const struct wfp_host *h, int sd)
+{
+	struct sock *s = stack_sock((struct wfp_host *)h, sd);
+
+	return s ? s->err : -EBADF;
+}
+
 int wfp_sock_local_port(const struct wfp_host *h, int sd)
 {
 	struct sock *s = stack_sock((struct wfp_host *)h, sd);

@@ -280,6 +280,9 @@ WFP_API int wfp_sock_sendto(struct wfp_host *h, int sd, const struct wfp_addr *d
 /* TCP: FIN if connected; ENDPOINT_CLOSURE, RESOURCE_RELEASE. */
 WFP_API int wfp_sock_close(struct wfp_host *h, int sd);
 WFP_API int wfp_sock_state(const struct wfp_host *h, int sd);
+/* The socket's pending error (-ECONNREFUSED, -ECONNRESET, -ECONNABORTED
+ * after a failed reauthorization ...), 0 if none, -EBADF. */
+WFP_API int wfp_sock_error(const struct wfp_host *h, int sd);
 /* Local / remote port of a socket, or -EBADF. */
 WFP_API int wfp_sock_local_port(const struct wfp_host *h, int sd);
 WFP_API int wfp_sock_remote_port(const struct wfp_host *h, int sd);

@@ -14,6 +14,7 @@
 static const struct wfpctl_cmd cmds[] = {
 	{ "layers", cmd_layers, "list every layer: run-time id, name, GUID, fields" },
 	{ "fields", cmd_fields, "list every field (condition) with its GUID" },
+	{ "sim", cmd_sim, "run a scenario script through the stack model" },
 };
 
 static void usage(FILE *f)
