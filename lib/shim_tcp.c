@@ -137,8 +137,6 @@ int tcp_connect(struct wfp_host *h, int sd, const struct wfp_addr *dst, uint16_t
 	c.raddr = *dst;
 	c.lport = s->lport;
 	c.rport = port;
-	if (wfp_host_is_local(h, dst))
-		c.flags |= WFP_CONDITION_FLAG_IS_LOOPBACK;
 	if (stack_check(h, lay(s->family, WFP_LAYER_ALE_CONNECT_REDIRECT_V4), &c))
 		return -EACCES;
 	ale_key(&k, s->family, WFP_PROTO_TCP, &l, dst, s->lport, port, 0);
@@ -148,7 +146,7 @@ int tcp_connect(struct wfp_host *h, int sd, const struct wfp_addr *dst, uint16_t
 	if (!f)
 		return -ENOBUFS;
 	f->sd = sd;
-	f->loopback = (c.flags & WFP_CONDITION_FLAG_IS_LOOPBACK) != 0;
+	f->loopback = wfp_host_is_local(h, dst);
 	/* spec §2.1 step 7: authorised before any packet exists */
 	if (ale_authorize(h, f, true, WFP_EV_CONNECT, 0, 0)) {
 		ale_flow_free(h, f);

@@ -68,8 +68,6 @@ static struct wfp_flow *new_out(struct wfp_host *h, int sd, const struct wfp_flo
 	c.raddr = *dst;
 	c.lport = s->lport;
 	c.rport = port;
-	if (wfp_host_is_local(h, dst))
-		c.flags |= WFP_CONDITION_FLAG_IS_LOOPBACK;
 	*err = -EACCES;
 	if (stack_check(h, lay(s->family, WFP_LAYER_ALE_CONNECT_REDIRECT_V4), &c))
 		return NULL;
@@ -79,7 +77,7 @@ static struct wfp_flow *new_out(struct wfp_host *h, int sd, const struct wfp_flo
 		return NULL;
 	}
 	link_flow(s, f, sd);
-	f->loopback = (c.flags & WFP_CONDITION_FLAG_IS_LOOPBACK) != 0;
+	f->loopback = wfp_host_is_local(h, dst);
 	if (ale_authorize(h, f, true, WFP_EV_DATAGRAM, 0, 0) ||
 	    ale_established(h, f, WFP_EV_DATAGRAM)) {
 		ale_flow_free(h, f);
