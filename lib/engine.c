@@ -47,6 +47,7 @@ WFP_API struct wfp_engine *wfp_engine_open(const struct wfp_engine_opts *opts)
 	}
 	e->next_filter_id = 1;
 	e->next_callout_id = 1;
+	wfp_netevent_init(e);
 	ret = wfp_sublayers_init_builtin(e);
 	if (ret) {
 		wfp_engine_close(e);
@@ -98,6 +99,7 @@ WFP_API void wfp_engine_close(struct wfp_engine *e)
 	while (e->sessions)
 		wfp_session_close(e->sessions);
 	free_objects(e);
+	wfp_netevent_fini(e);
 	wfp_free(e);
 }
 
@@ -238,6 +240,7 @@ WFP_API void wfp_session_close(struct wfp_session *s)
 		wfp_txn_abort(s);
 	if (s->flags & WFP_SESSION_F_DYNAMIC)
 		wfp_session_purge(s);
+	wfp_change_unsubscribe_session(s);
 	for (pp = &s->e->sessions; *pp; pp = &(*pp)->next) {
 		if (*pp == s) {
 			*pp = s->next;
@@ -443,8 +446,10 @@ static int txn_finish(struct wfp_session *s, struct txn *t, bool commit)
 
 	if (commit && t->nlog) {
 		ret = txn_publish(s->e, t);
-		if (ret == 0)
+		if (ret == 0) {
+			wfp_change_notify(s->e, t);
 			txn_reap(t);
+		}
 	}
 	if (!commit || ret)
 		txn_rollback(s->e, t);

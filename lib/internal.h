@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include <wfp/wfp.h>
+#include <wfp/wfp_netevent.h>
 
 #include "alloc.h"
 #include "cond.h"
@@ -91,6 +92,7 @@ struct filter_obj {
 	struct wfp_action action;      /* [I] */
 	struct callout_obj *callout;   /* [I] callout actions only */
 	uint64_t raw_context;          /* [I] */
+	uint64_t hits, bytes;          /* counters.c, relaxed atomics */
 	/* [T] indexes */
 	struct filter_obj *id_next;
 	struct filter_obj *key_next;
@@ -172,6 +174,35 @@ struct findex {
 	size_t count;
 };
 
+/* Net event ring (netevent.c). */
+struct ev_ring {
+	struct wfp_netevent *ev;
+	size_t cap;       /* entries; 0 until the first event */
+	size_t head;      /* next slot to write */
+	size_t count;
+	uint64_t next_seq;
+	bool collect;
+	uint32_t keywords;
+	size_t want_cap;
+};
+
+struct ev_sub {
+	int id;
+	wfp_netevent_fn fn;
+	void *ctx;
+	struct ev_sub *next;
+};
+
+struct change_sub {
+	int id;
+	struct wfp_session *s;
+	uint32_t object;
+	uint32_t flags;
+	wfp_change_fn fn;
+	void *ctx;
+	struct change_sub *next;
+};
+
 struct wfp_engine {
 	struct wfp_session *sessions;
 	struct txn *wtxn;           /* the write transaction in progress */
@@ -187,6 +218,12 @@ struct wfp_engine {
 	uint64_t generation;                   /* [P] */
 	uint64_t layer_gen[WFP_LAYER_MAX];     /* [P] */
 	struct clayer *published[WFP_LAYER_MAX]; /* [P] NULL: no filters */
+	/* diagnostics */
+	struct ev_ring ring;
+	struct ev_sub *ev_subs;
+	struct change_sub *change_subs;
+	int next_sub_id;
+	struct wfp_layer_stats stats[WFP_LAYER_MAX];
 };
 
 /* engine.c: transaction plumbing used by every object file. */
@@ -231,6 +268,13 @@ void wfp_findex_free(struct findex *x);
 
 /* Deletes every object owned by session s (dynamic session close). */
 void wfp_session_purge(struct wfp_session *s);
+
+/* Diagnostics (netevent.c) */
+void wfp_netevent_init(struct wfp_engine *e);
+void wfp_netevent_fini(struct wfp_engine *e);
+/* Tell subscribers about the committed changes in t's log. */
+void wfp_change_notify(struct wfp_engine *e, const struct txn *t);
+void wfp_change_unsubscribe_session(struct wfp_session *s);
 
 /* Auto weight (filter.c), documented in docs/internals/weights.md. */
 uint64_t wfp_auto_weight(unsigned layer, const struct wfp_filter_cond *cond, uint32_t n);
