@@ -192,6 +192,8 @@
 	X(20, INTERFACE_QUARANTINE_EPOCH) \
 	X(21, COMPARTMENT_ID)
 
+/* The V6 enumeration names slots 4/5 IP_LOCAL_PORT/IP_REMOTE_PORT: the same
+ * fields as V4's ICMP_TYPE/ICMP_CODE, so one list serves both. */
 #define F_OUTBOUND_ICMP_ERROR(X) \
 	X(0, IP_LOCAL_ADDRESS) \
 	X(1, IP_REMOTE_ADDRESS) \
@@ -208,6 +210,8 @@
 	X(12, INTERFACE_QUARANTINE_EPOCH) \
 	X(13, COMPARTMENT_ID)
 
+/* The BITMAP_* tails of the ALE lists are Windows-internal index fields;
+ * they keep their slots so that later indices match Windows (spec §1.3). */
 #define F_ALE_RESOURCE_ASSIGNMENT(X) \
 	X(0, ALE_APP_ID) \
 	X(1, ALE_USER_ID) \

@@ -210,7 +210,8 @@ static void test_field_slots(void **state)
 	assert_slot(WFP_LAYER_INBOUND_ICMP_ERROR_V4, 8, WFP_FIELD_IP_LOCAL_PORT);
 	assert_slot(WFP_LAYER_INBOUND_ICMP_ERROR_V4, 9, WFP_FIELD_IP_REMOTE_PORT);
 	assert_slot(WFP_LAYER_INBOUND_ICMP_ERROR_V6, 3, WFP_FIELD_EMBEDDED_REMOTE_ADDRESS);
-	assert_slot(WFP_LAYER_ALE_RESOURCE_ASSIGNMENT_V4, 12, WFP_FIELD_ALE_SIO_FIREWALL_SYSTEM_PORT);
+	assert_slot(WFP_LAYER_ALE_RESOURCE_ASSIGNMENT_V4, 12,
+		    WFP_FIELD_ALE_SIO_FIREWALL_SYSTEM_PORT);
 	assert_slot(WFP_LAYER_ALE_RESOURCE_ASSIGNMENT_V4, 6, WFP_FIELD_ALE_PROMISCUOUS_MODE);
 	assert_slot(WFP_LAYER_ALE_AUTH_LISTEN_V6, 10, WFP_FIELD_ALE_SIO_FIREWALL_SYSTEM_PORT);
 	assert_slot(WFP_LAYER_STREAM_V4, 5, WFP_FIELD_DIRECTION);
@@ -225,8 +226,10 @@ static void test_field_slots(void **state)
 
 	/* fields a layer lacks */
 	assert_int_equal(wfp_layer_field_index(WFP_LAYER_STREAM_V4, WFP_FIELD_IP_PROTOCOL), -1);
-	assert_int_equal(wfp_layer_field_index(WFP_LAYER_ALE_AUTH_LISTEN_V4, WFP_FIELD_IP_REMOTE_ADDRESS), -1);
-	assert_int_equal(wfp_layer_field_index(WFP_LAYER_INBOUND_MAC_FRAME_ETHERNET, WFP_FIELD_FLAGS), -1);
+	assert_int_equal(wfp_layer_field_index(WFP_LAYER_ALE_AUTH_LISTEN_V4,
+					       WFP_FIELD_IP_REMOTE_ADDRESS), -1);
+	assert_int_equal(wfp_layer_field_index(WFP_LAYER_INBOUND_MAC_FRAME_ETHERNET,
+					       WFP_FIELD_FLAGS), -1);
 	assert_int_equal(wfp_layer_field_index(0, WFP_FIELD_MAX), -1);
 	assert_int_equal(wfp_layer_field(WFP_LAYER_STREAM_V4, 8), -1);
 }
@@ -253,7 +256,7 @@ static void test_field_index_consistent(void **state)
 		}
 		/* no field twice: every slot is found back */
 		assert_int_equal(present, wfp_layer_field_count(l));
-		/* every non-ALE, non-MAC layer reports FLAGS; all modelled do */
+		/* every modelled layer indicates FLAGS (spec §1.3) */
 		if (wfp_layer_field_count(l))
 			assert_true(wfp_layer_field_index(l, WFP_FIELD_FLAGS) >= 0);
 	}
@@ -387,7 +390,8 @@ static void test_field_types(void **state)
 	assert_int_equal(wfp_field_type(WFP_FIELD_PEER_NAME, 48), WFP_BYTE_BLOB);
 	assert_int_equal(wfp_field_type(WFP_FIELD_ALE_USER_ID, 48), WFP_TOKEN_INFORMATION);
 	assert_int_equal(wfp_field_type(WFP_FIELD_ALE_REMOTE_USER_ID, 44), WFP_TOKEN_INFORMATION);
-	assert_int_equal(wfp_field_type(WFP_FIELD_ALE_REMOTE_MACHINE_ID, 44), WFP_TOKEN_INFORMATION);
+	assert_int_equal(wfp_field_type(WFP_FIELD_ALE_REMOTE_MACHINE_ID, 44),
+			 WFP_TOKEN_INFORMATION);
 	assert_int_equal(wfp_field_type(WFP_FIELD_ALE_PACKAGE_ID, 48), WFP_SID);
 	/* non-address fields do not depend on the layer */
 	assert_int_equal(wfp_field_type(WFP_FIELD_FLAGS, WFP_LAYER_MAX), WFP_UINT32);
