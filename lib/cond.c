@@ -68,7 +68,8 @@ static uint32_t tbit(unsigned t)
 #define T_RANGE T(WFP_BITMAP_ARRAY64 + 3)
 /* equality makes sense for these too (SID: PACKAGE_ID != S-1-0-0) */
 #define T_EQ (T_SORT | T(WFP_EMPTY) | T(WFP_SID) | T(WFP_SECURITY_DESCRIPTOR) | \
-	      T(WFP_BYTE_ARRAY6) | T(WFP_BITMAP_INDEX) | T_V4 | T_V6)
+	      T(WFP_BYTE_ARRAY6) | T(WFP_BITMAP_INDEX) | T(WFP_BITMAP_ARRAY64) | \
+	      T_V4 | T_V6)
 #define T_STR (T(WFP_BYTE_BLOB) | T(WFP_UNICODE_STRING))
 
 /* Which condition value types each match type accepts (spec §5.3). */
@@ -173,9 +174,9 @@ static int cmp_blob(struct wfp_blob a, struct wfp_blob b)
 
 /*
  * pre: a->type == b->type, a sortable type.  <0, 0, >0.  Floats compare
- * numerically; a NaN (never in a condition, see check_payload) is
- * "equal" to nothing ordered, so every ordered test on it is false
- * except through this 0 - callers test equality with eq_float.
+ * numerically; callers keep NaNs away (check_payload rejects them in
+ * conditions, test_order/test_range/test_eq treat an incoming NaN as
+ * unordered and unequal).
  */
 static int cmp_val(const struct wfp_value *a, const struct wfp_value *b)
 {
@@ -315,7 +316,11 @@ static int test_eq(const struct wfp_ccond *cc, const struct wfp_value *v)
 		return v->f32 == c->v.f32;
 	case WFP_DOUBLE:
 		return v->f64 == c->v.f64;
+	case WFP_BITMAP_ARRAY64:
+		return v->u64 == c->v.u64;
 	default:
+		if (!is_a(c->type, T_SORT))
+			return -1; /* e.g. a token: never a condition */
 		return cmp_for(cc, v, &c->v) == 0;
 	}
 }
@@ -465,7 +470,7 @@ static bool type_fits(unsigned field, int ftype, const struct wfp_cond_value *cv
 	case WFP_RANGE:
 		return cv->range.low.type == ftype && cv->range.high.type == ftype;
 	case WFP_BITMAP_INDEX:
-		return ftype == WFP_BITMAP_ARRAY64 || ftype == WFP_BITMAP_INDEX;
+		return ftype == WFP_BITMAP_ARRAY64;
 	case WFP_TOKEN_INFORMATION:
 	case WFP_TOKEN_ACCESS_INFORMATION:
 		return false; /* tokens are incoming values, never conditions */

@@ -501,6 +501,13 @@ static void test_bitmap(void **state)
 	assert_true(test_at(L4, F, NE, i6, &bits));
 	assert_int_equal(check_at(L4, F, EQ, i64), -WFP_E_INVALID_PARAMETER);
 	assert_int_equal(check_at(L4, F, GT, i5), -WFP_E_MATCH_TYPE_MISMATCH);
+	/* a whole bitmap compares for equality */
+	assert_int_equal(check_at(L4, F, EQ, cv(bits)), 0);
+	assert_true(test_at(L4, F, EQ, cv(bits), &bits));
+	assert_false(test_at(L4, F, NE, cv(bits), &bits));
+	assert_int_equal(check_at(L4, F, GT, cv(bits)), -WFP_E_MATCH_TYPE_MISMATCH);
+	/* an index on a non-bitmap field */
+	assert_int_equal(check_at(L4, WFP_FIELD_IP_PROTOCOL, EQ, i5), -WFP_E_TYPE_MISMATCH);
 }
 
 /* An incoming value of another type than the condition never matches. */
@@ -522,6 +529,15 @@ static void test_wrong_incoming_type(void **state)
 	assert_false(t(WFP_MATCH_EQUAL_CASE_INSENSITIVE, cv(STR("a")), BLOB("a")));
 	assert_false(t(EQ, cv(SIDV("S-1-0-0")), BLOB("S-1-0-0")));
 	assert_false(t(NE, cv(a16("::1")), U32(1)));
+	/* a token condition (never accepted by the check) matches nothing */
+	{
+		struct wfp_token tk = { .uid = 1 };
+		struct wfp_value tv = { .type = WFP_TOKEN_INFORMATION, .token = &tk };
+
+		assert_false(t(EQ, cv(tv), tv));
+		assert_false(t(NE, cv(tv), tv));
+		assert_false(t(GT, cv(tv), tv));
+	}
 }
 
 static void test_byte_array6(void **state)
