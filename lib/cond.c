@@ -173,31 +173,6 @@ static int cmp_blob(struct wfp_blob a, struct wfp_blob b)
 }
 
 /*
- * pre: a->type == b->type, a sortable type.  <0, 0, >0.  Floats compare
- * numerically; callers keep NaNs away (check_payload rejects them in
- * conditions, test_order/test_range/test_eq treat an incoming NaN as
- * unordered and unequal).
- */
-static int cmp_val(const struct wfp_value *a, const struct wfp_value *b)
-{
-	if (is_a(a->type, T_UINT))
-		return CMP(as_u64(a), as_u64(b));
-	if (is_a(a->type, T_SINT))
-		return CMP(as_i64(a), as_i64(b));
-	switch (a->type) {
-	case WFP_FLOAT:
-		return CMP(a->f32, b->f32);
-	case WFP_DOUBLE:
-		return CMP(a->f64, b->f64);
-	case WFP_BYTE_ARRAY16:
-		/* big-endian 16-byte string: IPv6 order (spec §5.3) */
-		return CMP(memcmp(a->a16, b->a16, 16), 0);
-	default:
-		return cmp_blob(a->blob, b->blob);
-	}
-}
-
-/*
  * String-like values ignore trailing NULs: Windows app ids and
  * FWP_UNICODE_STRINGs are NUL-terminated, libwfp's are not
  * (docs/internals/conditions.md, "App ids").
@@ -215,18 +190,47 @@ static bool strips_nul(const struct wfp_ccond *cc)
 	       cc->match == WFP_MATCH_PREFIX || cc->match == WFP_MATCH_NOT_PREFIX;
 }
 
-/* pre: a, b have the same (sortable) type; trailing NULs per cc */
-static int cmp_for(const struct wfp_ccond *cc, const struct wfp_value *a,
-		   const struct wfp_value *b)
+/*
+ * cmp - order two values of one sortable type: <0, 0, >0.
+ * @cc: the condition whose NUL rule applies to blobs, or NULL (exact)
+ *
+ * One switch, integers first: this is the common case of the hot path.
+ * Floats compare numerically; callers keep NaNs away (check_payload
+ * rejects them in conditions, the tests treat an incoming NaN as
+ * unordered and unequal).
+ */
+static int cmp(const struct wfp_value *a, const struct wfp_value *b,
+	       const struct wfp_ccond *cc)
 {
-	struct wfp_value x, y;
-
-	if (!has_blob(a->type) || !strips_nul(cc))
-		return cmp_val(a, b);
-	x.type = y.type = a->type;
-	x.blob = strip_nul(a->blob);
-	y.blob = strip_nul(b->blob);
-	return cmp_val(&x, &y);
+	switch (a->type) {
+	case WFP_UINT8:
+		return CMP(a->u8, b->u8);
+	case WFP_UINT16:
+		return CMP(a->u16, b->u16);
+	case WFP_UINT32:
+		return CMP(a->u32, b->u32);
+	case WFP_UINT64:
+		return CMP(a->u64, b->u64);
+	case WFP_INT8:
+		return CMP(a->i8, b->i8);
+	case WFP_INT16:
+		return CMP(a->i16, b->i16);
+	case WFP_INT32:
+		return CMP(a->i32, b->i32);
+	case WFP_INT64:
+		return CMP(a->i64, b->i64);
+	case WFP_FLOAT:
+		return CMP(a->f32, b->f32);
+	case WFP_DOUBLE:
+		return CMP(a->f64, b->f64);
+	case WFP_BYTE_ARRAY16:
+		/* big-endian 16-byte string: IPv6 order (spec §5.3) */
+		return CMP(memcmp(a->a16, b->a16, 16), 0);
+	default:
+		if (cc && strips_nul(cc))
+			return cmp_blob(strip_nul(a->blob), strip_nul(b->blob));
+		return cmp_blob(a->blob, b->blob);
+	}
 }
 
 static uint8_t fold(uint8_t c)
@@ -321,7 +325,7 @@ static int test_eq(const struct wfp_ccond *cc, const struct wfp_value *v)
 	default:
 		if (!is_a(c->type, T_SORT))
 			return -1; /* e.g. a token: never a condition */
-		return cmp_for(cc, v, &c->v) == 0;
+		return cmp(v, &c->v, cc) == 0;
 	}
 }
 
@@ -345,7 +349,7 @@ static bool test_order(const struct wfp_ccond *cc, const struct wfp_value *v)
 	if ((v->type == WFP_FLOAT && v->f32 != v->f32) ||
 	    (v->type == WFP_DOUBLE && v->f64 != v->f64))
 		return false;
-	r = cmp_for(cc, v, &cc->val.v);
+	r = cmp(v, &cc->val.v, cc);
 	switch (cc->match) {
 	case WFP_MATCH_GREATER:
 		return r > 0;
@@ -369,7 +373,7 @@ static bool test_range(const struct wfp_ccond *cc, const struct wfp_value *v)
 	    (v->type == WFP_DOUBLE && v->f64 != v->f64))
 		return false;
 	/* inclusive at both ends (spec §5.1) */
-	return cmp_for(cc, v, &rg->low) >= 0 && cmp_for(cc, v, &rg->high) <= 0;
+	return cmp(v, &rg->low, cc) >= 0 && cmp(v, &rg->high, cc) <= 0;
 }
 
 static bool test_flags(const struct wfp_ccond *cc, const struct wfp_value *v)
@@ -404,8 +408,33 @@ static bool test_str(const struct wfp_ccond *cc, const struct wfp_value *v)
 	}
 }
 
+/*
+ * The common case first (STYLE §9.4): EQUAL of a port, protocol or v4
+ * address against a same-typed incoming value, by direct comparison.
+ */
+static int fast_eq(const struct wfp_ccond *cc, const struct wfp_value *v)
+{
+	switch (cc->val.type) {
+	case WFP_UINT8:
+		return v->u8 == cc->val.v.u8;
+	case WFP_UINT16:
+		return v->u16 == cc->val.v.u16;
+	case WFP_UINT32:
+		return v->u32 == cc->val.v.u32;
+	default:
+		return -1;
+	}
+}
+
 bool wfp_ccond_test(const struct wfp_ccond *cc, const struct wfp_value *v)
 {
+	int r;
+
+	if (v && v->type == cc->val.type && cc->match == WFP_MATCH_EQUAL) {
+		r = fast_eq(cc, v);
+		if (r >= 0)
+			return r;
+	}
 	if (!v || v->type == WFP_EMPTY)
 		return test_empty(cc->match, cc->val.type);
 	if (cc->val.type == WFP_EMPTY)
@@ -579,7 +608,7 @@ int wfp_cond_check(unsigned layer, const struct wfp_filter_cond *c)
 	if (!ret)
 		ret = check_payload(&c->value);
 	if (!ret && c->value.type == WFP_RANGE &&
-	    cmp_val(&c->value.range.high, &c->value.range.low) < 0)
+	    cmp(&c->value.range.high, &c->value.range.low, NULL) < 0)
 		ret = -WFP_E_INVALID_RANGE;
 	return ret;
 }

@@ -542,8 +542,10 @@ static void test_wrong_incoming_type(void **state)
 
 static void test_byte_array6(void **state)
 {
-	struct wfp_value m1 = { .type = WFP_BYTE_ARRAY6, .a6 = { 0, 0x11, 0x22, 0x33, 0x44, 0x55 } };
-	struct wfp_value m2 = { .type = WFP_BYTE_ARRAY6, .a6 = { 0, 0x11, 0x22, 0x33, 0x44, 0x56 } };
+	struct wfp_value m1 = { .type = WFP_BYTE_ARRAY6,
+				.a6 = { 0, 0x11, 0x22, 0x33, 0x44, 0x55 } };
+	struct wfp_value m2 = { .type = WFP_BYTE_ARRAY6,
+				.a6 = { 0, 0x11, 0x22, 0x33, 0x44, 0x56 } };
 
 	assert_true(t(EQ, cv(m1), m1));
 	assert_false(t(EQ, cv(m1), m2));
