@@ -329,6 +329,12 @@ static int test_eq(const struct wfp_ccond *cc, const struct wfp_value *v)
 	}
 }
 
+static bool is_nan(const struct wfp_value *v)
+{
+	return (v->type == WFP_FLOAT && v->f32 != v->f32) ||
+	       (v->type == WFP_DOUBLE && v->f64 != v->f64);
+}
+
 /* An EMPTY (or absent) incoming value: spec §9 */
 static bool test_empty(unsigned match, unsigned ctype)
 {
@@ -345,10 +351,8 @@ static bool test_order(const struct wfp_ccond *cc, const struct wfp_value *v)
 
 	if (v->type != cc->val.type || !is_a(v->type, T_SORT))
 		return false;
-	/* NaN: unordered, every ordered test false */
-	if ((v->type == WFP_FLOAT && v->f32 != v->f32) ||
-	    (v->type == WFP_DOUBLE && v->f64 != v->f64))
-		return false;
+	if (is_nan(v))
+		return false; /* unordered: every ordered test is false */
 	r = cmp(v, &cc->val.v, cc);
 	switch (cc->match) {
 	case WFP_MATCH_GREATER:
@@ -367,10 +371,7 @@ static bool test_range(const struct wfp_ccond *cc, const struct wfp_value *v)
 	const struct wfp_range *rg = &cc->val.range;
 
 	if (cc->val.type != WFP_RANGE || v->type != rg->low.type ||
-	    !is_a(v->type, T_SORT))
-		return false;
-	if ((v->type == WFP_FLOAT && v->f32 != v->f32) ||
-	    (v->type == WFP_DOUBLE && v->f64 != v->f64))
+	    v->type != rg->high.type || !is_a(v->type, T_SORT) || is_nan(v))
 		return false;
 	/* inclusive at both ends (spec §5.1) */
 	return cmp(v, &rg->low, cc) >= 0 && cmp(v, &rg->high, cc) <= 0;
@@ -426,6 +427,10 @@ static int fast_eq(const struct wfp_ccond *cc, const struct wfp_value *v)
 	}
 }
 
+/*
+ * pre: cc was built from a checked condition; v, when not NULL, is a
+ * well-formed value (blob data readable for blob.size bytes).
+ */
 bool wfp_ccond_test(const struct wfp_ccond *cc, const struct wfp_value *v)
 {
 	int r;

@@ -23,6 +23,7 @@
 #include "cond.h"
 
 void wfp_fault_inject(unsigned long n); /* alloc.c */
+unsigned long wfp_fault_count(void);
 
 enum {
 	L4 = WFP_LAYER_ALE_AUTH_CONNECT_V4,
@@ -834,6 +835,39 @@ static void test_nomem(void **state)
 	}
 }
 
+/* The hot path and the formatter never allocate (counted by alloc.c). */
+static void test_no_alloc(void **state)
+{
+	const uint32_t gids[] = { 0 };
+	struct wfp_token tk = { .uid = 0, .ngids = 1, .gids = gids };
+	struct wfp_filter_cond fcs[] = {
+		{ WFP_FIELD_ALE_USER_ID, EQ, cv(SDV("D:(D;;CC;;;AN)(A;;CC;;;BA)")) },
+		{ WFP_FIELD_ALE_PACKAGE_ID, NE, cv(SIDV("S-1-0-0")) },
+		{ WFP_FIELD_ALE_APP_ID, WFP_MATCH_PREFIX, cv(BLOBZ("curl")) },
+		{ WFP_FIELD_IP_REMOTE_ADDRESS, EQ, v4m("10.0.0.0", 0xFF000000) },
+		{ WFP_FIELD_IP_REMOTE_PORT, RG, range(U16(1), U16(1023)) },
+	};
+	struct wfp_value in[] = {
+		{ .type = WFP_TOKEN_ACCESS_INFORMATION, .token = &tk },
+		SIDV("S-1-15-2-9"), BLOB("/usr/bin/curl"), U32(0x0A000001), U16(22),
+	};
+	struct wfp_ccond cc[5];
+	char buf[64];
+
+	for (size_t k = 0; k < 5; k++)
+		assert_int_equal(wfp_ccond_build(&cc[k], L4, &fcs[k]), 0);
+	wfp_fault_inject(0); /* resets the count */
+	for (size_t k = 0; k < 5; k++) {
+		assert_true(wfp_ccond_test(&cc[k], &in[k]));
+		assert_int_equal(wfp_ccond_test(&cc[k], NULL), fcs[k].match == NE);
+		wfp_value_format(&in[k], buf, sizeof(buf));
+		wfp_cond_value_format(&cc[k].val, buf, sizeof(buf));
+	}
+	assert_int_equal(wfp_fault_count(), 0);
+	for (size_t k = 0; k < 5; k++)
+		wfp_ccond_fini(&cc[k]);
+}
+
 /* ---- formatting ---- */
 
 static const char *fmt(const struct wfp_value *v)
@@ -946,6 +980,7 @@ int main(void)
 		cmocka_unit_test(test_check_order),
 		cmocka_unit_test(test_dup),
 		cmocka_unit_test(test_nomem),
+		cmocka_unit_test(test_no_alloc),
 		cmocka_unit_test(test_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
