@@ -14,8 +14,12 @@ MESON_OPTS := -Dwerror=$(if $(filter 1,$(WERROR)),true,false)
 DEB_PKGS := meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
 	libcmocka-dev libjson-c-dev libxml2-dev libpcap-dev python3
 
+# meson lists planned files and builds those that exist; a stamp named
+# after the current file list reconfigures when files come or go.
+SRC_STAMP := .srcs-$(shell ls lib/*.c tools/wfpctl/*.c tests/*/*.c tests/*/*.sh 2>/dev/null | md5sum | cut -c1-12)
+
 .PHONY: all deps check demo clean asan
-all: $(BUILD)/build.ninja
+all: $(BUILD)/$(SRC_STAMP)
 	ninja -C $(BUILD)
 	@ln -sf tools/wfpctl/wfpctl $(BUILD)/wfpctl
 
@@ -25,11 +29,19 @@ deps:
 $(BUILD)/build.ninja:
 	meson setup $(BUILD) $(MESON_OPTS)
 
+$(BUILD)/$(SRC_STAMP): $(BUILD)/build.ninja
+	meson setup --reconfigure $(BUILD) $(MESON_OPTS) >/dev/null
+	rm -f $(BUILD)/.srcs-* && touch $@
+
+$(ASAN_BUILD)/$(SRC_STAMP): $(ASAN_BUILD)/build.ninja
+	meson setup --reconfigure $(ASAN_BUILD) >/dev/null
+	rm -f $(ASAN_BUILD)/.srcs-* && touch $@
+
 $(ASAN_BUILD)/build.ninja:
 	CC=clang meson setup $(ASAN_BUILD) $(MESON_OPTS) -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dbuildtype=debug
 
-asan: $(ASAN_BUILD)/build.ninja
+asan: $(ASAN_BUILD)/$(SRC_STAMP)
 	ninja -C $(ASAN_BUILD)
 
 check: deps

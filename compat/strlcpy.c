@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#if !defined(__GLIBC__) || !defined(__GLIBC_PREREQ) || !__GLIBC_PREREQ(2, 38)
+#ifndef WFP_HAVE_STRLCPY
 size_t wfp_strlcpy(char *dst, const char *src, size_t dsize)
 {
 	const char *osrc = src;

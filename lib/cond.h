@@ -54,8 +54,51 @@ bool wfp_ccond_test(const struct wfp_ccond *cc, const struct wfp_value *v);
 char *wfp_value_format(const struct wfp_value *v, char *buf, size_t len);
 char *wfp_cond_value_format(const struct wfp_cond_value *v, char *buf, size_t len);
 
-/* Security descriptors (sd.c): SDDL subset, docs/internals/sd.md. */
+/*
+ * Like wfp_value_format, but knows the field: address fields
+ * (IP_*_ADDRESS, EMBEDDED_REMOTE_ADDRESS) print as addresses, bit-set
+ * fields (FLAGS, REAUTHORIZE_REASON) in hex.  field may be WFP_FIELD_MAX
+ * (unknown).  Returns buf.
+ */
+char *wfp_value_format_field(const struct wfp_value *v, unsigned field,
+			     char *buf, size_t len);
+char *wfp_cond_value_format_field(const struct wfp_cond_value *v,
+				  unsigned field, char *buf, size_t len);
+
+/* SIDs (sd.c), binary form of the canonical text "S-1-<auth>-<sub>...". */
+enum {
+	WFP_SID_MAX_SUB = 15,   /* sub-authorities, as on Windows */
+	WFP_SID_TEXT_MAX = 192, /* longest canonical text + NUL */
+};
+
+struct wfp_sid {
+	uint64_t auth; /* 48-bit identifier authority */
+	uint8_t nsub;
+	uint32_t sub[WFP_SID_MAX_SUB];
+};
+
+/* Exactly "S-1-..." (either case of 'S'), no aliases, no trailing bytes.
+ * 0 or -WFP_E_INVALID_PARAMETER. */
+int wfp_sid_parse(const uint8_t *s, size_t len, struct wfp_sid *out);
+/* Canonical text; returns its length, or -WFP_E_LIMIT if len is short. */
+int wfp_sid_format(const struct wfp_sid *sid, char *buf, size_t len);
+bool wfp_sid_equal(const struct wfp_sid *a, const struct wfp_sid *b);
+
+/* Security descriptors (sd.c): SDDL subset, docs/internals/sd.md.
+ * 0, -WFP_E_INVALID_PARAMETER or -WFP_E_NOMEM.  A trailing NUL is allowed.
+ * *out is the caller's, freed with wfp_sd_free; out may be NULL to only
+ * validate (then nothing is allocated). */
 int wfp_sd_parse(const uint8_t *sddl, size_t len, struct wfp_sd **out);
+/* Same, also telling where parsing stopped and why (a static string). */
+int wfp_sd_parse_ex(const uint8_t *sddl, size_t len, struct wfp_sd **out,
+		    size_t *errpos, const char **why);
+/* The parsed shape, for tests and listings. */
+unsigned wfp_sd_ace_count(const struct wfp_sd *sd);
+int wfp_sd_ace(const struct wfp_sd *sd, unsigned k, bool *deny, uint32_t *mask,
+	       struct wfp_sid *sid);
+bool wfp_sd_has_dacl(const struct wfp_sd *sd);
+const struct wfp_sid *wfp_sd_owner(const struct wfp_sd *sd);
+const struct wfp_sid *wfp_sd_group(const struct wfp_sd *sd);
 void wfp_sd_free(struct wfp_sd *sd);
 /* Access check of token against sd for access mask (1 = MATCH_FILTER). */
 bool wfp_sd_access_check(const struct wfp_sd *sd, const struct wfp_token *tok,

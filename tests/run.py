@@ -29,6 +29,8 @@ def run_one(build, t, tag):
     except subprocess.TimeoutExpired as ex:
         out = (ex.stdout or b'').decode('utf-8', 'replace') + '\nTIMEOUT\n'
         rc = -1
+    except OSError as ex:
+        out, rc = f'cannot run: {ex}\n', -1
     passed = failed = skipped = 0
     for line in out.splitlines():
         m = TAP.match(line.strip())
@@ -60,7 +62,8 @@ def main(argv):
             ['meson', 'introspect', '--tests', build]))
         tag = '' if build == 'build' else build + '/'
         for t in tests:
-            if want and not want.intersection(t.get('suite') or []):
+            suites = {x.split(':')[-1] for x in t.get('suite') or []}
+            if want and not want.intersection(suites):
                 continue
             p, f, s = run_one(build, t, tag)
             print(f'{tag}{t["name"]:<40} {p} passed, {f} failed, {s} skipped')

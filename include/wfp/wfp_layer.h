@@ -50,7 +50,7 @@ WFP_API int wfp_field_by_name(const char *name);
 WFP_API int wfp_field_by_guid(const struct wfp_guid *g);
 
 /* Built-in sublayers (spec §4.1) and their published weights
- * (docs/internals/arbitration.md). */
+ * (docs/internals/layers.md). */
 struct wfp_builtin_sublayer {
 	const char *name; /* "UNIVERSAL" (without FWPM_SUBLAYER_) */
 	struct wfp_guid key;

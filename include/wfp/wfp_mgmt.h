@@ -76,6 +76,8 @@ enum {
 WFP_API int wfp_txn_begin(struct wfp_session *s, uint32_t flags);
 WFP_API int wfp_txn_commit(struct wfp_session *s);
 WFP_API int wfp_txn_abort(struct wfp_session *s);
+/* Non-zero while the session has an explicit transaction open. */
+WFP_API int wfp_txn_active(const struct wfp_session *s);
 
 /* ---- providers ---- */
 enum {

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * classify.c - THE hot path: one layer of the published policy against one
+ * set of incoming values, with WFP's cross-sublayer arbitration.
+ *
+ * The algorithm is spec §4.5, step for step:
+ *   - every sublayer with filters at the layer is visited, highest weight
+ *     first, even after a hard decision (their callouts still run, §10.5);
+ *   - inside a sublayer, filters are tried in weight order; the first
+ *     matching filter whose verdict is not CONTINUE decides the sublayer;
+ *   - the sublayer's verdict replaces the running result only while the
+ *     result still holds FWPS_RIGHT_ACTION_WRITE (no decision yet, or a
+ *     soft one); a hard verdict clears the right;
+ *   - once the right is cleared, only a callout that returns BLOCK against
+ *     a hard PERMIT changes the result: a veto (§4.4).
+ *
+ * Verdicts of a filter (§4.3, §4.4): static BLOCK is hard; static PERMIT
+ * is soft unless the filter has CLEAR_ACTION_RIGHT; a callout's verdict is
+ * hard when it cleared the right.  Callout results are coerced by the
+ * filter's action type; an unregistered callout acts as a static BLOCK
+ * (PERMIT with PERMIT_IF_CALLOUT_UNREGISTERED), an unregistered inspection
+ * callout as CONTINUE (§9).
+ *
+ * No allocation, no lock, no logging.  The explain record is filled only
+ * when the caller asks for it.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+struct result {
+	uint32_t action;
+	uint32_t rights;
+	uint32_t flags;
+	uint64_t filter_id;
+	uint16_t slw;
+};
+
+struct fverdict {
+	uint32_t action; /* PERMIT, BLOCK or CONTINUE */
+	uint32_t flags;
+	bool hard;
+	bool from_callout; /* a registered callout produced it */
+};
+
+static bool filter_matches(const struct clayer *cl, const struct cfilter *cf,
+			   const struct wfp_incoming *in)
+{
+	const struct wfp_ccond *c = &cl->cond[cf->cond_first];
+	const struct wfp_ccond *end = c + cf->ncond;
+
+	while (c < end) {
+		uint16_t field = c->field;
+		const struct wfp_value *v = c->slot < in->nvalues ? &in->values[c->slot] : NULL;
+		bool ok = false;
+
+		/* one OR group: the conditions on one field */
+		for (; c < end && c->field == field; c++)
+			if (!ok && wfp_ccond_test(c, v))
+				ok = true;
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static uint32_t coerce(uint32_t filter_action, uint32_t returned)
+{
+	switch (filter_action) {
+	case WFP_ACTION_CALLOUT_TERMINATING:
+		/* anything but BLOCK/PERMIT counts as BLOCK */
+		return returned == WFP_ACTION_PERMIT ? WFP_ACTION_PERMIT : WFP_ACTION_BLOCK;
+	case WFP_ACTION_CALLOUT_UNKNOWN:
+		if (returned == WFP_ACTION_PERMIT || returned == WFP_ACTION_BLOCK)
+			return returned;
+		return WFP_ACTION_CONTINUE;
+	default: /* INSPECTION: whatever it says, CONTINUE */
+		return WFP_ACTION_CONTINUE;
+	}
+}
+
+static void call_callout(const struct cfilter *cf, uint16_t slw, const struct wfp_incoming *in,
+			 const struct result *r, struct fverdict *v)
+{
+	const struct callout_reg *reg = cf->reg;
+	struct wfp_callout_filter fi = {
+		.filter_id = cf->id, .weight = cf->weight, .sublayer_weight = slw,
+		.flags = cf->flags, .action_type = cf->action, .context = cf->context,
+	};
+	struct wfp_classify_out out = {
+		.action = r->action, .rights = r->rights, .flags = 0,
+	};
+
+	reg->ops.classify(reg->ctx, in, &fi, &out);
+	v->action = coerce(cf->action, out.action);
+	v->hard = !(out.rights & WFP_RIGHT_ACTION_WRITE);
+	v->flags = out.flags;
+	v->from_callout = true;
+}
+
+static void filter_verdict(const struct cfilter *cf, uint16_t slw, const struct wfp_incoming *in,
+			   const struct result *r, struct fverdict *v)
+{
+	bool clear = cf->flags & WFP_FILTER_F_CLEAR_ACTION_RIGHT;
+
+	memset(v, 0, sizeof(*v));
+	switch (cf->action) {
+	case WFP_ACTION_BLOCK:
+		v->action = WFP_ACTION_BLOCK;
+		v->hard = true;
+		return;
+	case WFP_ACTION_PERMIT:
+		v->action = WFP_ACTION_PERMIT;
+		v->hard = clear;
+		return;
+	default:
+		break;
+	}
+	if (cf->reg && __atomic_load_n(&cf->reg->registered, __ATOMIC_ACQUIRE)) {
+		call_callout(cf, slw, in, r, v);
+	} else if (cf->action == WFP_ACTION_CALLOUT_INSPECTION) {
+		v->action = WFP_ACTION_CONTINUE;
+	} else if (cf->flags & WFP_FILTER_F_PERMIT_IF_CALLOUT_UNREGISTERED) {
+		v->action = WFP_ACTION_PERMIT; /* as a static PERMIT filter */
+		v->hard = clear;
+	} else {
+		v->action = WFP_ACTION_BLOCK; /* as a static BLOCK filter */
+		v->hard = true;
+	}
+}
+
+/* Step 9: merge one sublayer's verdict.  Returns 1 if applied, 2 if veto. */
+static int merge(struct result *r, const struct fverdict *v, const struct cfilter *cf,
+		 uint16_t slw)
+{
+	if (r->rights & WFP_RIGHT_ACTION_WRITE) {
+		r->action = v->action;
+		r->filter_id = cf->id;
+		r->flags = v->flags;
+		r->slw = slw;
+		if (v->hard)
+			r->rights &= ~(uint32_t)WFP_RIGHT_ACTION_WRITE;
+		return 1;
+	}
+	if (r->action == WFP_ACTION_PERMIT && v->action == WFP_ACTION_BLOCK && v->from_callout) {
+		r->action = WFP_ACTION_BLOCK;
+		r->filter_id = cf->id;
+		r->flags = v->flags | WFP_CLASSIFY_OUT_F_VETO;
+		r->slw = slw;
+		return 2;
+	}
+	return 0;
+}
+
+static __attribute__((cold, noinline)) void
+explain_sub(struct wfp_explain *x, const struct csub *cs, const struct cfilter *cf,
+	    const struct fverdict *v, uint32_t rights_before, const struct result *r,
+	    int merged, unsigned ncallouts)
+{
+	struct wfp_explain_sublayer *es;
+
+	if (x->nsublayers >= WFP_EXPLAIN_MAX_SUBLAYERS) {
+		x->truncated++;
+		return;
+	}
+	es = &x->sub[x->nsublayers++];
+	memset(es, 0, sizeof(*es));
+	es->key = cs->key;
+	es->weight = cs->weight;
+	es->action = cf ? v->action : WFP_ACTION_NONE;
+	es->filter_id = cf ? cf->id : 0;
+	es->filter_weight = cf ? cf->weight : 0;
+	es->rights_before = rights_before;
+	es->rights_after = r->rights;
+	es->hard = cf ? v->hard : 0;
+	es->applied = merged != 0;
+	es->veto = merged == 2;
+	es->ncallouts = (uint8_t)(ncallouts > 255 ? 255 : ncallouts);
+}
+
+/* Steps 3-8 for one sublayer: its first terminating verdict, or NULL. */
+static const struct cfilter *run_sublayer(const struct clayer *cl, const struct csub *cs,
+					  const struct wfp_incoming *in, const struct result *r,
+					  struct fverdict *v, unsigned *nmatched,
+					  unsigned *ncallouts)
+{
+	const struct cfilter *cf = &cl->filt[cs->first];
+	const struct cfilter *end = cf + cs->count;
+
+	for (; cf < end; cf++) {
+		if (!filter_matches(cl, cf, in))
+			continue;
+		(*nmatched)++;
+		filter_verdict(cf, cs->weight, in, r, v);
+		*ncallouts += v->from_callout;
+		if (v->action != WFP_ACTION_CONTINUE)
+			return cf;
+	}
+	return NULL;
+}
+
+WFP_API int wfp_classify(const struct wfp_engine *e, const struct wfp_incoming *in,
+			 struct wfp_verdict *out, struct wfp_explain *explain)
+{
+	struct result r = { .action = WFP_ACTION_NONE, .rights = WFP_RIGHT_ACTION_WRITE };
+	const struct clayer *cl;
+	unsigned nmatched = 0;
+
+	if (!e || !in || !out)
+		return -WFP_E_NULL_POINTER;
+	if (in->layer >= WFP_LAYER_MAX)
+		return -WFP_E_LAYER_NOT_FOUND;
+	if (explain) {
+		explain->nsublayers = 0;
+		explain->truncated = 0;
+	}
+	cl = __atomic_load_n(&e->published[in->layer], __ATOMIC_ACQUIRE);
+	for (uint32_t s = 0; cl && s < cl->nsub; s++) {
+		const struct csub *cs = &cl->sub[s];
+		uint32_t before = r.rights;
+		unsigned ncallouts = 0;
+		struct fverdict v;
+		const struct cfilter *cf;
+		int merged = 0;
+
+		cf = run_sublayer(cl, cs, in, &r, &v, &nmatched, &ncallouts);
+		if (cf)
+			merged = merge(&r, &v, cf, cs->weight);
+		if (__builtin_expect(explain != NULL, 0))
+			explain_sub(explain, cs, cf, &v, before, &r, merged, ncallouts);
+	}
+	if (r.action == WFP_ACTION_NONE && nmatched == 0)
+		r.action = WFP_ACTION_NONE_NO_MATCH;
+	out->action = r.action;
+	out->rights = r.rights;
+	out->flags = r.flags;
+	out->filter_id = r.filter_id;
+	out->sublayer_weight = r.slw;
+	out->nmatched = (uint16_t)(nmatched > 0xFFFF ? 0xFFFF : nmatched);
+	return 0;
+}

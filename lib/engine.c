@@ -1,0 +1,570 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine.c - the engine object, sessions and transactions (spec §6.2, §6.3).
+ *
+ * Transactions keep an undo log.  A write applies to the management objects
+ * at once (so the session sees its own changes) and logs how to undo it;
+ * deleted objects are only unlinked, not freed.  Abort replays the log
+ * backwards.  Commit compiles every layer the transaction touched into a
+ * fresh blob first -- if any compile fails, nothing is published and the
+ * transaction is aborted -- then publishes all of them, bumps the
+ * generations and frees what was deleted.  Classification therefore sees
+ * the old policy or the new one, never half of a transaction.
+ *
+ * Only one write transaction exists at a time (WFP's BFE lock).  libwfp
+ * does not block: a second session that needs the lock while another
+ * holds it gets FWP_E_TIMEOUT at once (a txnWaitTimeout of zero).
+ *
+ * Publication: wfp_classify() reads engine->published[layer] with an
+ * acquire load; commit stores the new blob with a release store and frees
+ * the old one at once.  A caller that classifies on other threads while
+ * committing must provide its own grace period (wfpd commits and
+ * classifies on one thread).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "internal.h"
+#include "log.h"
+
+const char *wfp_version(void);
+
+WFP_API struct wfp_engine *wfp_engine_open(const struct wfp_engine_opts *opts)
+{
+	struct wfp_engine *e;
+	int ret;
+
+	if (opts && opts->sz < sizeof(size_t)) {
+		errno = WFP_E_INVAL;
+		return NULL;
+	}
+	e = wfp_calloc(1, sizeof(*e));
+	if (!e) {
+		errno = WFP_E_NOMEM;
+		return NULL;
+	}
+	e->next_filter_id = 1;
+	e->next_callout_id = 1;
+	ret = wfp_sublayers_init_builtin(e);
+	if (ret) {
+		wfp_engine_close(e);
+		errno = -ret;
+		return NULL;
+	}
+	return e;
+}
+
+static void free_objects(struct wfp_engine *e)
+{
+	for (unsigned l = 0; l < WFP_LAYER_MAX; l++) {
+		struct filter_obj *f = e->layer_head[l], *n;
+
+		for (; f; f = n) {
+			n = f->layer_next;
+			wfp_filter_destroy(f);
+		}
+		e->layer_head[l] = NULL;
+		wfp_clayer_free(e->published[l]);
+		e->published[l] = NULL;
+	}
+	wfp_findex_free(&e->fidx);
+	while (e->callouts) {
+		struct callout_obj *c = e->callouts;
+
+		e->callouts = c->next;
+		wfp_callout_destroy(c);
+	}
+	while (e->sublayers) {
+		struct sublayer_obj *sl = e->sublayers;
+
+		e->sublayers = sl->next;
+		wfp_sublayer_destroy(sl);
+	}
+	while (e->providers) {
+		struct provider_obj *p = e->providers;
+
+		e->providers = p->next;
+		wfp_provider_destroy(p);
+	}
+	wfp_callout_regs_free(e);
+}
+
+WFP_API void wfp_engine_close(struct wfp_engine *e)
+{
+	if (!e)
+		return;
+	while (e->sessions)
+		wfp_session_close(e->sessions);
+	free_objects(e);
+	wfp_free(e);
+}
+
+WFP_API uint64_t wfp_engine_generation(const struct wfp_engine *e)
+{
+	return __atomic_load_n(&e->generation, __ATOMIC_ACQUIRE);
+}
+
+WFP_API uint64_t wfp_engine_layer_generation(const struct wfp_engine *e, unsigned layer)
+{
+	if (layer >= WFP_LAYER_MAX)
+		return 0;
+	return __atomic_load_n(&e->layer_gen[layer], __ATOMIC_ACQUIRE);
+}
+
+/* ---- GUIDs and object headers ---- */
+
+void wfp_guid_generate(struct wfp_guid *g)
+{
+	if (getrandom(g->b, sizeof(g->b), 0) != (ssize_t)sizeof(g->b)) {
+		/* fall back to something unique within this process */
+		static uint64_t ctr;
+		uint64_t v = ++ctr ^ (uint64_t)(uintptr_t)g;
+
+		memcpy(g->b, &v, 8);
+		memcpy(g->b + 8, &ctr, 8);
+	}
+	g->b[6] = (uint8_t)((g->b[6] & 0x0f) | 0x40); /* RFC 4122 v4 */
+	g->b[8] = (uint8_t)((g->b[8] & 0x3f) | 0x80);
+}
+
+int wfp_hdr_init(struct obj_hdr *h, struct wfp_session *s, const struct wfp_guid *key,
+		 const struct wfp_display *d, uint32_t flags, enum obj_life life)
+{
+	memset(h, 0, sizeof(*h));
+	if (!d->name)
+		return -WFP_E_NULL_DISPLAY_NAME;
+	h->name = wfp_strdup(d->name);
+	h->desc = d->description ? wfp_strdup(d->description) : NULL;
+	if (!h->name || (d->description && !h->desc)) {
+		wfp_hdr_fini(h);
+		return -WFP_E_NOMEM;
+	}
+	if (key && !wfp_guid_is_zero(key))
+		h->key = *key;
+	else
+		wfp_guid_generate(&h->key);
+	h->flags = flags;
+	h->life = life;
+	h->owner = life == LIFE_DYNAMIC ? s : NULL;
+	h->live = true;
+	return 0;
+}
+
+void wfp_hdr_fini(struct obj_hdr *h)
+{
+	wfp_free(h->name);
+	wfp_free(h->desc);
+	h->name = h->desc = NULL;
+}
+
+int wfp_hdr_may_delete(const struct wfp_session *s, const struct obj_hdr *h)
+{
+	if (h->life == LIFE_BUILTIN)
+		return -WFP_E_BUILTIN_OBJECT;
+	if (!(s->flags & WFP_SESSION_F_DYNAMIC))
+		return 0;
+	/* spec §6.6: a dynamic session deletes only its own objects */
+	if (h->life != LIFE_DYNAMIC)
+		return -WFP_E_DYNAMIC_SESSION_IN_PROGRESS;
+	if (h->owner != s)
+		return -WFP_E_WRONG_SESSION;
+	return 0;
+}
+
+int wfp_hdr_may_link(enum obj_life life, const struct wfp_session *s,
+		     const struct obj_hdr *h)
+{
+	if (h->life < life)
+		return -WFP_E_LIFETIME_MISMATCH;
+	if (h->life == LIFE_DYNAMIC && h->owner != s)
+		return -WFP_E_LIFETIME_MISMATCH;
+	return 0;
+}
+
+/* ---- sessions ---- */
+
+WFP_API struct wfp_session *wfp_session_open(struct wfp_engine *e,
+					     const struct wfp_session_opts *o)
+{
+	struct wfp_session *s;
+
+	if (!e) {
+		errno = WFP_E_NULL_POINTER;
+		return NULL;
+	}
+	if (o && o->sz < sizeof(size_t)) {
+		errno = WFP_E_INVAL;
+		return NULL;
+	}
+	if (o && !wfp_guid_is_zero(&o->key)) {
+		for (s = e->sessions; s; s = s->next) {
+			if (wfp_guid_eq(&s->key, &o->key)) {
+				errno = WFP_E_ALREADY_EXISTS;
+				return NULL;
+			}
+		}
+	}
+	s = wfp_calloc(1, sizeof(*s));
+	if (!s) {
+		errno = WFP_E_NOMEM;
+		return NULL;
+	}
+	s->e = e;
+	if (o && o->display.name && !(s->name = wfp_strdup(o->display.name))) {
+		wfp_free(s);
+		errno = WFP_E_NOMEM;
+		return NULL;
+	}
+	if (o && !wfp_guid_is_zero(&o->key))
+		s->key = o->key;
+	else
+		wfp_guid_generate(&s->key);
+	s->flags = o ? o->flags : 0;
+	s->next = e->sessions;
+	e->sessions = s;
+	return s;
+}
+
+WFP_API void wfp_session_close(struct wfp_session *s)
+{
+	struct wfp_session **pp;
+
+	if (!s)
+		return;
+	/* spec §6.2: abort the open transaction first, then purge */
+	if (s->txn)
+		wfp_txn_abort(s);
+	if (s->flags & WFP_SESSION_F_DYNAMIC)
+		wfp_session_purge(s);
+	for (pp = &s->e->sessions; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	}
+	wfp_free(s->name);
+	wfp_free(s);
+}
+
+WFP_API struct wfp_engine *wfp_session_engine(const struct wfp_session *s)
+{
+	return s ? s->e : NULL;
+}
+
+/* ---- transactions ---- */
+
+static struct txn *txn_new(struct wfp_session *s, uint32_t flags, bool implicit)
+{
+	struct txn *t = wfp_calloc(1, sizeof(*t));
+
+	if (t) {
+		t->s = s;
+		t->flags = flags;
+		t->implicit = implicit;
+	}
+	return t;
+}
+
+static void txn_free(struct txn *t)
+{
+	if (t) {
+		wfp_free(t->log);
+		wfp_free(t);
+	}
+}
+
+WFP_API int wfp_txn_begin(struct wfp_session *s, uint32_t flags)
+{
+	struct txn *t;
+
+	if (!s)
+		return -WFP_E_NULL_POINTER;
+	if (flags & ~(uint32_t)WFP_TXN_READ_ONLY)
+		return -WFP_E_INVALID_FLAGS;
+	if (s->txn)
+		return -WFP_E_TXN_IN_PROGRESS;
+	if (!(flags & WFP_TXN_READ_ONLY) && s->e->wtxn)
+		return -WFP_E_TIMEOUT;
+	t = txn_new(s, flags, false);
+	if (!t)
+		return -WFP_E_NOMEM;
+	s->txn = t;
+	if (!(flags & WFP_TXN_READ_ONLY))
+		s->e->wtxn = t;
+	return 0;
+}
+
+int wfp_txn_log(struct txn *t, enum undo_op op, void *obj)
+{
+	if (t->nlog == t->caplog) {
+		size_t cap = t->caplog ? t->caplog * 2 : 16;
+		struct undo *n = wfp_realloc(t->log, cap * sizeof(*n));
+
+		if (!n)
+			return -WFP_E_NOMEM;
+		t->log = n;
+		t->caplog = cap;
+	}
+	t->log[t->nlog].op = op;
+	t->log[t->nlog].obj = obj;
+	t->nlog++;
+	return 0;
+}
+
+void wfp_txn_dirty(struct txn *t, unsigned layer)
+{
+	t->dirty[layer / 64] |= 1ULL << (layer % 64);
+}
+
+static bool is_dirty(const struct txn *t, unsigned layer)
+{
+	return t->dirty[layer / 64] & (1ULL << (layer % 64));
+}
+
+/* Undo one logged step.  Relinking a filter may need memory for an index
+ * resize; the index is sized so that never fails (findex only grows). */
+static void undo_one(struct wfp_engine *e, const struct undo *u)
+{
+	switch (u->op) {
+	case UNDO_ADD_PROVIDER:
+		wfp_provider_unlink(e, u->obj);
+		wfp_provider_destroy(u->obj);
+		break;
+	case UNDO_DEL_PROVIDER:
+		wfp_provider_relink(e, u->obj);
+		break;
+	case UNDO_ADD_SUBLAYER:
+		wfp_sublayer_unlink(e, u->obj);
+		wfp_sublayer_destroy(u->obj);
+		break;
+	case UNDO_DEL_SUBLAYER:
+		wfp_sublayer_relink(e, u->obj);
+		break;
+	case UNDO_ADD_CALLOUT:
+		wfp_callout_unlink(e, u->obj);
+		wfp_callout_destroy(u->obj);
+		break;
+	case UNDO_DEL_CALLOUT:
+		wfp_callout_relink(e, u->obj);
+		break;
+	case UNDO_ADD_FILTER:
+		wfp_filter_unlink(e, u->obj);
+		wfp_filter_destroy(u->obj);
+		break;
+	case UNDO_DEL_FILTER:
+		wfp_filter_relink(e, u->obj);
+		break;
+	}
+}
+
+static void txn_rollback(struct wfp_engine *e, struct txn *t)
+{
+	while (t->nlog) {
+		t->nlog--;
+		undo_one(e, &t->log[t->nlog]);
+	}
+}
+
+/* After publication: free what the transaction deleted. */
+static void txn_reap(struct txn *t)
+{
+	for (size_t i = 0; i < t->nlog; i++) {
+		const struct undo *u = &t->log[i];
+
+		switch (u->op) {
+		case UNDO_DEL_PROVIDER:
+			wfp_provider_destroy(u->obj);
+			break;
+		case UNDO_DEL_SUBLAYER:
+			wfp_sublayer_destroy(u->obj);
+			break;
+		case UNDO_DEL_CALLOUT:
+			wfp_callout_destroy(u->obj);
+			break;
+		case UNDO_DEL_FILTER:
+			wfp_filter_destroy(u->obj);
+			break;
+		default:
+			break;
+		}
+	}
+	t->nlog = 0;
+}
+
+/* Compile every dirty layer, then publish all or nothing. */
+static int txn_publish(struct wfp_engine *e, struct txn *t)
+{
+	struct clayer *fresh[WFP_LAYER_MAX] = { 0 };
+	bool changed = false;
+	int ret = 0;
+
+	for (unsigned l = 0; l < WFP_LAYER_MAX; l++) {
+		if (!is_dirty(t, l) || !e->layer_head[l])
+			continue;
+		fresh[l] = wfp_clayer_build(e, l, &ret);
+		if (!fresh[l])
+			goto out_free_fresh;
+	}
+	for (unsigned l = 0; l < WFP_LAYER_MAX; l++) {
+		struct clayer *old;
+
+		if (!is_dirty(t, l))
+			continue;
+		old = e->published[l];
+		__atomic_store_n(&e->published[l], fresh[l], __ATOMIC_RELEASE);
+		__atomic_store_n(&e->layer_gen[l], e->layer_gen[l] + 1, __ATOMIC_RELEASE);
+		wfp_clayer_free(old);
+		changed = true;
+	}
+	if (changed)
+		__atomic_store_n(&e->generation, e->generation + 1, __ATOMIC_RELEASE);
+	return 0;
+
+out_free_fresh:
+	for (unsigned l = 0; l < WFP_LAYER_MAX; l++)
+		wfp_clayer_free(fresh[l]);
+	return ret;
+}
+
+static void txn_end(struct wfp_session *s, struct txn *t)
+{
+	if (s->e->wtxn == t)
+		s->e->wtxn = NULL;
+	if (s->txn == t)
+		s->txn = NULL;
+	txn_free(t);
+}
+
+static int txn_finish(struct wfp_session *s, struct txn *t, bool commit)
+{
+	int ret = 0;
+
+	if (commit && t->nlog) {
+		ret = txn_publish(s->e, t);
+		if (ret == 0)
+			txn_reap(t);
+	}
+	if (!commit || ret)
+		txn_rollback(s->e, t);
+	txn_end(s, t);
+	return ret;
+}
+
+WFP_API int wfp_txn_commit(struct wfp_session *s)
+{
+	if (!s)
+		return -WFP_E_NULL_POINTER;
+	if (!s->txn)
+		return -WFP_E_NO_TXN_IN_PROGRESS;
+	return txn_finish(s, s->txn, true);
+}
+
+WFP_API int wfp_txn_abort(struct wfp_session *s)
+{
+	if (!s)
+		return -WFP_E_NULL_POINTER;
+	if (!s->txn)
+		return -WFP_E_NO_TXN_IN_PROGRESS;
+	return txn_finish(s, s->txn, false);
+}
+
+WFP_API int wfp_txn_active(const struct wfp_session *s)
+{
+	return s && s->txn;
+}
+
+/*
+ * Enter the transaction a management call runs in: the session's explicit
+ * one, or a new implicit one (spec §6.3).  A read needs no lock, but must
+ * not see another session's uncommitted writes, so it waits (times out)
+ * while someone else holds the write lock.
+ */
+int wfp_txn_enter(struct wfp_session *s, bool write, struct txn **out)
+{
+	struct wfp_engine *e;
+
+	*out = NULL;
+	if (!s)
+		return -WFP_E_NULL_POINTER;
+	e = s->e;
+	if (s->txn) {
+		if (write && (s->txn->flags & WFP_TXN_READ_ONLY))
+			return -WFP_E_INCOMPATIBLE_TXN;
+		*out = s->txn;
+		return 0;
+	}
+	if (e->wtxn && e->wtxn->s == s && e->wtxn->implicit) {
+		/* nested call inside our own implicit transaction (purge) */
+		e->wtxn->depth++;
+		*out = e->wtxn;
+		return 0;
+	}
+	if (e->wtxn)
+		return -WFP_E_TIMEOUT;
+	if (!write)
+		return 0;
+	*out = txn_new(s, 0, true);
+	if (!*out)
+		return -WFP_E_NOMEM;
+	e->wtxn = *out;
+	return 0;
+}
+
+/* Leave it: an implicit transaction commits on success, aborts on error.
+ * A failed call inside an explicit transaction leaves it open (spec §6.3:
+ * the caller may still commit the calls that succeeded). */
+int wfp_txn_leave(struct wfp_session *s, struct txn *t, int ret)
+{
+	if (!t || !t->implicit)
+		return ret;
+	if (t->depth) {
+		t->depth--;
+		return ret;
+	}
+	if (ret) {
+		txn_finish(s, t, false);
+		return ret;
+	}
+	return txn_finish(s, t, true);
+}
+
+void wfp_session_purge(struct wfp_session *s)
+{
+	struct wfp_engine *e = s->e;
+	struct txn *t;
+	bool again = true;
+
+	if (wfp_txn_enter(s, true, &t))
+		return;
+	/* filters first, then what they reference; repeat for chains */
+	for (unsigned l = 0; l < WFP_LAYER_MAX; l++) {
+		struct filter_obj *f, *n;
+
+		for (f = e->layer_head[l]; f; f = n) {
+			n = f->layer_next;
+			if (f->h.owner == s)
+				wfp_filter_delete_by_id(s, f->id);
+		}
+	}
+	while (again) {
+		again = false;
+		for (struct callout_obj *c = e->callouts; c; c = c->next)
+			if (c->h.owner == s && !wfp_callout_delete(s, &c->h.key)) {
+				again = true;
+				break;
+			}
+		for (struct sublayer_obj *sl = e->sublayers; !again && sl; sl = sl->next)
+			if (sl->h.owner == s && !wfp_sublayer_delete(s, &sl->h.key)) {
+				again = true;
+				break;
+			}
+		for (struct provider_obj *p = e->providers; !again && p; p = p->next)
+			if (p->h.owner == s && !wfp_provider_delete(s, &p->h.key)) {
+				again = true;
+				break;
+			}
+	}
+	wfp_txn_leave(s, t, 0);
+}

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * internal.h - private structures of the engine (never installed).
+ *
+ * Two worlds live in an engine:
+ *   - management objects (providers, sublayers, callouts, filters), owned
+ *     by the engine, changed only inside transactions, and
+ *   - compiled layers, one immutable blob per layer, built from the
+ *     management objects at commit and published with one pointer store;
+ *     wfp_classify() reads only these.
+ *
+ * Protection legend for the fields below:
+ *   [I] immutable after creation
+ *   [T] changed only by the session holding the write transaction
+ *   [P] published: written at commit with a release store, read with acquire
+ */
+#ifndef WFP_INTERNAL_H
+#define WFP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <wfp/wfp.h>
+
+#include "alloc.h"
+#include "cond.h"
+
+/* Lifetime rank, for association rules (spec §6.4): an object may only
+ * reference objects of equal or longer lifetime. */
+enum obj_life {
+	LIFE_DYNAMIC = 0,
+	LIFE_STATIC = 1,
+	LIFE_PERSISTENT = 2,
+	LIFE_BUILTIN = 3
+};
+
+/* Header shared by every management object. */
+struct obj_hdr {
+	struct wfp_guid key;         /* [I] */
+	char *name;                  /* [I] */
+	char *desc;                  /* [I] may be NULL */
+	uint32_t flags;              /* [I] */
+	enum obj_life life;          /* [I] */
+	struct wfp_session *owner;   /* [I] dynamic objects: their session */
+	unsigned refs;               /* [T] objects referencing this one */
+	bool live;                   /* [T] false while deleted in an open txn */
+};
+
+struct provider_obj {
+	struct obj_hdr h;
+	char *service_name;
+	struct provider_obj *next;   /* [T] engine list */
+};
+
+struct sublayer_obj {
+	struct obj_hdr h;
+	struct provider_obj *provider; /* [I] may be NULL */
+	uint16_t weight;               /* [I] effective (unique) weight */
+	struct sublayer_obj *next;     /* [T] engine list */
+};
+
+/* Code registered for a callout key; lives until the engine closes, so
+ * compiled filters may point at it and see registration changes at once. */
+struct callout_reg {
+	struct wfp_guid key;
+	struct wfp_callout_ops ops;
+	void *ctx;
+	bool registered;
+	struct callout_reg *next;
+};
+
+struct callout_obj {
+	struct obj_hdr h;
+	struct provider_obj *provider;
+	uint16_t layer;
+	uint32_t id;
+	struct callout_reg *reg;       /* [I] never NULL */
+	struct callout_obj *next;
+};
+
+struct filter_obj {
+	struct obj_hdr h;
+	uint64_t id;                   /* [I] */
+	uint16_t layer;                /* [I] */
+	struct provider_obj *provider; /* [I] */
+	struct sublayer_obj *sublayer; /* [I] */
+	struct wfp_value weight;       /* [I] as given */
+	uint64_t eff_weight;           /* [I] */
+	uint32_t ncond;                /* [I] */
+	struct wfp_filter_cond *cond;  /* [I] deep copies */
+	struct wfp_action action;      /* [I] */
+	struct callout_obj *callout;   /* [I] callout actions only */
+	uint64_t raw_context;          /* [I] */
+	/* [T] indexes */
+	struct filter_obj *id_next;
+	struct filter_obj *key_next;
+	struct filter_obj *layer_prev, *layer_next;
+};
+
+/* ---- compiled layers (compile.c, classify.c) ---- */
+
+struct cfilter {
+	uint64_t id;
+	uint64_t weight;
+	uint32_t action;      /* static action or callout action type */
+	uint32_t flags;       /* WFP_FILTER_F_* */
+	uint32_t cond_first;  /* index into clayer.cond; sorted by field */
+	uint32_t ncond;
+	const struct callout_reg *reg; /* callout actions */
+	uint64_t context;
+};
+
+struct csub {
+	struct wfp_guid key;
+	uint16_t weight;
+	uint32_t first;  /* index into clayer.filt */
+	uint32_t count;
+};
+
+/* One layer's published policy; immutable once published. */
+struct clayer {
+	uint16_t layer;
+	uint32_t nsub;
+	uint32_t nfilt;
+	uint32_t ncond;
+	struct csub *sub;       /* descending weight */
+	struct cfilter *filt;   /* per sublayer: weight desc, id asc */
+	struct wfp_ccond *cond;
+};
+
+struct clayer *wfp_clayer_build(const struct wfp_engine *e, unsigned layer, int *err);
+void wfp_clayer_free(struct clayer *cl);
+
+/* ---- transactions ---- */
+
+enum undo_op {
+	UNDO_ADD_PROVIDER, UNDO_DEL_PROVIDER,
+	UNDO_ADD_SUBLAYER, UNDO_DEL_SUBLAYER,
+	UNDO_ADD_CALLOUT, UNDO_DEL_CALLOUT,
+	UNDO_ADD_FILTER, UNDO_DEL_FILTER
+};
+
+struct undo {
+	enum undo_op op;
+	void *obj;
+};
+
+struct txn {
+	struct wfp_session *s;
+	uint32_t flags;        /* WFP_TXN_READ_ONLY */
+	bool implicit;
+	unsigned depth;        /* nested implicit entries (session purge) */
+	struct undo *log;
+	size_t nlog, caplog;
+	uint64_t dirty[(WFP_LAYER_MAX + 63) / 64]; /* layers whose filters changed */
+};
+
+struct wfp_session {
+	struct wfp_engine *e;
+	struct wfp_guid key;
+	char *name;
+	uint32_t flags;
+	struct txn *txn;            /* open explicit transaction, or NULL */
+	struct wfp_session *next;
+};
+
+/* Filter hash indexes (by id and by key), chained, power-of-two buckets. */
+struct findex {
+	struct filter_obj **by_id;
+	struct filter_obj **by_key;
+	size_t nbuckets;
+	size_t count;
+};
+
+struct wfp_engine {
+	struct wfp_session *sessions;
+	struct txn *wtxn;           /* the write transaction in progress */
+	struct provider_obj *providers;
+	struct sublayer_obj *sublayers;
+	struct callout_obj *callouts;
+	struct callout_reg *regs;
+	struct findex fidx;
+	struct filter_obj *layer_head[WFP_LAYER_MAX];
+	uint32_t layer_nfilt[WFP_LAYER_MAX];
+	uint64_t next_filter_id;
+	uint32_t next_callout_id;
+	uint64_t generation;                   /* [P] */
+	uint64_t layer_gen[WFP_LAYER_MAX];     /* [P] */
+	struct clayer *published[WFP_LAYER_MAX]; /* [P] NULL: no filters */
+};
+
+/* engine.c: transaction plumbing used by every object file. */
+int wfp_txn_enter(struct wfp_session *s, bool write, struct txn **out);
+int wfp_txn_leave(struct wfp_session *s, struct txn *t, int ret);
+int wfp_txn_log(struct txn *t, enum undo_op op, void *obj);
+void wfp_txn_dirty(struct txn *t, unsigned layer);
+int wfp_hdr_init(struct obj_hdr *h, struct wfp_session *s, const struct wfp_guid *key,
+		 const struct wfp_display *d, uint32_t flags, enum obj_life life);
+void wfp_hdr_fini(struct obj_hdr *h);
+/* May session s delete an object with header h? (spec §6.6) */
+int wfp_hdr_may_delete(const struct wfp_session *s, const struct obj_hdr *h);
+/* May an object of lifetime life owned by s reference h? (spec §6.4) */
+int wfp_hdr_may_link(enum obj_life life, const struct wfp_session *s,
+		     const struct obj_hdr *h);
+void wfp_guid_generate(struct wfp_guid *g);
+
+/* Object lookups (live objects only). */
+struct provider_obj *wfp_provider_find(const struct wfp_engine *e, const struct wfp_guid *k);
+struct sublayer_obj *wfp_sublayer_find(const struct wfp_engine *e, const struct wfp_guid *k);
+struct callout_obj *wfp_callout_find(const struct wfp_engine *e, const struct wfp_guid *k);
+struct callout_reg *wfp_callout_reg_get(struct wfp_engine *e, const struct wfp_guid *k);
+struct filter_obj *wfp_filter_find_id(const struct wfp_engine *e, uint64_t id);
+struct filter_obj *wfp_filter_find_key(const struct wfp_engine *e, const struct wfp_guid *k);
+
+/* Undo/commit hooks of each object type. */
+void wfp_provider_unlink(struct wfp_engine *e, struct provider_obj *p);
+void wfp_provider_relink(struct wfp_engine *e, struct provider_obj *p);
+void wfp_provider_destroy(struct provider_obj *p);
+void wfp_sublayer_unlink(struct wfp_engine *e, struct sublayer_obj *sl);
+void wfp_sublayer_relink(struct wfp_engine *e, struct sublayer_obj *sl);
+void wfp_sublayer_destroy(struct sublayer_obj *sl);
+int wfp_sublayers_init_builtin(struct wfp_engine *e);
+void wfp_callout_unlink(struct wfp_engine *e, struct callout_obj *c);
+void wfp_callout_relink(struct wfp_engine *e, struct callout_obj *c);
+void wfp_callout_destroy(struct callout_obj *c);
+void wfp_callout_regs_free(struct wfp_engine *e);
+void wfp_filter_unlink(struct wfp_engine *e, struct filter_obj *f);
+int wfp_filter_relink(struct wfp_engine *e, struct filter_obj *f);
+void wfp_filter_destroy(struct filter_obj *f);
+void wfp_findex_free(struct findex *x);
+
+/* Deletes every object owned by session s (dynamic session close). */
+void wfp_session_purge(struct wfp_session *s);
+
+/* Auto weight (filter.c), documented in docs/internals/weights.md. */
+uint64_t wfp_auto_weight(unsigned layer, const struct wfp_filter_cond *cond, uint32_t n);
+
+#endif

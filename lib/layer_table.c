@@ -1,0 +1,1005 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * layer_table.c - the constant layer, field and built-in sublayer tables
+ * (spec §1.2, §1.3, §1.4, §1.5, §4.1, §5.6).
+ *
+ * Everything here is const data built at compile time; nothing is
+ * computed at run time and nothing is allocated, so the classify path
+ * may call wfp_layer_field_index() freely.
+ *
+ * Each layer family (a layer, its V6 sibling and both _DISCARD twins
+ * share one FWPS_FIELDS_<X> enumeration, spec §1.3) is written once as
+ * an X-macro list "X(slot, FIELD)" copied from the spec.  That one list
+ * expands into two arrays, so they cannot disagree:
+ *
+ *   field[slot]  = enum wfp_field        (wfp_layer_field)
+ *   slot1[field] = slot + 1, 0 = absent  (wfp_layer_field_index, O(1))
+ *
+ * Worked example, STREAM: X(3, IP_LOCAL_PORT) gives
+ * field[3] = WFP_FIELD_IP_LOCAL_PORT and slot1[WFP_FIELD_IP_LOCAL_PORT]
+ * = 4, so wfp_layer_field_index(STREAM_V4, IP_LOCAL_PORT) == 3.
+ * A field listed twice in one family is a compile-time warning
+ * (-Woverride-init), which is how aliases such as ICMP_TYPE are kept
+ * honest.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <wfp/wfp.h>
+
+#include "names.h"
+
+/* A GUID written in its text groups: GUID(0xc86fd1bf, 0x21cd, 0x497e,
+ * 0xa0bb, 0x17425c885c58) is c86fd1bf-21cd-497e-a0bb-17425c885c58.
+ * struct wfp_guid stores bytes in that textual order. */
+#define B(v, s) ((uint8_t)(((uint64_t)(v) >> (s)) & 0xff))
+#define GUID(a, b, c, d, e) {{ \
+	B(a, 24), B(a, 16), B(a, 8), B(a, 0), B(b, 8), B(b, 0), \
+	B(c, 8), B(c, 0), B(d, 8), B(d, 0), B(e, 40), B(e, 32), \
+	B(e, 24), B(e, 16), B(e, 8), B(e, 0) }}
+
+/*
+ * Slot names of the FWPS_FIELDS enumerations that are aliases of another
+ * field (spec §1.4, §1.5): the ICMP type/code travel in the port slots,
+ * TRANSPORT's PROFILE_ID is CURRENT_PROFILE_ID, and the socket-property
+ * slot is tested with FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT.
+ */
+#define WFP_FIELD_ICMP_TYPE WFP_FIELD_IP_LOCAL_PORT
+#define WFP_FIELD_ICMP_CODE WFP_FIELD_IP_REMOTE_PORT
+#define WFP_FIELD_PROFILE_ID WFP_FIELD_CURRENT_PROFILE_ID
+#define WFP_FIELD_SIO_FIREWALL_SOCKET_PROPERTY WFP_FIELD_ALE_SIO_FIREWALL_SYSTEM_PORT
+#define WFP_FIELD_SIO_FIREWALL_SYSTEM_PORT WFP_FIELD_ALE_SIO_FIREWALL_SYSTEM_PORT
+
+/* ---- field lists, FWPS_FIELDS_<FAMILY>_V4 order (spec §1.3) ---- */
+
+#define F_INBOUND_IPPACKET(X) \
+	X(0, IP_LOCAL_ADDRESS) \
+	X(1, IP_REMOTE_ADDRESS) \
+	X(2, IP_LOCAL_ADDRESS_TYPE) \
+	X(3, IP_LOCAL_INTERFACE) \
+	X(4, INTERFACE_INDEX) \
+	X(5, SUB_INTERFACE_INDEX) \
+	X(6, FLAGS) \
+	X(7, INTERFACE_TYPE) \
+	X(8, TUNNEL_TYPE) \
+	X(9, COMPARTMENT_ID)
+
+#define F_OUTBOUND_IPPACKET(X) \
+	X(0, IP_LOCAL_ADDRESS) \
+	X(1, IP_LOCAL_ADDRESS_TYPE) \
+	X(2, IP_REMOTE_ADDRESS) \
+	X(3, IP_LOCAL_INTERFACE) \
+	X(4, INTERFACE_INDEX) \
+	X(5, SUB_INTERFACE_INDEX) \
+	X(6, FLAGS) \
+	X(7, INTERFACE_TYPE) \
+	X(8, TUNNEL_TYPE) \
+	X(9, COMPARTMENT_ID)
+
+#define F_IPFORWARD(X) \
+	X(0, IP_SOURCE_ADDRESS) \
+	X(1, IP_DESTINATION_ADDRESS) \
+	X(2, IP_DESTINATION_ADDRESS_TYPE) \
+	X(3, IP_LOCAL_INTERFACE) \
+	X(4, IP_FORWARD_INTERFACE) \
+	X(5, SOURCE_INTERFACE_INDEX) \
+	X(6, SOURCE_SUB_INTERFACE_INDEX) \
+	X(7, DESTINATION_INTERFACE_INDEX) \
+	X(8, DESTINATION_SUB_INTERFACE_INDEX) \
+	X(9, FLAGS) \
+	X(10, IP_PHYSICAL_ARRIVAL_INTERFACE) \
+	X(11, ARRIVAL_INTERFACE_PROFILE_ID) \
+	X(12, IP_PHYSICAL_NEXTHOP_INTERFACE) \
+	X(13, NEXTHOP_INTERFACE_PROFILE_ID) \
+	X(14, COMPARTMENT_ID)
+
+#define F_INBOUND_TRANSPORT(X) \
+	X(0, IP_PROTOCOL) \
+	X(1, IP_LOCAL_ADDRESS) \
+	X(2, IP_REMOTE_ADDRESS) \
+	X(3, IP_LOCAL_ADDRESS_TYPE) \
+	X(4, IP_LOCAL_PORT) \
+	X(5, IP_REMOTE_PORT) \
+	X(6, IP_LOCAL_INTERFACE) \
+	X(7, INTERFACE_INDEX) \
+	X(8, SUB_INTERFACE_INDEX) \
+	X(9, FLAGS) \
+	X(10, INTERFACE_TYPE) \
+	X(11, TUNNEL_TYPE) \
+	X(12, PROFILE_ID) \
+	X(13, IPSEC_SECURITY_REALM_ID) \
+	X(14, COMPARTMENT_ID)
+
+#define F_OUTBOUND_TRANSPORT(X) \
+	X(0, IP_PROTOCOL) \
+	X(1, IP_LOCAL_ADDRESS) \
+	X(2, IP_LOCAL_ADDRESS_TYPE) \
+	X(3, IP_REMOTE_ADDRESS) \
+	X(4, IP_LOCAL_PORT) \
+	X(5, IP_REMOTE_PORT) \
+	X(6, IP_LOCAL_INTERFACE) \
+	X(7, INTERFACE_INDEX) \
+	X(8, SUB_INTERFACE_INDEX) \
+	X(9, IP_DESTINATION_ADDRESS_TYPE) \
+	X(10, FLAGS) \
+	X(11, INTERFACE_TYPE) \
+	X(12, TUNNEL_TYPE) \
+	X(13, PROFILE_ID) \
+	X(14, IPSEC_SECURITY_REALM_ID) \
+	X(15, COMPARTMENT_ID)
+
+#define F_STREAM(X) \
+	X(0, IP_LOCAL_ADDRESS) \
+	X(1, IP_LOCAL_ADDRESS_TYPE) \
+	X(2, IP_REMOTE_ADDRESS) \
+	X(3, IP_LOCAL_PORT) \
+	X(4, IP_REMOTE_PORT) \
+	X(5, DIRECTION) \
+	X(6, FLAGS) \
+	X(7, COMPARTMENT_ID)
+
+#define F_DATAGRAM_DATA(X) \
+	X(0, IP_PROTOCOL) \
+	X(1, IP_LOCAL_ADDRESS) \
+	X(2, IP_REMOTE_ADDRESS) \
+	X(3, IP_LOCAL_ADDRESS_TYPE) \
+	X(4, IP_LOCAL_PORT) \
+	X(5, IP_REMOTE_PORT) \
+	X(6, IP_LOCAL_INTERFACE) \
+	X(7, INTERFACE_INDEX) \
+	X(8, SUB_INTERFACE_INDEX) \
+	X(9, DIRECTION) \
+	X(10, FLAGS) \
+	X(11, INTERFACE_TYPE) \
+	X(12, TUNNEL_TYPE) \
+	X(13, COMPARTMENT_ID)
+
+#define F_STREAM_PACKET(X) \
+	X(0, IP_LOCAL_ADDRESS) \
+	X(1, IP_REMOTE_ADDRESS) \
+	X(2, IP_LOCAL_PORT) \
+	X(3, IP_REMOTE_PORT) \
+	X(4, IP_LOCAL_INTERFACE) \
+	X(5, INTERFACE_INDEX) \
+	X(6, SUB_INTERFACE_INDEX) \
+	X(7, DIRECTION) \
+	X(8, FLAGS) \
+	X(9, INTERFACE_TYPE) \
+	X(10, TUNNEL_TYPE) \
+	X(11, COMPARTMENT_ID)
+
+#define F_INBOUND_ICMP_ERROR(X) \
+	X(0, EMBEDDED_PROTOCOL) \
+	X(1, IP_LOCAL_ADDRESS) \
+	X(2, IP_REMOTE_ADDRESS) \
+	X(3, EMBEDDED_REMOTE_ADDRESS) \
+	X(4, EMBEDDED_LOCAL_ADDRESS_TYPE) \
+	X(5, EMBEDDED_LOCAL_PORT) \
+	X(6, EMBEDDED_REMOTE_PORT) \
+	X(7, IP_LOCAL_INTERFACE) \
+	X(8, ICMP_TYPE) \
+	X(9, ICMP_CODE) \
+	X(10, INTERFACE_INDEX) \
+	X(11, SUB_INTERFACE_INDEX) \
+	X(12, INTERFACE_TYPE) \
+	X(13, TUNNEL_TYPE) \
+	X(14, IP_ARRIVAL_INTERFACE) \
+	X(15, ARRIVAL_INTERFACE_INDEX) \
+	X(16, ARRIVAL_INTERFACE_TYPE) \
+	X(17, ARRIVAL_TUNNEL_TYPE) \
+	X(18, FLAGS) \
+	X(19, ARRIVAL_INTERFACE_PROFILE_ID) \
+	X(20, INTERFACE_QUARANTINE_EPOCH) \
+	X(21, COMPARTMENT_ID)
+
+/* The V6 enumeration names slots 4/5 IP_LOCAL_PORT/IP_REMOTE_PORT: the same
+ * fields as V4's ICMP_TYPE/ICMP_CODE, so one list serves both. */
+#define F_OUTBOUND_ICMP_ERROR(X) \
+	X(0, IP_LOCAL_ADDRESS) \
+	X(1, IP_REMOTE_ADDRESS) \
+	X(2, IP_LOCAL_ADDRESS_TYPE) \
+	X(3, IP_LOCAL_INTERFACE) \
+	X(4, ICMP_TYPE) \
+	X(5, ICMP_CODE) \
+	X(6, INTERFACE_INDEX) \
+	X(7, SUB_INTERFACE_INDEX) \
+	X(8, INTERFACE_TYPE) \
+	X(9, TUNNEL_TYPE) \
+	X(10, FLAGS) \
+	X(11, NEXTHOP_INTERFACE_PROFILE_ID) \
+	X(12, INTERFACE_QUARANTINE_EPOCH) \
+	X(13, COMPARTMENT_ID)
+
+/* The BITMAP_* tails of the ALE lists are Windows-internal index fields;
+ * they keep their slots so that later indices match Windows (spec §1.3). */
+#define F_ALE_RESOURCE_ASSIGNMENT(X) \
+	X(0, ALE_APP_ID) \
+	X(1, ALE_USER_ID) \
+	X(2, IP_LOCAL_ADDRESS) \
+	X(3, IP_LOCAL_ADDRESS_TYPE) \
+	X(4, IP_LOCAL_PORT) \
+	X(5, IP_PROTOCOL) \
+	X(6, ALE_PROMISCUOUS_MODE) \
+	X(7, IP_LOCAL_INTERFACE) \
+	X(8, FLAGS) \
+	X(9, INTERFACE_TYPE) \
+	X(10, TUNNEL_TYPE) \
+	X(11, LOCAL_INTERFACE_PROFILE_ID) \
+	X(12, SIO_FIREWALL_SOCKET_PROPERTY) \
+	X(13, ALE_PACKAGE_ID) \
+	X(14, ALE_SECURITY_ATTRIBUTE_FQBN_VALUE) \
+	X(15, COMPARTMENT_ID) \
+	X(16, BITMAP_IP_LOCAL_ADDRESS) \
+	X(17, BITMAP_IP_LOCAL_PORT)
+
+#define F_ALE_AUTH_LISTEN(X) \
+	X(0, ALE_APP_ID) \
+	X(1, ALE_USER_ID) \
+	X(2, IP_LOCAL_ADDRESS) \
+	X(3, IP_LOCAL_ADDRESS_TYPE) \
+	X(4, IP_LOCAL_PORT) \
+	X(5, IP_LOCAL_INTERFACE) \
+	X(6, FLAGS) \
+	X(7, INTERFACE_TYPE) \
+	X(8, TUNNEL_TYPE) \
+	X(9, LOCAL_INTERFACE_PROFILE_ID) \
+	X(10, SIO_FIREWALL_SOCKET_PROPERTY) \
+	X(11, ALE_PACKAGE_ID) \
+	X(12, ALE_SECURITY_ATTRIBUTE_FQBN_VALUE) \
+	X(13, COMPARTMENT_ID)
+
+#define F_ALE_AUTH_RECV_ACCEPT(X) \
+	X(0, ALE_APP_ID) \
+	X(1, ALE_USER_ID) \
+	X(2, IP_LOCAL_ADDRESS) \
+	X(3, IP_LOCAL_ADDRESS_TYPE) \
+	X(4, IP_LOCAL_PORT) \
+	X(5, IP_PROTOCOL) \
+	X(6, IP_REMOTE_ADDRESS) \
+	X(7, IP_REMOTE_PORT) \
+	X(8, ALE_REMOTE_USER_ID) \
+	X(9, ALE_REMOTE_MACHINE_ID) \
+	X(10, IP_LOCAL_INTERFACE) \
+	X(11, FLAGS) \
+	X(12, SIO_FIREWALL_SYSTEM_PORT) \
+	X(13, NAP_CONTEXT) \
+	X(14, INTERFACE_TYPE) \
+	X(15, TUNNEL_TYPE) \
+	X(16, INTERFACE_INDEX) \
+	X(17, SUB_INTERFACE_INDEX) \
+	X(18, IP_ARRIVAL_INTERFACE) \
+	X(19, ARRIVAL_INTERFACE_TYPE) \
+	X(20, ARRIVAL_TUNNEL_TYPE) \
+	X(21, ARRIVAL_INTERFACE_INDEX) \
+	X(22, NEXTHOP_SUB_INTERFACE_INDEX) \
+	X(23, IP_NEXTHOP_INTERFACE) \
+	X(24, NEXTHOP_INTERFACE_TYPE) \
+	X(25, NEXTHOP_TUNNEL_TYPE) \
+	X(26, NEXTHOP_INTERFACE_INDEX) \
+	X(27, ORIGINAL_PROFILE_ID) \
+	X(28, CURRENT_PROFILE_ID) \
+	X(29, REAUTHORIZE_REASON) \
+	X(30, ORIGINAL_ICMP_TYPE) \
+	X(31, INTERFACE_QUARANTINE_EPOCH) \
+	X(32, ALE_PACKAGE_ID) \
+	X(33, ALE_SECURITY_ATTRIBUTE_FQBN_VALUE) \
+	X(34, COMPARTMENT_ID) \
+	X(35, BITMAP_IP_LOCAL_ADDRESS) \
+	X(36, BITMAP_IP_LOCAL_PORT) \
+	X(37, BITMAP_IP_REMOTE_ADDRESS) \
+	X(38, BITMAP_IP_REMOTE_PORT)
+
+#define F_ALE_AUTH_CONNECT(X) \
+	X(0, ALE_APP_ID) \
+	X(1, ALE_USER_ID) \
+	X(2, IP_LOCAL_ADDRESS) \
+	X(3, IP_LOCAL_ADDRESS_TYPE) \
+	X(4, IP_LOCAL_PORT) \
+	X(5, IP_PROTOCOL) \
+	X(6, IP_REMOTE_ADDRESS) \
+	X(7, IP_REMOTE_PORT) \
+	X(8, ALE_REMOTE_USER_ID) \
+	X(9, ALE_REMOTE_MACHINE_ID) \
+	X(10, IP_DESTINATION_ADDRESS_TYPE) \
+	X(11, IP_LOCAL_INTERFACE) \
+	X(12, FLAGS) \
+	X(13, INTERFACE_TYPE) \
+	X(14, TUNNEL_TYPE) \
+	X(15, INTERFACE_INDEX) \
+	X(16, SUB_INTERFACE_INDEX) \
+	X(17, IP_ARRIVAL_INTERFACE) \
+	X(18, ARRIVAL_INTERFACE_TYPE) \
+	X(19, ARRIVAL_TUNNEL_TYPE) \
+	X(20, ARRIVAL_INTERFACE_INDEX) \
+	X(21, NEXTHOP_SUB_INTERFACE_INDEX) \
+	X(22, IP_NEXTHOP_INTERFACE) \
+	X(23, NEXTHOP_INTERFACE_TYPE) \
+	X(24, NEXTHOP_TUNNEL_TYPE) \
+	X(25, NEXTHOP_INTERFACE_INDEX) \
+	X(26, ORIGINAL_PROFILE_ID) \
+	X(27, CURRENT_PROFILE_ID) \
+	X(28, REAUTHORIZE_REASON) \
+	X(29, PEER_NAME) \
+	X(30, ORIGINAL_ICMP_TYPE) \
+	X(31, INTERFACE_QUARANTINE_EPOCH) \
+	X(32, ALE_ORIGINAL_APP_ID) \
+	X(33, ALE_PACKAGE_ID) \
+	X(34, ALE_SECURITY_ATTRIBUTE_FQBN_VALUE) \
+	X(35, ALE_EFFECTIVE_NAME) \
+	X(36, COMPARTMENT_ID) \
+	X(37, BITMAP_IP_LOCAL_ADDRESS) \
+	X(38, BITMAP_IP_LOCAL_PORT) \
+	X(39, BITMAP_IP_REMOTE_ADDRESS) \
+	X(40, BITMAP_IP_REMOTE_PORT)
+
+#define F_ALE_FLOW_ESTABLISHED(X) \
+	X(0, ALE_APP_ID) \
+	X(1, ALE_USER_ID) \
+	X(2, IP_LOCAL_ADDRESS) \
+	X(3, IP_LOCAL_ADDRESS_TYPE) \
+	X(4, IP_LOCAL_PORT) \
+	X(5, IP_PROTOCOL) \
+	X(6, IP_REMOTE_ADDRESS) \
+	X(7, IP_REMOTE_PORT) \
+	X(8, ALE_REMOTE_USER_ID) \
+	X(9, ALE_REMOTE_MACHINE_ID) \
+	X(10, IP_DESTINATION_ADDRESS_TYPE) \
+	X(11, IP_LOCAL_INTERFACE) \
+	X(12, DIRECTION) \
+	X(13, INTERFACE_TYPE) \
+	X(14, TUNNEL_TYPE) \
+	X(15, FLAGS) \
+	X(16, ALE_ORIGINAL_APP_ID) \
+	X(17, ALE_PACKAGE_ID) \
+	X(18, ALE_SECURITY_ATTRIBUTE_FQBN_VALUE) \
+	X(19, COMPARTMENT_ID) \
+	X(20, BITMAP_IP_LOCAL_ADDRESS) \
+	X(21, BITMAP_IP_LOCAL_PORT) \
+	X(22, BITMAP_IP_REMOTE_ADDRESS) \
+	X(23, BITMAP_IP_REMOTE_PORT)
+
+#define F_ALE_BIND_REDIRECT(X) \
+	X(0, ALE_APP_ID) \
+	X(1, ALE_USER_ID) \
+	X(2, IP_LOCAL_ADDRESS) \
+	X(3, IP_LOCAL_ADDRESS_TYPE) \
+	X(4, IP_LOCAL_PORT) \
+	X(5, IP_PROTOCOL) \
+	X(6, FLAGS) \
+	X(7, ALE_PACKAGE_ID) \
+	X(8, ALE_SECURITY_ATTRIBUTE_FQBN_VALUE) \
+	X(9, COMPARTMENT_ID)
+
+#define F_ALE_CONNECT_REDIRECT(X) \
+	X(0, ALE_APP_ID) \
+	X(1, ALE_USER_ID) \
+	X(2, IP_LOCAL_ADDRESS) \
+	X(3, IP_LOCAL_ADDRESS_TYPE) \
+	X(4, IP_LOCAL_PORT) \
+	X(5, IP_PROTOCOL) \
+	X(6, IP_REMOTE_ADDRESS) \
+	X(7, IP_DESTINATION_ADDRESS_TYPE) \
+	X(8, IP_REMOTE_PORT) \
+	X(9, FLAGS) \
+	X(10, ALE_ORIGINAL_APP_ID) \
+	X(11, ALE_PACKAGE_ID) \
+	X(12, ALE_SECURITY_ATTRIBUTE_FQBN_VALUE) \
+	X(13, COMPARTMENT_ID)
+
+#define F_ALE_RESOURCE_RELEASE(X) \
+	X(0, ALE_APP_ID) \
+	X(1, ALE_USER_ID) \
+	X(2, IP_LOCAL_ADDRESS) \
+	X(3, IP_LOCAL_ADDRESS_TYPE) \
+	X(4, IP_LOCAL_PORT) \
+	X(5, IP_PROTOCOL) \
+	X(6, IP_LOCAL_INTERFACE) \
+	X(7, FLAGS) \
+	X(8, ALE_PACKAGE_ID) \
+	X(9, ALE_SECURITY_ATTRIBUTE_FQBN_VALUE) \
+	X(10, COMPARTMENT_ID)
+
+#define F_ALE_ENDPOINT_CLOSURE(X) \
+	X(0, ALE_APP_ID) \
+	X(1, ALE_USER_ID) \
+	X(2, IP_LOCAL_ADDRESS) \
+	X(3, IP_LOCAL_ADDRESS_TYPE) \
+	X(4, IP_LOCAL_PORT) \
+	X(5, IP_PROTOCOL) \
+	X(6, IP_REMOTE_ADDRESS) \
+	X(7, IP_REMOTE_PORT) \
+	X(8, IP_LOCAL_INTERFACE) \
+	X(9, FLAGS) \
+	X(10, ALE_PACKAGE_ID) \
+	X(11, ALE_SECURITY_ATTRIBUTE_FQBN_VALUE) \
+	X(12, COMPARTMENT_ID)
+
+
+struct field_list {
+	uint8_t n;
+	uint8_t field[WFP_MAX_FIELDS_PER_LAYER]; /* slot -> enum wfp_field */
+	uint8_t slot1[WFP_FIELD_MAX];            /* field -> slot + 1, 0 = none */
+};
+
+#define X_ONE(i, f) +1
+#define X_FIELD(i, f) [i] = WFP_FIELD_##f,
+#define X_SLOT(i, f) [WFP_FIELD_##f] = (i) + 1,
+#define FIELD_LIST(fam)                                         \
+	static const struct field_list fl_##fam = {             \
+		.n = 0 F_##fam(X_ONE),                          \
+		.field = { F_##fam(X_FIELD) },                  \
+		.slot1 = { F_##fam(X_SLOT) },                   \
+	}
+
+FIELD_LIST(INBOUND_IPPACKET);
+FIELD_LIST(OUTBOUND_IPPACKET);
+FIELD_LIST(IPFORWARD);
+FIELD_LIST(INBOUND_TRANSPORT);
+FIELD_LIST(OUTBOUND_TRANSPORT);
+FIELD_LIST(STREAM);
+FIELD_LIST(DATAGRAM_DATA);
+FIELD_LIST(STREAM_PACKET);
+FIELD_LIST(INBOUND_ICMP_ERROR);
+FIELD_LIST(OUTBOUND_ICMP_ERROR);
+FIELD_LIST(ALE_RESOURCE_ASSIGNMENT);
+FIELD_LIST(ALE_AUTH_LISTEN);
+FIELD_LIST(ALE_AUTH_RECV_ACCEPT);
+FIELD_LIST(ALE_AUTH_CONNECT);
+FIELD_LIST(ALE_FLOW_ESTABLISHED);
+FIELD_LIST(ALE_BIND_REDIRECT);
+FIELD_LIST(ALE_CONNECT_REDIRECT);
+FIELD_LIST(ALE_RESOURCE_RELEASE);
+FIELD_LIST(ALE_ENDPOINT_CLOSURE);
+
+/* The MAC and name-resolution-cache layers are not modelled: no fields. */
+static const struct field_list fl_NONE = { .n = 0 };
+
+/* ---- layers (spec §1.2): run-time id = FWPS_BUILTIN_LAYERS position ---- */
+
+struct layer_desc {
+	const char *name;
+	struct wfp_guid key;
+	const struct field_list *fl;
+	uint8_t flags;
+	int8_t twin; /* the _DISCARD twin, or -1 */
+};
+
+#define D WFP_LAYER_F_DISCARD
+#define A WFP_LAYER_F_ALE
+#define V6 WFP_LAYER_F_V6
+#define NF WFP_LAYER_F_NO_FIELDS
+
+/* LAYER_T: a layer with a _DISCARD twin (always the next id). */
+#define LAYER_T(id, fam, flg, g) \
+	[WFP_LAYER_##id] = { #id, g, &fl_##fam, (flg), WFP_LAYER_##id##_DISCARD }
+#define LAYER(id, fam, flg, g) \
+	[WFP_LAYER_##id] = { #id, g, &fl_##fam, (flg), -1 }
+
+static const struct layer_desc layers[WFP_LAYER_MAX] = {
+	LAYER_T(INBOUND_IPPACKET_V4, INBOUND_IPPACKET, 0,
+		GUID(0xc86fd1bf, 0x21cd, 0x497e, 0xa0bb, 0x17425c885c58)),
+	LAYER(INBOUND_IPPACKET_V4_DISCARD, INBOUND_IPPACKET, D,
+		GUID(0xb5a230d0, 0xa8c0, 0x44f2, 0x916e, 0x991b53ded1f7)),
+	LAYER_T(INBOUND_IPPACKET_V6, INBOUND_IPPACKET, V6,
+		GUID(0xf52032cb, 0x991c, 0x46e7, 0x971d, 0x2601459a91ca)),
+	LAYER(INBOUND_IPPACKET_V6_DISCARD, INBOUND_IPPACKET, D | V6,
+		GUID(0xbb24c279, 0x93b4, 0x47a2, 0x83ad, 0xae1698b50885)),
+	LAYER_T(OUTBOUND_IPPACKET_V4, OUTBOUND_IPPACKET, 0,
+		GUID(0x1e5c9fae, 0x8a84, 0x4135, 0xa331, 0x950b54229ecd)),
+	LAYER(OUTBOUND_IPPACKET_V4_DISCARD, OUTBOUND_IPPACKET, D,
+		GUID(0x08e4bcb5, 0xb647, 0x48f3, 0x953c, 0xe5ddbd03937e)),
+	LAYER_T(OUTBOUND_IPPACKET_V6, OUTBOUND_IPPACKET, V6,
+		GUID(0xa3b3ab6b, 0x3564, 0x488c, 0x9117, 0xf34e82142763)),
+	LAYER(OUTBOUND_IPPACKET_V6_DISCARD, OUTBOUND_IPPACKET, D | V6,
+		GUID(0x9513d7c4, 0xa934, 0x49dc, 0x91a7, 0x6ccb80cc02e3)),
+	LAYER_T(IPFORWARD_V4, IPFORWARD, 0,
+		GUID(0xa82acc24, 0x4ee1, 0x4ee1, 0xb465, 0xfd1d25cb10a4)),
+	LAYER(IPFORWARD_V4_DISCARD, IPFORWARD, D,
+		GUID(0x9e9ea773, 0x2fae, 0x4210, 0x8f17, 0x34129ef369eb)),
+	LAYER_T(IPFORWARD_V6, IPFORWARD, V6,
+		GUID(0x7b964818, 0x19c7, 0x493a, 0xb71f, 0x832c3684d28c)),
+	LAYER(IPFORWARD_V6_DISCARD, IPFORWARD, D | V6,
+		GUID(0x31524a5d, 0x1dfe, 0x472f, 0xbb93, 0x518ee945d8a2)),
+	LAYER_T(INBOUND_TRANSPORT_V4, INBOUND_TRANSPORT, 0,
+		GUID(0x5926dfc8, 0xe3cf, 0x4426, 0xa283, 0xdc393f5d0f9d)),
+	LAYER(INBOUND_TRANSPORT_V4_DISCARD, INBOUND_TRANSPORT, D,
+		GUID(0xac4a9833, 0xf69d, 0x4648, 0xb261, 0x6dc84835ef39)),
+	LAYER_T(INBOUND_TRANSPORT_V6, INBOUND_TRANSPORT, V6,
+		GUID(0x634a869f, 0xfc23, 0x4b90, 0xb0c1, 0xbf620a36ae6f)),
+	LAYER(INBOUND_TRANSPORT_V6_DISCARD, INBOUND_TRANSPORT, D | V6,
+		GUID(0x2a6ff955, 0x3b2b, 0x49d2, 0x9848, 0xad9d72dcaab7)),
+	LAYER_T(OUTBOUND_TRANSPORT_V4, OUTBOUND_TRANSPORT, 0,
+		GUID(0x09e61aea, 0xd214, 0x46e2, 0x9b21, 0xb26b0b2f28c8)),
+	LAYER(OUTBOUND_TRANSPORT_V4_DISCARD, OUTBOUND_TRANSPORT, D,
+		GUID(0xc5f10551, 0xbdb0, 0x43d7, 0xa313, 0x50e211f4d68a)),
+	LAYER_T(OUTBOUND_TRANSPORT_V6, OUTBOUND_TRANSPORT, V6,
+		GUID(0xe1735bde, 0x013f, 0x4655, 0xb351, 0xa49e15762df0)),
+	LAYER(OUTBOUND_TRANSPORT_V6_DISCARD, OUTBOUND_TRANSPORT, D | V6,
+		GUID(0xf433df69, 0xccbd, 0x482e, 0xb9b2, 0x57165658c3b3)),
+	LAYER_T(STREAM_V4, STREAM, 0,
+		GUID(0x3b89653c, 0xc170, 0x49e4, 0xb1cd, 0xe0eeeee19a3e)),
+	LAYER(STREAM_V4_DISCARD, STREAM, D,
+		GUID(0x25c4c2c2, 0x25ff, 0x4352, 0x82f9, 0xc54a4a4726dc)),
+	LAYER_T(STREAM_V6, STREAM, V6,
+		GUID(0x47c9137a, 0x7ec4, 0x46b3, 0xb6e4, 0x48e926b1eda4)),
+	LAYER(STREAM_V6_DISCARD, STREAM, D | V6,
+		GUID(0x10a59fc7, 0xb628, 0x4c41, 0x9eb8, 0xcf37d55103cf)),
+	LAYER_T(DATAGRAM_DATA_V4, DATAGRAM_DATA, 0,
+		GUID(0x3d08bf4e, 0x45f6, 0x4930, 0xa922, 0x417098e20027)),
+	LAYER(DATAGRAM_DATA_V4_DISCARD, DATAGRAM_DATA, D,
+		GUID(0x18e330c6, 0x7248, 0x4e52, 0xaaab, 0x472ed67704fd)),
+	LAYER_T(DATAGRAM_DATA_V6, DATAGRAM_DATA, V6,
+		GUID(0xfa45fe2f, 0x3cba, 0x4427, 0x87fc, 0x57b9a4b10d00)),
+	LAYER(DATAGRAM_DATA_V6_DISCARD, DATAGRAM_DATA, D | V6,
+		GUID(0x09d1dfe1, 0x9b86, 0x4a42, 0xbe9d, 0x8c315b92a5d0)),
+	LAYER_T(INBOUND_ICMP_ERROR_V4, INBOUND_ICMP_ERROR, 0,
+		GUID(0x61499990, 0x3cb6, 0x4e84, 0xb950, 0x53b94b6964f3)),
+	LAYER(INBOUND_ICMP_ERROR_V4_DISCARD, INBOUND_ICMP_ERROR, D,
+		GUID(0xa6b17075, 0xebaf, 0x4053, 0xa4e7, 0x213c8121ede5)),
+	LAYER_T(INBOUND_ICMP_ERROR_V6, INBOUND_ICMP_ERROR, V6,
+		GUID(0x65f9bdff, 0x3b2d, 0x4e5d, 0xb8c6, 0xc720651fe898)),
+	LAYER(INBOUND_ICMP_ERROR_V6_DISCARD, INBOUND_ICMP_ERROR, D | V6,
+		GUID(0xa6e7ccc0, 0x08fb, 0x468d, 0xa472, 0x9771d5595e09)),
+	LAYER_T(OUTBOUND_ICMP_ERROR_V4, OUTBOUND_ICMP_ERROR, 0,
+		GUID(0x41390100, 0x564c, 0x4b32, 0xbc1d, 0x718048354d7c)),
+	LAYER(OUTBOUND_ICMP_ERROR_V4_DISCARD, OUTBOUND_ICMP_ERROR, D,
+		GUID(0xb3598d36, 0x0561, 0x4588, 0xa6bf, 0xe955e3f6264b)),
+	LAYER_T(OUTBOUND_ICMP_ERROR_V6, OUTBOUND_ICMP_ERROR, V6,
+		GUID(0x7fb03b60, 0x7b8d, 0x4dfa, 0xbadd, 0x980176fc4e12)),
+	LAYER(OUTBOUND_ICMP_ERROR_V6_DISCARD, OUTBOUND_ICMP_ERROR, D | V6,
+		GUID(0x65f2e647, 0x8d0c, 0x4f47, 0xb19b, 0x33a4d3f1357c)),
+	LAYER_T(ALE_RESOURCE_ASSIGNMENT_V4, ALE_RESOURCE_ASSIGNMENT, A,
+		GUID(0x1247d66d, 0x0b60, 0x4a15, 0x8d44, 0x7155d0f53a0c)),
+	LAYER(ALE_RESOURCE_ASSIGNMENT_V4_DISCARD, ALE_RESOURCE_ASSIGNMENT, D | A,
+		GUID(0x0b5812a2, 0xc3ff, 0x4eca, 0xb88d, 0xc79e20ac6322)),
+	LAYER_T(ALE_RESOURCE_ASSIGNMENT_V6, ALE_RESOURCE_ASSIGNMENT, A | V6,
+		GUID(0x55a650e1, 0x5f0a, 0x4eca, 0xa653, 0x88f53b26aa8c)),
+	LAYER(ALE_RESOURCE_ASSIGNMENT_V6_DISCARD, ALE_RESOURCE_ASSIGNMENT, D | A | V6,
+		GUID(0xcbc998bb, 0xc51f, 0x4c1a, 0xbb4f, 0x9775fcacab2f)),
+	LAYER_T(ALE_AUTH_LISTEN_V4, ALE_AUTH_LISTEN, A,
+		GUID(0x88bb5dad, 0x76d7, 0x4227, 0x9c71, 0xdf0a3ed7be7e)),
+	LAYER(ALE_AUTH_LISTEN_V4_DISCARD, ALE_AUTH_LISTEN, D | A,
+		GUID(0x371dfada, 0x9f26, 0x45fd, 0xb4eb, 0xc29eb212893f)),
+	LAYER_T(ALE_AUTH_LISTEN_V6, ALE_AUTH_LISTEN, A | V6,
+		GUID(0x7ac9de24, 0x17dd, 0x4814, 0xb4bd, 0xa9fbc95a321b)),
+	LAYER(ALE_AUTH_LISTEN_V6_DISCARD, ALE_AUTH_LISTEN, D | A | V6,
+		GUID(0x60703b07, 0x63c8, 0x48e9, 0xada3, 0x12b1af40a617)),
+	LAYER_T(ALE_AUTH_RECV_ACCEPT_V4, ALE_AUTH_RECV_ACCEPT, A,
+		GUID(0xe1cd9fe7, 0xf4b5, 0x4273, 0x96c0, 0x592e487b8650)),
+	LAYER(ALE_AUTH_RECV_ACCEPT_V4_DISCARD, ALE_AUTH_RECV_ACCEPT, D | A,
+		GUID(0x9eeaa99b, 0xbd22, 0x4227, 0x919f, 0x0073c63357b1)),
+	LAYER_T(ALE_AUTH_RECV_ACCEPT_V6, ALE_AUTH_RECV_ACCEPT, A | V6,
+		GUID(0xa3b42c97, 0x9f04, 0x4672, 0xb87e, 0xcee9c483257f)),
+	LAYER(ALE_AUTH_RECV_ACCEPT_V6_DISCARD, ALE_AUTH_RECV_ACCEPT, D | A | V6,
+		GUID(0x89455b97, 0xdbe1, 0x453f, 0xa224, 0x13da895af396)),
+	LAYER_T(ALE_AUTH_CONNECT_V4, ALE_AUTH_CONNECT, A,
+		GUID(0xc38d57d1, 0x05a7, 0x4c33, 0x904f, 0x7fbceee60e82)),
+	LAYER(ALE_AUTH_CONNECT_V4_DISCARD, ALE_AUTH_CONNECT, D | A,
+		GUID(0xd632a801, 0xf5ba, 0x4ad6, 0x96e3, 0x607017d9836a)),
+	LAYER_T(ALE_AUTH_CONNECT_V6, ALE_AUTH_CONNECT, A | V6,
+		GUID(0x4a72393b, 0x319f, 0x44bc, 0x84c3, 0xba54dcb3b6b4)),
+	LAYER(ALE_AUTH_CONNECT_V6_DISCARD, ALE_AUTH_CONNECT, D | A | V6,
+		GUID(0xc97bc3b8, 0xc9a3, 0x4e33, 0x8695, 0x8e17aad4de09)),
+	LAYER_T(ALE_FLOW_ESTABLISHED_V4, ALE_FLOW_ESTABLISHED, A,
+		GUID(0xaf80470a, 0x5596, 0x4c13, 0x9992, 0x539e6fe57967)),
+	LAYER(ALE_FLOW_ESTABLISHED_V4_DISCARD, ALE_FLOW_ESTABLISHED, D | A,
+		GUID(0x146ae4a9, 0xa1d2, 0x4d43, 0xa31a, 0x4c42682b8e4f)),
+	LAYER_T(ALE_FLOW_ESTABLISHED_V6, ALE_FLOW_ESTABLISHED, A | V6,
+		GUID(0x7021d2b3, 0xdfa4, 0x406e, 0xafeb, 0x6afaf7e70efd)),
+	LAYER(ALE_FLOW_ESTABLISHED_V6_DISCARD, ALE_FLOW_ESTABLISHED, D | A | V6,
+		GUID(0x46928636, 0xbbca, 0x4b76, 0x941d, 0x0fa7f5d7d372)),
+	LAYER(INBOUND_MAC_FRAME_ETHERNET, NONE, NF,
+		GUID(0xeffb7edb, 0x0055, 0x4f9a, 0xa231, 0x4ff8131ad191)),
+	LAYER(OUTBOUND_MAC_FRAME_ETHERNET, NONE, NF,
+		GUID(0x694673bc, 0xd6db, 0x4870, 0xadee, 0x0acdbdb7f4b2)),
+	LAYER(INBOUND_MAC_FRAME_NATIVE, NONE, NF,
+		GUID(0xd4220bd3, 0x62ce, 0x4f08, 0xae88, 0xb56e8526df50)),
+	LAYER(OUTBOUND_MAC_FRAME_NATIVE, NONE, NF,
+		GUID(0x94c44912, 0x9d6f, 0x4ebf, 0xb995, 0x05ab8a088d1b)),
+	LAYER(NAME_RESOLUTION_CACHE_V4, NONE, NF,
+		GUID(0x0c2aa681, 0x905b, 0x4ccd, 0xa467, 0x4dd811d07b7b)),
+	LAYER(NAME_RESOLUTION_CACHE_V6, NONE, V6 | NF,
+		GUID(0x92d592fa, 0x6b01, 0x434a, 0x9dea, 0xd1e96ea97da9)),
+	LAYER(ALE_RESOURCE_RELEASE_V4, ALE_RESOURCE_RELEASE, A,
+		GUID(0x74365cce, 0xccb0, 0x401a, 0xbfc1, 0xb89934ad7e15)),
+	LAYER(ALE_RESOURCE_RELEASE_V6, ALE_RESOURCE_RELEASE, A | V6,
+		GUID(0xf4e5ce80, 0xedcc, 0x4e13, 0x8a2f, 0xb91454bb057b)),
+	LAYER(ALE_ENDPOINT_CLOSURE_V4, ALE_ENDPOINT_CLOSURE, A,
+		GUID(0xb4766427, 0xe2a2, 0x467a, 0xbd7e, 0xdbcd1bd85a09)),
+	LAYER(ALE_ENDPOINT_CLOSURE_V6, ALE_ENDPOINT_CLOSURE, A | V6,
+		GUID(0xbb536ccd, 0x4755, 0x4ba9, 0x9ff7, 0xf9edf8699c7b)),
+	LAYER(ALE_CONNECT_REDIRECT_V4, ALE_CONNECT_REDIRECT, A,
+		GUID(0xc6e63c8c, 0xb784, 0x4562, 0xaa7d, 0x0a67cfcaf9a3)),
+	LAYER(ALE_CONNECT_REDIRECT_V6, ALE_CONNECT_REDIRECT, A | V6,
+		GUID(0x587e54a7, 0x8046, 0x42ba, 0xa0aa, 0xb716250fc7fd)),
+	LAYER(ALE_BIND_REDIRECT_V4, ALE_BIND_REDIRECT, A,
+		GUID(0x66978cad, 0xc704, 0x42ac, 0x86ac, 0x7c1a231bd253)),
+	LAYER(ALE_BIND_REDIRECT_V6, ALE_BIND_REDIRECT, A | V6,
+		GUID(0xbef02c9c, 0x606b, 0x4536, 0x8c26, 0x1c2fc7b631d4)),
+	LAYER(STREAM_PACKET_V4, STREAM_PACKET, 0,
+		GUID(0xaf52d8ec, 0xcb2d, 0x44e5, 0xad92, 0xf8dc38d2eb29)),
+	LAYER(STREAM_PACKET_V6, STREAM_PACKET, V6,
+		GUID(0x779a8ca3, 0xf099, 0x468f, 0xb5d4, 0x83535c461c02)),
+};
+
+#undef D
+#undef A
+#undef V6
+#undef NF
+
+/* ---- fields (spec §1.4, §5.6) ---- */
+
+/* Address fields: UINT32 at V4 layers, BYTE_ARRAY16 at V6 layers. */
+#define ADDR WFP_EMPTY
+
+struct field_desc {
+	const char *name; /* FWPM_CONDITION_<name> */
+	struct wfp_guid key;
+	uint8_t type;     /* incoming type; ADDR = depends on the layer */
+};
+
+#define FIELD(id, nm, ty, g) [WFP_FIELD_##id] = { nm, g, ty }
+
+static const struct field_desc fields[WFP_FIELD_MAX] = {
+	FIELD(IP_LOCAL_ADDRESS, "IP_LOCAL_ADDRESS", ADDR,
+	      GUID(0xd9ee00de, 0xc1ef, 0x4617, 0xbfe3, 0xffd8f5a08957)),
+	FIELD(IP_REMOTE_ADDRESS, "IP_REMOTE_ADDRESS", ADDR,
+	      GUID(0xb235ae9a, 0x1d64, 0x49b8, 0xa44c, 0x5ff3d9095045)),
+	FIELD(IP_SOURCE_ADDRESS, "IP_SOURCE_ADDRESS", ADDR,
+	      GUID(0xae96897e, 0x2e94, 0x4bc9, 0xb313, 0xb27ee80e574d)),
+	FIELD(IP_DESTINATION_ADDRESS, "IP_DESTINATION_ADDRESS", ADDR,
+	      GUID(0x2d79133b, 0xb390, 0x45c6, 0x8699, 0xacaceaafed33)),
+	FIELD(IP_LOCAL_ADDRESS_TYPE, "IP_LOCAL_ADDRESS_TYPE", WFP_UINT8,
+	      GUID(0x6ec7f6c4, 0x376b, 0x45d7, 0x9e9c, 0xd337cedcd237)),
+	FIELD(IP_DESTINATION_ADDRESS_TYPE, "IP_DESTINATION_ADDRESS_TYPE", WFP_UINT8,
+	      GUID(0x1ec1b7c9, 0x4eea, 0x4f5e, 0xb9ef, 0x76beaaaf17ee)),
+	FIELD(IP_LOCAL_PORT, "IP_LOCAL_PORT", WFP_UINT16,
+	      GUID(0x0c1ba1af, 0x5765, 0x453f, 0xaf22, 0xa8f791ac775b)),
+	FIELD(IP_REMOTE_PORT, "IP_REMOTE_PORT", WFP_UINT16,
+	      GUID(0xc35a604d, 0xd22b, 0x4e1a, 0x91b4, 0x68f674ee674b)),
+	FIELD(IP_PROTOCOL, "IP_PROTOCOL", WFP_UINT8,
+	      GUID(0x3971ef2b, 0x623e, 0x4f9a, 0x8cb1, 0x6e79b806b9a7)),
+	FIELD(IP_LOCAL_INTERFACE, "IP_LOCAL_INTERFACE", WFP_UINT64,
+	      GUID(0x4cd62a49, 0x59c3, 0x4969, 0xb7f3, 0xbda5d32890a4)),
+	FIELD(IP_ARRIVAL_INTERFACE, "IP_ARRIVAL_INTERFACE", WFP_UINT64,
+	      GUID(0x618a9b6d, 0x386b, 0x4136, 0xad6e, 0xb51587cfb1cd)),
+	FIELD(IP_NEXTHOP_INTERFACE, "IP_NEXTHOP_INTERFACE", WFP_UINT64,
+	      GUID(0x93ae8f5b, 0x7f6f, 0x4719, 0x98c8, 0x14e97429ef04)),
+	FIELD(IP_FORWARD_INTERFACE, "IP_FORWARD_INTERFACE", WFP_UINT64,
+	      GUID(0x1076b8a5, 0x6323, 0x4c5e, 0x9810, 0xe8d3fc9e6136)),
+	FIELD(IP_PHYSICAL_ARRIVAL_INTERFACE, "IP_PHYSICAL_ARRIVAL_INTERFACE", WFP_UINT64,
+	      GUID(0xda50d5c8, 0xfa0d, 0x4c89, 0xb032, 0x6e62136d1e96)),
+	FIELD(IP_PHYSICAL_NEXTHOP_INTERFACE, "IP_PHYSICAL_NEXTHOP_INTERFACE", WFP_UINT64,
+	      GUID(0xf09bd5ce, 0x5150, 0x48be, 0xb098, 0xc25152fb1f92)),
+	FIELD(INTERFACE_INDEX, "INTERFACE_INDEX", WFP_UINT32,
+	      GUID(0x667fd755, 0xd695, 0x434a, 0x8af5, 0xd3835a1259bc)),
+	FIELD(SUB_INTERFACE_INDEX, "SUB_INTERFACE_INDEX", WFP_UINT32,
+	      GUID(0x0cd42473, 0xd621, 0x4be3, 0xae8c, 0x72a348d283e1)),
+	FIELD(INTERFACE_TYPE, "INTERFACE_TYPE", WFP_UINT32,
+	      GUID(0xdaf8cd14, 0xe09e, 0x4c93, 0xa5ae, 0xc5c13b73ffca)),
+	FIELD(TUNNEL_TYPE, "TUNNEL_TYPE", WFP_UINT32,
+	      GUID(0x77a40437, 0x8779, 0x4868, 0xa261, 0xf5a902f1c0cd)),
+	FIELD(SOURCE_INTERFACE_INDEX, "SOURCE_INTERFACE_INDEX", WFP_UINT32,
+	      GUID(0x2311334d, 0xc92d, 0x45bf, 0x9496, 0xedf447820e2d)),
+	FIELD(SOURCE_SUB_INTERFACE_INDEX, "SOURCE_SUB_INTERFACE_INDEX", WFP_UINT32,
+	      GUID(0x055edd9d, 0xacd2, 0x4361, 0x8dab, 0xf9525d97662f)),
+	FIELD(DESTINATION_INTERFACE_INDEX, "DESTINATION_INTERFACE_INDEX", WFP_UINT32,
+	      GUID(0x35cf6522, 0x4139, 0x45ee, 0xa0d5, 0x67b80949d879)),
+	FIELD(DESTINATION_SUB_INTERFACE_INDEX, "DESTINATION_SUB_INTERFACE_INDEX", WFP_UINT32,
+	      GUID(0x2b7d4399, 0xd4c7, 0x4738, 0xa2f5, 0xe994b43da388)),
+	FIELD(ARRIVAL_INTERFACE_INDEX, "ARRIVAL_INTERFACE_INDEX", WFP_UINT32,
+	      GUID(0xcc088db3, 0x1792, 0x4a71, 0xb0f9, 0x037d21cd828b)),
+	FIELD(ARRIVAL_INTERFACE_TYPE, "ARRIVAL_INTERFACE_TYPE", WFP_UINT32,
+	      GUID(0x89f990de, 0xe798, 0x4e6d, 0xab76, 0x7c9558292e6f)),
+	FIELD(ARRIVAL_TUNNEL_TYPE, "ARRIVAL_TUNNEL_TYPE", WFP_UINT32,
+	      GUID(0x511166dc, 0x7a8c, 0x4aa7, 0xb533, 0x95ab59fb0340)),
+	FIELD(ARRIVAL_INTERFACE_PROFILE_ID, "ARRIVAL_INTERFACE_PROFILE_ID", WFP_UINT32,
+	      GUID(0xcdfe6aab, 0xc083, 0x4142, 0x8679, 0xc08f95329c61)),
+	FIELD(NEXTHOP_SUB_INTERFACE_INDEX, "NEXTHOP_SUB_INTERFACE_INDEX", WFP_UINT32,
+	      GUID(0xef8a6122, 0x0577, 0x45a7, 0x9aaf, 0x825fbeb4fb95)),
+	FIELD(NEXTHOP_INTERFACE_INDEX, "NEXTHOP_INTERFACE_INDEX", WFP_UINT32,
+	      GUID(0x138e6888, 0x7ab8, 0x4d65, 0x9ee8, 0x0591bcf6a494)),
+	FIELD(NEXTHOP_INTERFACE_TYPE, "NEXTHOP_INTERFACE_TYPE", WFP_UINT32,
+	      GUID(0x97537c6c, 0xd9a3, 0x4767, 0xa381, 0xe942675cd920)),
+	FIELD(NEXTHOP_TUNNEL_TYPE, "NEXTHOP_TUNNEL_TYPE", WFP_UINT32,
+	      GUID(0x72b1a111, 0x987b, 0x4720, 0x99dd, 0xc7c576fa2d4c)),
+	FIELD(NEXTHOP_INTERFACE_PROFILE_ID, "NEXTHOP_INTERFACE_PROFILE_ID", WFP_UINT32,
+	      GUID(0xd7ff9a56, 0xcdaa, 0x472b, 0x84db, 0xd23963c1d1bf)),
+	FIELD(LOCAL_INTERFACE_PROFILE_ID, "LOCAL_INTERFACE_PROFILE_ID", WFP_UINT32,
+	      GUID(0x4ebf7562, 0x9f18, 0x4d06, 0x9941, 0xa7a625744d71)),
+	FIELD(ORIGINAL_PROFILE_ID, "ORIGINAL_PROFILE_ID", WFP_UINT32,
+	      GUID(0x46ea1551, 0x2255, 0x492b, 0x8019, 0xaabeee349f40)),
+	FIELD(CURRENT_PROFILE_ID, "CURRENT_PROFILE_ID", WFP_UINT32,
+	      GUID(0xab3033c9, 0xc0e3, 0x4759, 0x937d, 0x5758c65d4ae3)),
+	FIELD(FLAGS, "FLAGS", WFP_UINT32,
+	      GUID(0x632ce23b, 0x5167, 0x435c, 0x86d7, 0xe903684aa80c)),
+	FIELD(DIRECTION, "DIRECTION", WFP_UINT32,
+	      GUID(0x8784c146, 0xca97, 0x44d6, 0x9fd1, 0x19fb1840cbf7)),
+	FIELD(COMPARTMENT_ID, "COMPARTMENT_ID", WFP_UINT32,
+	      GUID(0x35a791ab, 0x04ac, 0x4ff2, 0xa6bb, 0xda6cfac71806)),
+	FIELD(INTERFACE_QUARANTINE_EPOCH, "INTERFACE_QUARANTINE_EPOCH", WFP_UINT64,
+	      GUID(0xcce68d5e, 0x053b, 0x43a8, 0x9a6f, 0x33384c28e4f6)),
+	FIELD(IPSEC_SECURITY_REALM_ID, "IPSEC_SECURITY_REALM_ID", WFP_BYTE_BLOB,
+	      GUID(0x37a57700, 0x5884, 0x4964, 0x92b8, 0x3e704688b0ad)),
+	FIELD(EMBEDDED_PROTOCOL, "EMBEDDED_PROTOCOL", WFP_UINT8,
+	      GUID(0x07784107, 0xa29e, 0x4c7b, 0x9ec7, 0x29c44afafdbc)),
+	FIELD(EMBEDDED_REMOTE_ADDRESS, "EMBEDDED_REMOTE_ADDRESS", ADDR,
+	      GUID(0x77ee4b39, 0x3273, 0x4671, 0xb63b, 0xab6feb66eeb6)),
+	FIELD(EMBEDDED_LOCAL_ADDRESS_TYPE, "EMBEDDED_LOCAL_ADDRESS_TYPE", WFP_UINT8,
+	      GUID(0x4672a468, 0x8a0a, 0x4202, 0xabb4, 0x849e92e66809)),
+	FIELD(EMBEDDED_LOCAL_PORT, "EMBEDDED_LOCAL_PORT", WFP_UINT16,
+	      GUID(0xbfca394d, 0xacdb, 0x484e, 0xb8e6, 0x2aff79757345)),
+	FIELD(EMBEDDED_REMOTE_PORT, "EMBEDDED_REMOTE_PORT", WFP_UINT16,
+	      GUID(0xcae4d6a1, 0x2968, 0x40ed, 0xa4ce, 0x547160dda88d)),
+	FIELD(ORIGINAL_ICMP_TYPE, "ORIGINAL_ICMP_TYPE", WFP_UINT16,
+	      GUID(0x076dfdbe, 0xc56c, 0x4f72, 0xae8a, 0x2cfe7e5c8286)),
+	FIELD(ALE_APP_ID, "ALE_APP_ID", WFP_BYTE_BLOB,
+	      GUID(0xd78e1e87, 0x8644, 0x4ea5, 0x9437, 0xd809ecefc971)),
+	FIELD(ALE_ORIGINAL_APP_ID, "ALE_ORIGINAL_APP_ID", WFP_BYTE_BLOB,
+	      GUID(0x0e6cd086, 0xe1fb, 0x4212, 0x842f, 0x8a9f993fb3f6)),
+	FIELD(ALE_USER_ID, "ALE_USER_ID", WFP_TOKEN_INFORMATION,
+	      GUID(0xaf043a0a, 0xb34d, 0x4f86, 0x979c, 0xc90371af6e66)),
+	FIELD(ALE_REMOTE_USER_ID, "ALE_REMOTE_USER_ID", WFP_TOKEN_INFORMATION,
+	      GUID(0xf63073b7, 0x0189, 0x4ab0, 0x95a4, 0x6123cbfab862)),
+	FIELD(ALE_REMOTE_MACHINE_ID, "ALE_REMOTE_MACHINE_ID", WFP_TOKEN_INFORMATION,
+	      GUID(0x1aa47f51, 0x7f93, 0x4508, 0xa271, 0x81abb00c9cab)),
+	FIELD(ALE_PACKAGE_ID, "ALE_PACKAGE_ID", WFP_SID,
+	      GUID(0x71bc78fa, 0xf17c, 0x4997, 0xa602, 0x6abb261f351c)),
+	FIELD(ALE_PROMISCUOUS_MODE, "ALE_PROMISCUOUS_MODE", WFP_UINT32,
+	      GUID(0x1c974776, 0x7182, 0x46e9, 0xafd3, 0xb02910e30334)),
+	FIELD(ALE_SIO_FIREWALL_SYSTEM_PORT, "ALE_SIO_FIREWALL_SYSTEM_PORT", WFP_UINT32,
+	      GUID(0xb9f4e088, 0xcb98, 0x4efb, 0xa2c7, 0xad07332643db)),
+	FIELD(ALE_SECURITY_ATTRIBUTE_FQBN_VALUE, "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", WFP_BYTE_BLOB,
+	      GUID(0x37a57699, 0x5883, 0x4963, 0x92b8, 0x3e704688b0ad)),
+	FIELD(ALE_EFFECTIVE_NAME, "ALE_EFFECTIVE_NAME", WFP_BYTE_BLOB,
+	      GUID(0xb1277b9a, 0xb781, 0x40fc, 0x9671, 0xe5f1b989f34e)),
+	FIELD(NAP_CONTEXT, "ALE_NAP_CONTEXT", WFP_UINT32,
+	      GUID(0x46275a9d, 0xc03f, 0x4d77, 0xb784, 0x1c57f4d02753)),
+	FIELD(REAUTHORIZE_REASON, "REAUTHORIZE_REASON", WFP_UINT32,
+	      GUID(0x11205e8c, 0x11ae, 0x457a, 0x8a44, 0x477026dd764a)),
+	FIELD(PEER_NAME, "PEER_NAME", WFP_BYTE_BLOB,
+	      GUID(0x9b539082, 0xeb90, 0x4186, 0xa6cc, 0xde5b63235016)),
+	FIELD(BITMAP_IP_LOCAL_ADDRESS, "BITMAP_IP_LOCAL_ADDRESS", WFP_BITMAP_ARRAY64,
+	      GUID(0x16ebc3df, 0x957a, 0x452e, 0xa1fc, 0x3d2ff6a730ba)),
+	FIELD(BITMAP_IP_LOCAL_PORT, "BITMAP_IP_LOCAL_PORT", WFP_BITMAP_ARRAY64,
+	      GUID(0x9f90a920, 0xc3b5, 0x4569, 0xba31, 0x8bd3910dc656)),
+	FIELD(BITMAP_IP_REMOTE_ADDRESS, "BITMAP_IP_REMOTE_ADDRESS", WFP_BITMAP_ARRAY64,
+	      GUID(0x33f00e25, 0x8eec, 0x4531, 0xa005, 0x41b911f62452)),
+	FIELD(BITMAP_IP_REMOTE_PORT, "BITMAP_IP_REMOTE_PORT", WFP_BITMAP_ARRAY64,
+	      GUID(0x2663d549, 0xaaf2, 0x46a2, 0x8666, 0x1e7667f86985)),
+};
+
+/*
+ * Other names a policy may use for a field (spec §1.5): the #define
+ * aliases of fwpmu.h and the run-time slot names of fwpsu.h.
+ */
+static const struct {
+	const char *name;
+	uint8_t field;
+} field_alias[] = {
+	{ "ICMP_TYPE", WFP_FIELD_IP_LOCAL_PORT },
+	{ "ICMP_CODE", WFP_FIELD_IP_REMOTE_PORT },
+	{ "PROFILE_ID", WFP_FIELD_CURRENT_PROFILE_ID },
+	{ "INTERFACE", WFP_FIELD_IP_LOCAL_INTERFACE },
+	{ "LOCAL_INTERFACE_INDEX", WFP_FIELD_INTERFACE_INDEX },
+	{ "LOCAL_INTERFACE_TYPE", WFP_FIELD_INTERFACE_TYPE },
+	{ "LOCAL_TUNNEL_TYPE", WFP_FIELD_TUNNEL_TYPE },
+	{ "ARRIVAL_SUB_INTERFACE_INDEX", WFP_FIELD_SUB_INTERFACE_INDEX },
+	{ "ALE_REAUTH_REASON", WFP_FIELD_REAUTHORIZE_REASON },
+	{ "ALE_SIO_FIREWALL_SOCKET_PROPERTY", WFP_FIELD_ALE_SIO_FIREWALL_SYSTEM_PORT },
+	{ "SIO_FIREWALL_SOCKET_PROPERTY", WFP_FIELD_ALE_SIO_FIREWALL_SYSTEM_PORT },
+	{ "SIO_FIREWALL_SYSTEM_PORT", WFP_FIELD_ALE_SIO_FIREWALL_SYSTEM_PORT },
+	{ "NAP_CONTEXT", WFP_FIELD_NAP_CONTEXT },
+};
+
+/*
+ * FWPM_CONDITION_ALE_REAUTH_REASON has a GUID of its own, yet the
+ * conditions page lists it next to REAUTHORIZE_REASON at the same layers
+ * (spec §1.5): both GUIDs select the one REAUTHORIZE_REASON slot.
+ */
+static const struct {
+	struct wfp_guid key;
+	uint8_t field;
+} field_guid_alias[] = {
+	{ GUID(0xb482d227, 0x1979, 0x4a98, 0x8044, 0x18bbe6237542),
+	  WFP_FIELD_REAUTHORIZE_REASON },
+};
+
+/* ---- built-in sublayers (spec §4.1) ---- */
+
+/*
+ * Windows does not publish the weights of its built-in sublayers (spec
+ * §4.1 [Undocumented]).  These are openwfp's published choice
+ * (docs/internals/layers.md): IPsec and system sublayers above
+ * UNIVERSAL, the firewall service's sublayers well below it and
+ * INSPECTION lowest, as the documentation requires.  Ordered by weight.
+ */
+static const struct wfp_builtin_sublayer sublayers[] = {
+	{ "IPSEC_SECURITY_REALM",
+	  GUID(0x37a57701, 0x5884, 0x4964, 0x92b8, 0x3e704688b0ad), 0xF000 },
+	{ "IPSEC_DOSP",
+	  GUID(0xe076d572, 0x5d3d, 0x48ef, 0x802b, 0x909eddb098bd), 0xE000 },
+	{ "IPSEC_FORWARD_OUTBOUND_TUNNEL",
+	  GUID(0xa5082e73, 0x8f71, 0x4559, 0x8a9a, 0x101cea04ef87), 0xD000 },
+	{ "IPSEC_TUNNEL",
+	  GUID(0x83f299ed, 0x9ff4, 0x4967, 0xaff4, 0xc309f4dab827), 0xC000 },
+	{ "RPC_AUDIT",
+	  GUID(0x758c84f4, 0xfb48, 0x4de9, 0x9aeb, 0x3ed9551ab1fd), 0xB000 },
+	{ "LIPS",
+	  GUID(0x1b75c0ce, 0xff60, 0x4711, 0xa70f, 0xb4958cc3b2d0), 0xA000 },
+	{ "SECURE_SOCKET",
+	  GUID(0x15a66e17, 0x3f3c, 0x4f7b, 0xaa6c, 0x812aa613dd82), 0x9000 },
+	{ "TCP_CHIMNEY_OFFLOAD",
+	  GUID(0x337608b9, 0xb7d5, 0x4d5f, 0x82f9, 0x3618618bc058), 0x8800 },
+	{ "TCP_TEMPLATES",
+	  GUID(0x24421dcf, 0x0ac5, 0x4caa, 0x9e14, 0x50f6e3636af0), 0x8400 },
+	{ "EDGE_TRAVERSAL",
+	  GUID(0xba69dc66, 0x5176, 0x4979, 0x9c89, 0x26a7b46a8327), 0x8200 },
+	{ "UNIVERSAL",
+	  GUID(0xeebecc03, 0xced4, 0x4380, 0x819a, 0x2734397b2b74), 0x8100 },
+	{ "MPSSVC_QUARANTINE",
+	  GUID(0xb3cdd441, 0xaf90, 0x41ba, 0xa745, 0x7c6008ff2302), 0x1200 },
+	{ "MPSSVC_WSH",
+	  GUID(0xb3cdd441, 0xaf90, 0x41ba, 0xa745, 0x7c6008ff2300), 0x1100 },
+	{ "MPSSVC_WF",
+	  GUID(0xb3cdd441, 0xaf90, 0x41ba, 0xa745, 0x7c6008ff2301), 0x1000 },
+	{ "MPSSVC_EDP",
+	  GUID(0x09a47e38, 0xfa97, 0x471b, 0xb123, 0x18bcd7e65071), 0x0F00 },
+	{ "MPSSVC_TENANT_RESTRICTIONS",
+	  GUID(0x1ec6c7e1, 0xfdd9, 0x478a, 0xb55f, 0xff8ba1d2c17d), 0x0E00 },
+	{ "MPSSVC_APP_ISOLATION",
+	  GUID(0xffe221c3, 0x92a8, 0x4564, 0xa59f, 0xdafb70756020), 0x0D00 },
+	{ "INSPECTION",
+	  GUID(0x877519e1, 0xe6a9, 0x41a5, 0x81b4, 0x8c4f118e4a60), 0x0000 },
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+_Static_assert(WFP_LAYER_MAX == 72, "spec §1.2 has 72 modelled layers");
+_Static_assert(WFP_FIELD_MAX <= 255, "slot1[] and field[] are bytes");
+
+/* ---- layers ---- */
+
+const char *wfp_layer_name(unsigned layer)
+{
+	return layer < WFP_LAYER_MAX ? layers[layer].name : NULL;
+}
+
+const struct wfp_guid *wfp_layer_guid(unsigned layer)
+{
+	return layer < WFP_LAYER_MAX ? &layers[layer].key : NULL;
+}
+
+uint32_t wfp_layer_flags(unsigned layer)
+{
+	return layer < WFP_LAYER_MAX ? layers[layer].flags : 0;
+}
+
+unsigned wfp_layer_field_count(unsigned layer)
+{
+	return layer < WFP_LAYER_MAX ? layers[layer].fl->n : 0;
+}
+
+int wfp_layer_field(unsigned layer, unsigned idx)
+{
+	if (layer >= WFP_LAYER_MAX || idx >= layers[layer].fl->n)
+		return -1;
+	return layers[layer].fl->field[idx];
+}
+
+int wfp_layer_field_index(unsigned layer, unsigned field)
+{
+	if (layer >= WFP_LAYER_MAX || field >= WFP_FIELD_MAX)
+		return -1;
+	return (int)layers[layer].fl->slot1[field] - 1;
+}
+
+int wfp_layer_discard_twin(unsigned layer)
+{
+	return layer < WFP_LAYER_MAX ? layers[layer].twin : -1;
+}
+
+int wfp_layer_by_name(const char *name)
+{
+	if (!name)
+		return -WFP_E_LAYER_NOT_FOUND;
+	name = wfp_name_strip(name, "FWPM_LAYER_");
+	name = wfp_name_strip(name, "FWPS_LAYER_");
+	for (unsigned l = 0; l < WFP_LAYER_MAX; l++)
+		if (wfp_name_eq(name, layers[l].name))
+			return (int)l;
+	return -WFP_E_LAYER_NOT_FOUND;
+}
+
+int wfp_layer_by_guid(const struct wfp_guid *g)
+{
+	if (!g)
+		return -WFP_E_LAYER_NOT_FOUND;
+	for (unsigned l = 0; l < WFP_LAYER_MAX; l++)
+		if (wfp_guid_eq(g, &layers[l].key))
+			return (int)l;
+	return -WFP_E_LAYER_NOT_FOUND;
+}
+
+/* ---- fields ---- */
+
+const char *wfp_field_name(unsigned field)
+{
+	return field < WFP_FIELD_MAX ? fields[field].name : NULL;
+}
+
+const struct wfp_guid *wfp_field_guid(unsigned field)
+{
+	return field < WFP_FIELD_MAX ? &fields[field].key : NULL;
+}
+
+/*
+ * The incoming type of field at layer (spec §1.4).  The layer matters only
+ * for address fields; for the others any layer value is accepted.
+ * Return: an enum wfp_data_type, or -1 for an unknown field (or an
+ * address field asked about without a valid layer).
+ */
+int wfp_field_type(unsigned field, unsigned layer)
+{
+	if (field >= WFP_FIELD_MAX)
+		return -1;
+	if (fields[field].type != ADDR)
+		return fields[field].type;
+	if (layer >= WFP_LAYER_MAX)
+		return -1;
+	return layers[layer].flags & WFP_LAYER_F_V6 ? WFP_BYTE_ARRAY16 : WFP_UINT32;
+}
+
+int wfp_field_by_name(const char *name)
+{
+	if (!name)
+		return -WFP_E_CONDITION_NOT_FOUND;
+	name = wfp_name_strip(name, "FWPM_CONDITION_");
+	for (unsigned f = 0; f < WFP_FIELD_MAX; f++)
+		if (wfp_name_eq(name, fields[f].name))
+			return (int)f;
+	for (size_t i = 0; i < ARRAY_SIZE(field_alias); i++)
+		if (wfp_name_eq(name, field_alias[i].name))
+			return field_alias[i].field;
+	return -WFP_E_CONDITION_NOT_FOUND;
+}
+
+int wfp_field_by_guid(const struct wfp_guid *g)
+{
+	if (!g)
+		return -WFP_E_CONDITION_NOT_FOUND;
+	for (unsigned f = 0; f < WFP_FIELD_MAX; f++)
+		if (wfp_guid_eq(g, &fields[f].key))
+			return (int)f;
+	for (size_t i = 0; i < ARRAY_SIZE(field_guid_alias); i++)
+		if (wfp_guid_eq(g, &field_guid_alias[i].key))
+			return field_guid_alias[i].field;
+	return -WFP_E_CONDITION_NOT_FOUND;
+}
+
+/* ---- built-in sublayers ---- */
+
+unsigned wfp_builtin_sublayer_count(void)
+{
+	return ARRAY_SIZE(sublayers);
+}
+
+const struct wfp_builtin_sublayer *wfp_builtin_sublayer(unsigned i)
+{
+	return i < ARRAY_SIZE(sublayers) ? &sublayers[i] : NULL;
+}
+
+/* FWPM_SUBLAYER_TEREDO and FWPM_SUBLAYER_EDGE_TRAVERSAL are one GUID. */
+const struct wfp_builtin_sublayer *wfp_builtin_sublayer_by_name(const char *name)
+{
+	if (name) {
+		name = wfp_name_strip(name, "FWPM_SUBLAYER_");
+		if (wfp_name_eq(name, "TEREDO"))
+			name = "EDGE_TRAVERSAL";
+		for (size_t i = 0; i < ARRAY_SIZE(sublayers); i++)
+			if (wfp_name_eq(name, sublayers[i].name))
+				return &sublayers[i];
+	}
+	errno = ENOENT;
+	return NULL;
+}
