@@ -324,15 +324,16 @@ static int filter_validate(struct wfp_session *s, const struct wfp_filter *in,
 	return 0;
 }
 
-static uint64_t effective_weight(const struct wfp_filter *in)
+/* pre: f->cond holds the normalised copies (value.v.type filled in). */
+static uint64_t effective_weight(const struct filter_obj *f)
 {
 	uint64_t autow;
 
-	if (in->weight.type == WFP_UINT64)
-		return in->weight.u64;
-	autow = wfp_auto_weight(in->layer, in->cond, in->ncond);
-	if (in->weight.type == WFP_UINT8)
-		return (uint64_t)in->weight.u8 << 60 | autow;
+	if (f->weight.type == WFP_UINT64)
+		return f->weight.u64;
+	autow = wfp_auto_weight(f->layer, f->cond, f->ncond);
+	if (f->weight.type == WFP_UINT8)
+		return (uint64_t)f->weight.u8 << 60 | autow;
 	return autow;
 }
 
@@ -364,7 +365,7 @@ static int filter_new(struct wfp_session *s, const struct wfp_filter *in,
 	f->sublayer = sl;
 	f->callout = co;
 	f->weight = in->weight;
-	f->eff_weight = effective_weight(in);
+	f->eff_weight = effective_weight(f);
 	f->action = in->action;
 	f->raw_context = in->raw_context;
 	*out = f;
