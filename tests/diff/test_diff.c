@@ -16,8 +16,8 @@
  *
  * TAP on stdout.  Environment:
  *   WFP_DIFF_SEED=n      replay one run (the seed is printed first)
- *   WFP_DIFF_POLICIES=n  number of random policies (default 400)
- *   WFP_DIFF_INPUTS=n    classifications per policy (default 96)
+ *   WFP_DIFF_POLICIES=n  number of random policies (default 2000)
+ *   WFP_DIFF_INPUTS=n    classifications per policy (default 128)
  *   WFP_DIFF_VERBOSE=1   dump every policy
  * On a mismatch the first case is shrunk (filters, then conditions, are
  * dropped while the mismatch persists on a fresh engine) and printed.
@@ -1494,6 +1494,69 @@ static bool explain_agrees(const struct wfp_explain *ex, const struct res *r,
 /* ------------------------------------------------------------------ */
 /* Inputs */
 
+/* Flips bit 'bit' (0 = most significant) of a 32-bit or 16-byte address. */
+static void flip_a4(struct wfp_value *v, unsigned bit)
+{
+	if (bit < 32)
+		v->u32 ^= 0x80000000U >> bit;
+}
+
+static void flip_a6(struct wfp_value *v, unsigned bit)
+{
+	if (bit < 128)
+		v->a16[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));
+}
+
+/* A value taken from one of the policy's own conditions on this slot, on
+ * its boundary: the value itself or next to it, a range end, an address
+ * inside a mask with the last network bit or the first host bit flipped.
+ * Returns false if no live filter has a condition there. */
+static bool from_conditions(const struct policy *p, unsigned li, unsigned slot,
+			    struct wfp_value *v)
+{
+	const struct wfp_filter_cond *c[MAXF * MAXC];
+	unsigned n = 0, field = lays[li].fields[slot];
+	enum ty t = slot_ty(li, slot);
+	const struct wfp_cond_value *cv;
+
+	for (unsigned i = 0; i < p->nf; i++)
+		for (unsigned j = 0; p->f[i].live && p->f[i].li == li && j < p->f[i].ncond; j++)
+			if (p->f[i].cond[j].field == field &&
+			    p->f[i].cond[j].value.type != WFP_EMPTY)
+				c[n++] = &p->f[i].cond[j];
+	if (!n)
+		return false;
+	cv = &c[below(n)]->value;
+	memset(v, 0, sizeof(*v));
+	if (cv->type == WFP_V4_ADDR_MASK) {
+		unsigned plen = (unsigned)__builtin_popcount(cv->v4.mask);
+
+		setu(v, t, cv->v4.addr | (rnd() & ~cv->v4.mask));
+		if (chance(50))
+			flip_a4(v, chance(50) ? plen : plen - 1);
+	} else if (cv->type == WFP_V6_ADDR_MASK) {
+		unsigned plen = cv->v6.prefix_len;
+
+		v->type = WFP_BYTE_ARRAY16;
+		for (unsigned i = 0; i < 16; i++)
+			v->a16[i] = (uint8_t)rnd();
+		for (unsigned bit = 0; bit < plen; bit++) {
+			uint8_t m = (uint8_t)(0x80 >> (bit % 8));
+
+			v->a16[bit / 8] = (uint8_t)((v->a16[bit / 8] & ~m) |
+						    (cv->v6.addr[bit / 8] & m));
+		}
+		if (chance(50))
+			flip_a6(v, chance(50) ? plen : plen - 1);
+	} else {
+		*v = cv->type == WFP_RANGE ? (chance(50) ? cv->range.low : cv->range.high) :
+					     cv->v;
+		if (chance(40))
+			neighbour(v, t);
+	}
+	return true;
+}
+
 static void input_gen(const struct policy *p, struct input *in, bool any_layer)
 {
 	unsigned li = any_layer ? below(NLAY) : p->lay[below(p->nlay)];
@@ -1510,6 +1573,8 @@ static void input_gen(const struct policy *p, struct input *in, bool any_layer)
 
 		if (t == T_SKIP || r < 6)
 			continue; /* EMPTY */
+		if (r < 30 && from_conditions(p, li, s, v))
+			continue;
 		if (r < 80) {
 			pick(v, p->univ[li][s], t);
 		} else if (t == T_A6) {
@@ -2014,8 +2079,8 @@ static unsigned long env_num(const char *name, unsigned long def)
 
 int main(void)
 {
-	unsigned long npol = env_num("WFP_DIFF_POLICIES", 400);
-	unsigned long nin = env_num("WFP_DIFF_INPUTS", 96);
+	unsigned long npol = env_num("WFP_DIFF_POLICIES", 2000);
+	unsigned long nin = env_num("WFP_DIFF_INPUTS", 128);
 	bool verbose = env_num("WFP_DIFF_VERBOSE", 0);
 	uint16_t taken[64];
 	unsigned ntaken = 0;
@@ -2031,6 +2096,8 @@ int main(void)
 	printf("# seed %" PRIu64 " (replay: WFP_DIFF_SEED=%" PRIu64 "), %lu policies x "
 	       "%lu inputs\n", seed, seed, npol, nin);
 
+	for (unsigned k = 0; k < CO_N; k++)
+		kinds[k] = k;
 	for (unsigned i = 0; i < wfp_builtin_sublayer_count() && ntaken < 64; i++)
 		taken[ntaken++] = wfp_builtin_sublayer(i)->weight;
 
