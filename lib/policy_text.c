@@ -283,8 +283,9 @@ static int lex(struct parser *ps, struct token *t)
 	if (c && strchr("=!<>~", c))
 		return lex_op(ps, t);
 	if (!word_char(c))
-		return fail_at(ps, t, -WFP_E_PARSE, "unexpected character '%s%c'",
-			       c < 0x20 ? "\\x" : "", c < 0x20 ? '?' : c);
+		return c > 0x20 && c < 0x7f ?
+		       fail_at(ps, t, -WFP_E_PARSE, "unexpected character '%c'", c) :
+		       fail_at(ps, t, -WFP_E_PARSE, "unexpected character \\x%02x", c);
 	while (ps->p < ps->end && word_char((unsigned char)*ps->p))
 		ps->p++;
 	t->t = T_WORD;
@@ -682,6 +683,8 @@ static int add_cond(struct parser *ps, const struct pol_filter *f, uint16_t fiel
 	c->match = (uint16_t)match;
 	c->value = *v;
 	r = wfp_cond_check(f->f.layer, c);
+	if (r == -WFP_E_INVALID_PARAMETER)
+		return fail_at(ps, at, r, "invalid %s value", wfp_data_type_name(v->type));
 	if (r)
 		return fail_at(ps, at, r, "%s %s %s: %s", wfp_field_name(field),
 			       pol_match_op(match), wfp_data_type_name(v->type),

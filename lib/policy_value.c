@@ -534,6 +534,9 @@ static int cond_type(unsigned field, unsigned layer)
 
 	if (t == WFP_TOKEN_INFORMATION || t == WFP_TOKEN_ACCESS_INFORMATION)
 		return WFP_SECURITY_DESCRIPTOR;
+	/* a bitmap field is tested for one bit: the condition is its index */
+	if (t == WFP_BITMAP_ARRAY64)
+		return WFP_BITMAP_INDEX;
 	return t;
 }
 
@@ -757,17 +760,39 @@ static void fmt_v6(struct obuf *o, const uint8_t a[16])
 	put(o, "%s", inet_ntop(AF_INET6, a, buf, sizeof(buf)) ? buf : "::");
 }
 
+static bool utf8_valid(const uint8_t *d, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned c = d[i], len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 :
+					 (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+		uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 7;
+
+		if (!len || i + len > n)
+			return false;
+		for (unsigned j = 1; j < len; j++) {
+			if ((d[i + j] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (d[i + j] & 0x3f);
+		}
+		/* no overlong forms, surrogates or values past U+10FFFF */
+		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+		    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
 static void fmt_blob(struct obuf *o, const struct wfp_value *v)
 {
 	const uint8_t *d = v->blob.data;
 	uint32_t n = v->blob.size;
 	bool text = true;
 
-	/* bytes that are not printable text are written as hex:, so every
-	 * blob survives the round trip exactly */
-	for (uint32_t i = 0; i < n; i++)
-		if (d[i] == 0 || d[i] == 0x7f || (d[i] < 0x20 && d[i] != '\t' && d[i] != '\n'))
-			text = false;
+	/* bytes that are not text (a NUL, invalid UTF-8) are written as
+	 * hex:, so every blob survives the round trip exactly */
+	text = !memchr(d, 0, n) && utf8_valid(d, n);
 	if (text && v->type == WFP_SID) {
 		put(o, "%.*s", (int)n, (const char *)d);
 		return;
@@ -857,11 +882,24 @@ int pol_value_format(unsigned field, const struct wfp_cond_value *v, char *buf,
 		fmt_v6(&o, v->v6.addr);
 		put(&o, "/%u", v->v6.prefix_len);
 		break;
-	case WFP_RANGE:
+	case WFP_RANGE: {
+		size_t lo = o.o, hi;
+
 		fmt_value(&o, k, &v->range.low);
 		put(&o, "-");
+		hi = o.o;
 		fmt_value(&o, k, &v->range.high);
+		/* an end that itself has a '-' (-5, ipv6-route) would make
+		 * "A-B" ambiguous: write "A - B" instead */
+		if (!o.trunc && (memchr(buf + lo, '-', hi - 1 - lo) || strchr(buf + hi, '-'))) {
+			char hib[256];
+
+			strlcpy(hib, buf + hi, sizeof(hib));
+			o.o = hi - 1;
+			put(&o, " - %s", hib);
+		}
 		break;
+	}
 	default:
 		fmt_value(&o, k, &v->v);
 	}
