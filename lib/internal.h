@@ -257,6 +257,8 @@ void wfp_sublayer_unlink(struct wfp_engine *e, struct sublayer_obj *sl);
 void wfp_sublayer_relink(struct wfp_engine *e, struct sublayer_obj *sl);
 void wfp_sublayer_destroy(struct sublayer_obj *sl);
 int wfp_sublayers_init_builtin(struct wfp_engine *e);
+/* builtin_callouts.c: the built-in callouts (spec Appendix A). */
+int wfp_builtin_callouts_init(struct wfp_engine *e);
 void wfp_callout_unlink(struct wfp_engine *e, struct callout_obj *c);
 void wfp_callout_relink(struct wfp_engine *e, struct callout_obj *c);
 void wfp_callout_destroy(struct callout_obj *c);
