@@ -298,6 +298,8 @@ void wfp_sublayer_unlink(struct wfp_engine *e, struct obj_hdr *h);
 void wfp_sublayer_relink(struct wfp_engine *e, struct obj_hdr *h);
 void wfp_sublayer_destroy(struct obj_hdr *h);
 int wfp_sublayers_init_builtin(struct wfp_engine *e);
+/* builtin_callouts.c: the built-in callouts (spec Appendix A). */
+int wfp_builtin_callouts_init(struct wfp_engine *e);
 void wfp_callout_unlink(struct wfp_engine *e, struct obj_hdr *h);
 void wfp_callout_relink(struct wfp_engine *e, struct obj_hdr *h);
 void wfp_callout_destroy(struct obj_hdr *h);
