@@ -49,6 +49,8 @@ WFP_API struct wfp_engine *wfp_engine_open(const struct wfp_engine_opts *opts)
 	e->next_callout_id = 1;
 	wfp_netevent_init(e);
 	ret = wfp_sublayers_init_builtin(e);
+	if (ret == 0)
+		ret = wfp_builtin_callouts_init(e);
 	if (ret) {
 		wfp_engine_close(e);
 		errno = -ret;
