@@ -510,6 +510,11 @@ void wfp_ctree_free(struct ctree *t)
 	wfp_free(t);
 }
 
+size_t wfp_clayer_index_bytes(const struct clayer *cl)
+{
+	return cl && cl->tree ? cl->tree->bytes : 0;
+}
+
 int wfp_ctree_build(struct clayer *cl)
 {
 	struct ctree *t;

@@ -9,6 +9,7 @@
 #define WFP_CLASSIFY_TREE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <wfp/wfp.h>
@@ -63,6 +64,8 @@ int wfp_classify_linear(const struct wfp_engine *e, const struct wfp_incoming *i
 /* Builds cl->tree (left NULL when nothing can be indexed).  0 or -NOMEM. */
 int wfp_ctree_build(struct clayer *cl);
 void wfp_ctree_free(struct ctree *t);
+/* Bytes of the index of cl (boxes and tree), for the bench. */
+size_t wfp_clayer_index_bytes(const struct clayer *cl);
 
 /* The key of an incoming set; false if a dimension's value is missing or
  * of another type (then only the linear path is exact). */
