@@ -126,6 +126,8 @@ struct csub {
 	uint32_t count;
 };
 
+struct ctree; /* classify_tree.h: the multi-field index */
+
 /* One layer's published policy; immutable once published. */
 struct clayer {
 	uint16_t layer;
@@ -135,6 +137,7 @@ struct clayer {
 	struct csub *sub;       /* descending weight */
 	struct cfilter *filt;   /* per sublayer: weight desc, id asc */
 	struct wfp_ccond *cond;
+	struct ctree *tree;     /* NULL: nothing to index */
 };
 
 struct clayer *wfp_clayer_build(const struct wfp_engine *e, unsigned layer, int *err);
