@@ -13,8 +13,7 @@
  *     engine enumerates, and the verdicts it gives, equal the state
  *     before the change,
  *   - classification allocates nothing at all.
- * Scenarios whose API does not exist yet (policy loading) are skipped
- * through weak references and join as soon as the code lands.
+ * Policy loading (wfp_policy.h) runs the same way, plain and REPLACE.
  *
  * TAP on stdout; one test per scenario.
  */
@@ -262,13 +261,22 @@ static int change_txn_delete(struct wfp_session *s)
 	return in_txn(s, delete_policy);
 }
 
-/* Policy loading (wfp_policy.h): weak, so that the scenario joins when
- * the loader lands; the text is the small policy above in .wfp form. */
-extern int wfp_policy_load_string(struct wfp_session *s, const char *text, size_t len,
-				  const char *name, uint32_t flags,
-				  struct wfp_policy_error *err) __attribute__((weak));
-
-static const char *policy_text;
+/* The same kinds of objects as add_policy(), in the text format. */
+static const char policy_text[] =
+	"provider fp \"fault provider\" service \"faultd\"\n"
+	"sublayer fs \"fault sublayer\" weight 0x7777 provider fp\n"
+	"callout fc layer ALE_AUTH_CONNECT_V4 provider fp\n"
+	"filter \"apps\" layer ALE_AUTH_CONNECT_V4 sublayer fs block where "
+	"ALE_APP_ID == \"/usr/bin/curl\" and PEER_NAME suffix \"example.com\" "
+	"and ALE_PACKAGE_ID != S-1-0-0\n"
+	"filter \"net\" layer ALE_AUTH_CONNECT_V4 sublayer fs weight 5 permit where "
+	"IP_REMOTE_ADDRESS == 10.0.0.0/8 and IP_REMOTE_PORT in 80 - 90\n"
+	"filter \"v6\" layer ALE_AUTH_CONNECT_V6 block where "
+	"IP_REMOTE_ADDRESS == fd00::/8 and ALE_APP_ID not-suffix \"sshd\"\n"
+	"filter \"user\" layer ALE_AUTH_CONNECT_V4 permit where "
+	"ALE_USER_ID == \"O:LSD:(A;;CC;;;S-1-22-1-1000)(A;;CC;;;WD)\"\n"
+	"filter \"callout\" layer ALE_AUTH_CONNECT_V4 sublayer fs callout fc\n"
+	"filter \"all\" layer INBOUND_TRANSPORT_V4 permit\n";
 
 static int change_policy_load(struct wfp_session *s)
 {
@@ -278,6 +286,15 @@ static int change_policy_load(struct wfp_session *s)
 				      0, &pe);
 }
 
+/* The same through REPLACE: the old objects go in the same transaction. */
+static int change_policy_replace(struct wfp_session *s)
+{
+	struct wfp_policy_error pe;
+
+	return wfp_policy_load_string(s, policy_text, strlen(policy_text), "fault.wfp",
+				      WFP_POLICY_REPLACE, &pe);
+}
+
 /* ---- state snapshots ---- */
 
 struct snap {
@@ -285,7 +302,7 @@ struct snap {
 	size_t nf;
 	struct {
 		uint64_t id, eff;
-		struct wfp_guid key;
+		char name[32]; /* not the key: loaded filters get random keys */
 		uint16_t layer;
 		uint32_t ncond;
 	} f[MAXSNAP];
@@ -381,7 +398,9 @@ static void snapshot(struct wfp_engine *e, struct wfp_session *s, struct snap *s
 	for (size_t i = 0; !sn->err && i < n && i < MAXSNAP; i++) {
 		sn->f[i].id = fa[i]->filter_id;
 		sn->f[i].eff = fa[i]->effective_weight;
-		sn->f[i].key = fa[i]->key;
+		if (fa[i]->display.name)
+			snprintf(sn->f[i].name, sizeof(sn->f[i].name), "%s",
+				 fa[i]->display.name);
 		sn->f[i].layer = fa[i]->layer;
 		sn->f[i].ncond = fa[i]->ncond;
 	}
@@ -417,7 +436,7 @@ static bool snap_eq(const struct snap *a, const struct snap *b, const char **why
 	else if (a->nf != b->nf)
 		*why = "filter count";
 	else if (memcmp(a->f, b->f, sizeof(a->f)))
-		*why = "filters (ids, keys, weights, layers)";
+		*why = "filters (ids, names, weights, layers)";
 	else if (a->nsl != b->nsl || memcmp(a->slw, b->slw, sizeof(a->slw)))
 		*why = "sublayers";
 	else if (a->provider != b->provider)
@@ -443,11 +462,6 @@ struct scenario {
 static bool always(void)
 {
 	return true;
-}
-
-static bool have_policy_load(void)
-{
-	return wfp_policy_load_string != NULL;
 }
 
 /* NULL came back: errno holds the error, whichever sign it was given. */
@@ -599,13 +613,12 @@ int main(void)
 		{ "deleting them all in one transaction",
 		  setup_with_policy, change_txn_delete, always },
 		{ "wfp_policy_load_string", base_setup, change_policy_load,
-		  have_policy_load },
+		  always },
+		{ "wfp_policy_load_string, REPLACE", setup_with_policy,
+		  change_policy_replace, always },
 	};
 	unsigned nsc = sizeof(sc) / sizeof(sc[0]);
 
-	policy_text = getenv("WFP_FAULT_POLICY");
-	if (!policy_text)
-		policy_text = "";
 	printf("1..%u\n", nsc + 1);
 	run_open();
 	for (unsigned i = 0; i < nsc; i++)
