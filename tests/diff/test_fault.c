@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include <wfp/wfp.h>
+#include <wfp/wfp_sim.h>
 
 /* lib/alloc.c: exported for tests, not in a public header */
 void wfp_fault_inject(unsigned long n);
@@ -283,6 +284,30 @@ static int change_policy_load(struct wfp_session *s)
 	struct wfp_policy_error pe;
 
 	return wfp_policy_load_string(s, policy_text, strlen(policy_text), "fault.wfp",
+				      0, &pe);
+}
+
+/* Much the same in JSON (docs/policy.md). */
+static const char policy_json[] =
+	"{ \"format\": \"openwfp-policy\", \"version\": 1,\n"
+	"  \"providers\": [ { \"name\": \"fp\", \"display\": { \"name\": \"fault\" } } ],\n"
+	"  \"sublayers\": [ { \"name\": \"fs\", \"provider\": \"fp\", \"weight\": 30583 } ],\n"
+	"  \"filters\": [\n"
+	"    { \"display\": { \"name\": \"apps\" }, \"layer\": \"ALE_AUTH_CONNECT_V4\",\n"
+	"      \"sublayer\": \"fs\", \"action\": { \"type\": \"block\" },\n"
+	"      \"conditions\": [ { \"field\": \"ALE_APP_ID\", \"value\": \"/usr/bin/curl\" },\n"
+	"        { \"field\": \"IP_REMOTE_PORT\", \"match\": \"in\",\n"
+	"          \"value\": { \"low\": 80, \"high\": 90 } } ] },\n"
+	"    { \"display\": { \"name\": \"v6\" }, \"layer\": \"ALE_AUTH_CONNECT_V6\",\n"
+	"      \"weight\": { \"range\": 3 }, \"action\": { \"type\": \"permit\" },\n"
+	"      \"conditions\": [ { \"field\": \"ALE_USER_ID\", \"value\": \"O:LSD:(A;;CC;;;WD)\" },\n"
+	"        { \"field\": \"IP_REMOTE_ADDRESS\", \"value\": \"fd00::/8\" } ] } ] }\n";
+
+static int change_policy_json(struct wfp_session *s)
+{
+	struct wfp_policy_error pe;
+
+	return wfp_policy_load_string(s, policy_json, strlen(policy_json), "fault.json",
 				      0, &pe);
 }
 
@@ -603,6 +628,89 @@ static void run_open(void)
 	ok(!bad && n < MAXRUNS, name);
 }
 
+/* The stack model: a whole scenario (hosts, sockets, a TCP handshake,
+ * data, filters added mid-flow and the re-authorisations they cause)
+ * under faults.  A model that runs out of memory may drop packets, so
+ * only cleanliness is demanded: no crash, no leak, negative errors, and
+ * the same trace as without faults once no fault is reached. */
+static const char sim_script[] =
+	"host client 10.0.0.1 fd00::1\n"
+	"host server 10.0.0.2 fd00::2\n"
+	"server tcp listen 80\n"
+	"client tcp connect server 80\n"
+	"filter server ALE_AUTH_RECV_ACCEPT_V4 permit where IP_LOCAL_PORT == 80\n"
+	"client send 100\n"
+	"filter client ALE_AUTH_CONNECT_V4 block where IP_REMOTE_PORT == 80\n"
+	"server send 20\n"
+	"client send 50\n"
+	"client tcp connect server 81\n";
+
+static unsigned long sim_records;
+
+static void count_trace(const struct wfp_trace_rec *r, void *ctx)
+{
+	(void)r;
+	(void)ctx;
+	sim_records++;
+}
+
+static int sim_once(unsigned long n, unsigned long *count)
+{
+	struct wfp_sim_error se;
+	struct wfp_sim *sim;
+	int err = -1;
+
+	sim_records = 0;
+	wfp_fault_inject(n);
+	errno = 0;
+	sim = wfp_sim_new();
+	if (sim) {
+		wfp_sim_set_trace(sim, count_trace, NULL);
+		err = wfp_sim_load_string(sim, sim_script, strlen(sim_script), "fault.sim",
+					  NULL, &se);
+		if (!err)
+			err = wfp_sim_run(sim, &se);
+	} else {
+		err = errno_err();
+	}
+	*count = wfp_fault_count();
+	wfp_fault_inject(0);
+	wfp_sim_free(sim);
+	return err;
+}
+
+static void run_sim(void)
+{
+	unsigned long n, runs = 0, failed = 0, bad = 0, count, want;
+	char name[120];
+	int err;
+
+	err = sim_once(0, &count);
+	want = sim_records;
+	if (err || !want) {
+		printf("# sim: the scenario fails without faults: %s, %lu records\n",
+		       wfp_strerror_name(err), want);
+		ok(false, "stack model (sim scenario)");
+		return;
+	}
+	for (n = 1; n < MAXRUNS; n++) {
+		err = sim_once(n, &count);
+		runs++;
+		failed += err != 0;
+		if (err > 0 && bad++ < 3)
+			printf("# sim, n=%lu: positive error %d\n", n, err);
+		if (count < n) {
+			if (err || sim_records != want)
+				bad++, printf("# sim, n=%lu: no fault, yet %d and %lu records "
+					      "(want %lu)\n", n, err, sim_records, want);
+			break;
+		}
+	}
+	snprintf(name, sizeof(name), "stack model (sim scenario): %lu runs, %lu failed, "
+		 "%lu trace records", runs, failed, want);
+	ok(!bad && n < MAXRUNS, name);
+}
+
 int main(void)
 {
 	static const struct scenario sc[] = {
@@ -616,11 +724,13 @@ int main(void)
 		  always },
 		{ "wfp_policy_load_string, REPLACE", setup_with_policy,
 		  change_policy_replace, always },
+		{ "wfp_policy_load_string, JSON", base_setup, change_policy_json, always },
 	};
 	unsigned nsc = sizeof(sc) / sizeof(sc[0]);
 
-	printf("1..%u\n", nsc + 1);
+	printf("1..%u\n", nsc + 2);
 	run_open();
+	run_sim();
 	for (unsigned i = 0; i < nsc; i++)
 		run_scenario(&sc[i]);
 	return nfailed ? 1 : 0;
