@@ -321,8 +321,10 @@ int stack_sock_new(struct wfp_host *h, int family, int proto, const struct sock 
 	for (unsigned c = 0; c < h->nchunks; c++) {
 		if (!h->chunks[c]) {
 			h->chunks[c] = wfp_calloc(SOCK_CHUNK, sizeof(struct sock));
-			if (!h->chunks[c])
-				break;
+			if (!h->chunks[c]) {
+				wfp_free(app);
+				return -ENOMEM;
+			}
 		}
 		for (unsigned j = 0; j < SOCK_CHUNK; j++) {
 			struct sock *s = &h->chunks[c][j];
@@ -634,12 +636,33 @@ static void close_notify(struct wfp_host *h, struct sock *s)
 			       NULL, &v);
 }
 
+/* Connections a closing listener completed but nobody accepted go with it,
+ * silently (no RST is modelled for them). */
+static void drop_unaccepted(struct wfp_host *h, int sd)
+{
+	for (unsigned c = 0; c < h->nchunks; c++) {
+		if (!h->chunks[c])
+			continue;
+		for (unsigned j = 0; j < SOCK_CHUNK; j++) {
+			struct sock *k = &h->chunks[c][j];
+
+			if (!k->used || k->listener != sd || !k->accept_ready)
+				continue;
+			if (k->flow)
+				ale_flow_free(h, k->flow);
+			stack_sock_release(h, (int)(c * SOCK_CHUNK + j));
+		}
+	}
+}
+
 int wfp_sock_close(struct wfp_host *h, int sd)
 {
 	struct sock *s = stack_sock(h, sd);
 
 	if (!s)
 		return -EBADF;
+	if (s->proto == WFP_PROTO_TCP && s->state == WFP_SOCK_LISTEN)
+		drop_unaccepted(h, sd);
 	if (s->proto == WFP_PROTO_TCP)
 		tcp_close(h, sd);
 	else

@@ -437,6 +437,77 @@ static void test_loopback(void **state)
 	net_free(n);
 }
 
+/* §10 items 1 and 2 through the stack: iis.exe accepts on port 80;
+ * sublayer A (0x9000) permits the app, B (0x8000) blocks port 80. */
+static void iis(bool hard)
+{
+	struct wfp_sock_owner owner = { .app = "/usr/sbin/iis" };
+	struct wfp_filter_cond app = tu_cond_blob(WFP_FIELD_ALE_APP_ID, WFP_MATCH_EQUAL,
+						  "/usr/sbin/iis");
+	struct wfp_filter_cond p80 = tu_cond_u16(WFP_FIELD_IP_LOCAL_PORT, WFP_MATCH_EQUAL, 80);
+	struct wfp_addr sa = net_addr(SRV, WFP_AF_INET);
+	struct net *n = net_new();
+	struct tu *t = &n->t[SRV];
+	struct wfp_guid a = tu_sublayer(t, 1, 0x9000), b = tu_sublayer(t, 2, 0x8000);
+	uint64_t pa, pb;
+	const struct rec *r;
+	int l, c;
+
+	pa = tu_filter(t, L(ALE_AUTH_RECV_ACCEPT_V4), &a, 1, WFP_ACTION_PERMIT,
+		       hard ? WFP_FILTER_F_CLEAR_ACTION_RIGHT : 0, NULL, &app, 1);
+	pb = tu_filter(t, L(ALE_AUTH_RECV_ACCEPT_V4), &b, 1, WFP_ACTION_BLOCK, 0, NULL, &p80, 1);
+	l = wfp_sock_open(n->h[SRV], WFP_AF_INET, WFP_PROTO_TCP, &owner);
+	wfp_sock_bind(n->h[SRV], l, NULL, 80);
+	wfp_sock_listen(n->h[SRV], l);
+	c = wfp_sock_open(n->h[CLI], WFP_AF_INET, WFP_PROTO_TCP, NULL);
+	wfp_sock_connect(n->h[CLI], c, &sa, 80);
+	net_run(n);
+	r = net_find(n, SRV, L(ALE_AUTH_RECV_ACCEPT_V4));
+	assert_string_equal(r->app, "/usr/sbin/iis");
+	if (hard) {
+		assert_int_equal(r->action, WFP_ACTION_PERMIT);
+		assert_int_equal(r->filter_id, pa);
+		assert_int_equal(wfp_sock_state(n->h[CLI], c), WFP_SOCK_ESTABLISHED);
+	} else {
+		assert_int_equal(r->action, WFP_ACTION_BLOCK);
+		assert_int_equal(r->filter_id, pb);
+		r = net_find(n, SRV, L(ALE_AUTH_RECV_ACCEPT_V4_DISCARD));
+		assert_int_equal(r->dmod, WFP_DISCARD_MODULE_GENERAL);
+		assert_int_equal(r->dreason, WFP_DISCARD_FIREWALL_POLICY);
+		assert_int_equal(r->dfilter, pb);
+		assert_int_equal(wfp_layer_discard_twin(L(ALE_AUTH_RECV_ACCEPT_V4)), 45);
+		assert_int_equal(wfp_sock_state(n->h[CLI], c), WFP_SOCK_SYN_SENT);
+	}
+	net_free(n);
+}
+
+static void test_spec10_item1_block_overrides_soft_permit(void **state)
+{
+	iis(false);
+}
+
+static void test_spec10_item2_hard_permit(void **state)
+{
+	iis(true);
+}
+
+/* A listener that closes takes its unaccepted connections with it. */
+static void test_listener_close(void **state)
+{
+	struct net *n = net_new();
+	int c, l;
+
+	c = net_tcp_connect(n, WFP_AF_INET, 80, NULL);
+	l = 0; /* the server's first socket: the listener */
+	assert_int_equal(wfp_sock_state(n->h[SRV], l), WFP_SOCK_LISTEN);
+	assert_int_equal(wfp_host_stats(n->h[SRV])->sockets, 2);
+	assert_int_equal(wfp_sock_close(n->h[SRV], l), 0);
+	assert_int_equal(wfp_host_stats(n->h[SRV])->sockets, 0);
+	assert_int_equal(wfp_host_stats(n->h[SRV])->flows, 0);
+	assert_int_equal(wfp_sock_state(n->h[CLI], c), WFP_SOCK_ESTABLISHED);
+	net_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +526,9 @@ int main(void)
 		cmocka_unit_test(test_stealth_rst),
 		cmocka_unit_test(test_absorb),
 		cmocka_unit_test(test_loopback),
+		cmocka_unit_test(test_spec10_item1_block_overrides_soft_permit),
+		cmocka_unit_test(test_spec10_item2_hard_permit),
+		cmocka_unit_test(test_listener_close),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
