@@ -106,6 +106,9 @@ struct wfp_pkt {
 	uint32_t payload_len; /* transport payload bytes */
 	struct wfp_addr src, dst;
 	struct wfp_pkt_embedded emb; /* WFP_PKT_F_EMBEDDED */
+	uint32_t ip_id;       /* IPv4 identification / IPv6 fragment id */
+	uint8_t hop_limit;    /* TTL / hop limit */
+	uint8_t pad2[3];
 };
 
 /* What made the stack classify (the trace's "event" column). */
