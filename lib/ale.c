@@ -94,6 +94,10 @@ static void expire_one(struct wfp_flow *f, void *ctx)
 
 	if (!expired(h, f))
 		return;
+	if (f->state == WFP_FLOW_STEALTH) {
+		wfp_flow_remove(h->flows, f);
+		return;
+	}
 	h->st.flows_expired++;
 	if (f->key.proto == WFP_PROTO_TCP)
 		tcp_flow_gone(h, f, -ETIMEDOUT);
@@ -114,12 +118,38 @@ struct wfp_flow *ale_lookup(struct wfp_host *h, const struct wfp_flow_key *k)
 		expire_one(f, h);
 		return NULL;
 	}
-	return f;
+	return f && f->state != WFP_FLOW_STEALTH ? f : NULL;
+}
+
+void ale_stealth_mark(struct wfp_host *h, const struct wfp_flow_key *k)
+{
+	struct wfp_flow *f = wfp_flow_lookup(h->flows, k);
+
+	if (!f)
+		f = wfp_flow_insert(h->flows, k);
+	if (f && (f->state == WFP_FLOW_FREE || f->state == WFP_FLOW_STEALTH)) {
+		f->state = WFP_FLOW_STEALTH;
+		f->last_ms = h->now_ms;
+	}
+}
+
+bool ale_stealth_take(struct wfp_host *h, const struct wfp_flow_key *k)
+{
+	struct wfp_flow *f = wfp_flow_lookup(h->flows, k);
+
+	if (!f || f->state != WFP_FLOW_STEALTH)
+		return false;
+	wfp_flow_remove(h->flows, f);
+	return true;
 }
 
 struct wfp_flow *ale_flow_new(struct wfp_host *h, const struct wfp_flow_key *k)
 {
-	struct wfp_flow *f = wfp_flow_insert(h->flows, k);
+	struct wfp_flow *f = wfp_flow_lookup(h->flows, k);
+
+	if (f && f->state == WFP_FLOW_STEALTH)
+		wfp_flow_remove(h->flows, f); /* a real flow replaces the marker */
+	f = wfp_flow_insert(h->flows, k);
 
 	if (!f) {
 		/* full: one bounded GC slice, then one more try */

@@ -158,6 +158,171 @@ static void test_syn_flood(void **state)
 	tu_close(&t);
 }
 
+/* ---- observer mode (replay, daemon) ---- */
+
+static int nginx_on_80(struct wfp_host *h, int proto, const struct wfp_addr *laddr,
+		       uint16_t lport, struct wfp_sock_owner *o, void *ctx)
+{
+	unsigned *asked = ctx;
+
+	(*asked)++;
+	if (lport != 80 && lport != 53)
+		return 0;
+	o->app = "/usr/sbin/nginx";
+	o->has_user = 1;
+	o->uid = 33;
+	return 1;
+}
+
+static struct wfp_pkt tcp_pkt(int from, uint16_t sport, uint16_t dport, uint8_t flags)
+{
+	struct wfp_pkt p = { .family = WFP_AF_INET, .proto = WFP_PROTO_TCP };
+
+	p.src = net_addr(from, WFP_AF_INET);
+	p.dst = net_addr(!from, WFP_AF_INET);
+	p.sport = sport;
+	p.dport = dport;
+	p.tcp_flags = flags;
+	return p;
+}
+
+/* The server is an observer: its real stack answers; the model classifies
+ * what it sees in both directions, in the §2.1 server order. */
+static void test_observer_server(void **state)
+{
+	struct wfp_host_opts o = { .sz = sizeof(o), .flags = WFP_HOST_F_OBSERVER };
+	static const unsigned srv[] = {
+		L(INBOUND_IPPACKET_V4), L(INBOUND_TRANSPORT_V4), L(ALE_AUTH_RECV_ACCEPT_V4),
+		L(OUTBOUND_TRANSPORT_V4), L(OUTBOUND_IPPACKET_V4),
+		L(INBOUND_IPPACKET_V4), L(INBOUND_TRANSPORT_V4), L(ALE_FLOW_ESTABLISHED_V4),
+		L(INBOUND_IPPACKET_V4), L(INBOUND_TRANSPORT_V4), L(STREAM_V4),
+		L(OUTBOUND_TRANSPORT_V4), L(OUTBOUND_IPPACKET_V4) };
+	struct net *n = net_new_opts(&o);
+	struct wfp_pkt p;
+	unsigned asked = 0;
+
+	wfp_host_set_endpoint_lookup(n->h[SRV], nginx_on_80, &asked);
+	p = tcp_pkt(CLI, 40000, 80, WFP_TCP_SYN);
+	assert_int_equal(wfp_host_receive(n->h[SRV], &p), 0);
+	assert_int_equal(n->qlen, 0); /* no SYN-ACK of its own */
+	assert_int_equal(asked, 1);
+	assert_string_equal(net_find(n, SRV, L(ALE_AUTH_RECV_ACCEPT_V4))->app, "/usr/sbin/nginx");
+	assert_int_equal(net_find(n, SRV, L(ALE_AUTH_RECV_ACCEPT_V4))->uid, 33);
+	p = tcp_pkt(SRV, 80, 40000, WFP_TCP_SYN | WFP_TCP_ACK);
+	assert_int_equal(wfp_host_send(n->h[SRV], &p), 0);
+	p = tcp_pkt(CLI, 40000, 80, WFP_TCP_ACK);
+	assert_int_equal(wfp_host_receive(n->h[SRV], &p), 0);
+	p = tcp_pkt(CLI, 40000, 80, WFP_TCP_ACK | WFP_TCP_PSH);
+	p.payload_len = 100;
+	assert_int_equal(wfp_host_receive(n->h[SRV], &p), 0);
+	p = tcp_pkt(SRV, 80, 40000, WFP_TCP_RST);
+	assert_int_equal(wfp_host_send(n->h[SRV], &p), 0);
+	net_expect(n, SRV, srv, 13);
+	/* the implicit listener stays, the connection's socket went with it */
+	assert_int_equal(wfp_host_stats(n->h[SRV])->flows, 0);
+	assert_int_equal(wfp_host_stats(n->h[SRV])->sockets, 1);
+	/* a known listener is not asked about again */
+	p = tcp_pkt(CLI, 40001, 80, WFP_TCP_SYN);
+	assert_int_equal(wfp_host_receive(n->h[SRV], &p), 0);
+	assert_int_equal(asked, 1);
+	net_free(n);
+}
+
+/* An observed SYN is an active open: CONNECT_REDIRECT, AUTH_CONNECT, then
+ * the SYN's layers; a block at AUTH_CONNECT refuses it. */
+static void test_observer_client(void **state)
+{
+	struct wfp_host_opts o = { .sz = sizeof(o), .flags = WFP_HOST_F_OBSERVER };
+	static const unsigned cli[] = {
+		L(ALE_CONNECT_REDIRECT_V4), L(ALE_AUTH_CONNECT_V4), L(OUTBOUND_TRANSPORT_V4),
+		L(OUTBOUND_IPPACKET_V4), L(INBOUND_IPPACKET_V4), L(INBOUND_TRANSPORT_V4),
+		L(ALE_FLOW_ESTABLISHED_V4), L(OUTBOUND_TRANSPORT_V4), L(OUTBOUND_IPPACKET_V4) };
+	struct wfp_filter_cond p23 = tu_cond_u16(WFP_FIELD_IP_REMOTE_PORT, WFP_MATCH_EQUAL, 23);
+	struct net *n = net_new_opts(&o);
+	struct wfp_pkt p;
+
+	p = tcp_pkt(CLI, 50000, 80, WFP_TCP_SYN);
+	assert_int_equal(wfp_host_send(n->h[CLI], &p), 0);
+	p = tcp_pkt(SRV, 80, 50000, WFP_TCP_SYN | WFP_TCP_ACK);
+	assert_int_equal(wfp_host_receive(n->h[CLI], &p), 0);
+	p = tcp_pkt(CLI, 50000, 80, WFP_TCP_ACK);
+	assert_int_equal(wfp_host_send(n->h[CLI], &p), 0);
+	net_expect(n, CLI, cli, 9);
+	assert_int_equal(net_find(n, CLI, L(ALE_AUTH_CONNECT_V4))->lport, 50000);
+	net_filter(n, CLI, L(ALE_AUTH_CONNECT_V4), WFP_ACTION_BLOCK, &p23, 1);
+	p = tcp_pkt(CLI, 50001, 23, WFP_TCP_SYN);
+	assert_int_equal(wfp_host_send(n->h[CLI], &p), -EACCES);
+	assert_int_equal(wfp_host_stats(n->h[CLI])->sockets, 1); /* the refused one is gone */
+	/* the established flow is reauthorised on its next packet: permitted */
+	p = tcp_pkt(CLI, 50000, 80, WFP_TCP_ACK | WFP_TCP_FIN);
+	assert_int_equal(wfp_host_send(n->h[CLI], &p), 0);
+	assert_true(n->r[n->n - 3].flags & WFP_CONDITION_FLAG_IS_REAUTHORIZE);
+	p = tcp_pkt(SRV, 80, 50000, WFP_TCP_ACK | WFP_TCP_FIN);
+	assert_int_equal(wfp_host_receive(n->h[CLI], &p), 0);
+	assert_int_equal(wfp_host_stats(n->h[CLI])->flows, 0);
+	assert_int_equal(wfp_host_stats(n->h[CLI])->sockets, 0);
+	net_free(n);
+}
+
+/* Stealth for an observer: the real stack's RST / port unreachable is
+ * refused when the discard layer blocked the packet it answers. */
+static void test_observer_stealth(void **state)
+{
+	struct wfp_host_opts o = { .sz = sizeof(o), .flags = WFP_HOST_F_OBSERVER };
+	struct wfp_filter_cond t3 = tu_cond_u16(WFP_FIELD_IP_LOCAL_PORT, WFP_MATCH_EQUAL, 3);
+	struct net *n = net_new_opts(&o);
+	struct wfp_pkt p, e = { .family = WFP_AF_INET, .proto = WFP_PROTO_ICMP };
+	unsigned asked = 0;
+
+	wfp_host_set_endpoint_lookup(n->h[SRV], nginx_on_80, &asked);
+	/* no filter: the RST passes OUTBOUND_TRANSPORT and OUTBOUND_IPPACKET */
+	p = tcp_pkt(CLI, 40000, 81, WFP_TCP_SYN);
+	assert_int_equal(wfp_host_receive(n->h[SRV], &p), -ECONNREFUSED);
+	p = tcp_pkt(SRV, 81, 40000, WFP_TCP_RST | WFP_TCP_ACK);
+	assert_int_equal(wfp_host_send(n->h[SRV], &p), 0);
+	assert_int_equal(net_count(n, SRV, L(OUTBOUND_IPPACKET_V4)), 1);
+	/* with the stealth filter: refused */
+	net_filter(n, SRV, L(INBOUND_TRANSPORT_V4_DISCARD), WFP_ACTION_BLOCK, NULL, 0);
+	p = tcp_pkt(CLI, 40001, 81, WFP_TCP_SYN);
+	wfp_host_receive(n->h[SRV], &p);
+	p = tcp_pkt(SRV, 81, 40001, WFP_TCP_RST | WFP_TCP_ACK);
+	assert_int_equal(wfp_host_send(n->h[SRV], &p), -EACCES);
+	assert_int_equal(net_count(n, SRV, L(OUTBOUND_IPPACKET_V4)), 1);
+	assert_int_equal(wfp_host_stats(n->h[SRV])->drops[WFP_DROP_STEALTH], 1);
+	/* UDP: the real ICMP error passes OUTBOUND_ICMP_ERROR ... */
+	p = tcp_pkt(CLI, 40002, 9999, 0);
+	p.proto = WFP_PROTO_UDP;
+	assert_int_equal(wfp_host_receive(n->h[SRV], &p), -ECONNREFUSED);
+	e.src = p.dst;
+	e.dst = p.src;
+	e.icmp_type = 3;
+	e.icmp_code = 3;
+	e.flags = WFP_PKT_F_EMBEDDED;
+	e.emb.proto = WFP_PROTO_UDP;
+	e.emb.src = p.src;
+	e.emb.dst = p.dst;
+	e.emb.sport = p.sport;
+	e.emb.dport = p.dport;
+	assert_int_equal(wfp_host_send(n->h[SRV], &e), 0);
+	assert_int_equal(net_count(n, SRV, L(OUTBOUND_ICMP_ERROR_V4)), 1);
+	/* ... unless blocked there (the MSDN filter) */
+	net_filter(n, SRV, L(OUTBOUND_ICMP_ERROR_V4), WFP_ACTION_BLOCK, &t3, 1);
+	assert_int_equal(wfp_host_send(n->h[SRV], &e), -EACCES);
+	/* or at INBOUND_IPPACKET_DISCARD, remembered for the real error */
+	net_filter(n, SRV, L(INBOUND_IPPACKET_V4_DISCARD), WFP_ACTION_BLOCK, NULL, 0);
+	p.sport = 40003;
+	e.dport = e.emb.sport = 40003;
+	wfp_host_receive(n->h[SRV], &p);
+	net_clear(n);
+	assert_int_equal(wfp_host_send(n->h[SRV], &e), -EACCES);
+	assert_int_equal(n->n, 0); /* refused before any layer */
+	/* UDP to port 53: the endpoint callback knows a socket there */
+	p.dport = 53;
+	assert_int_equal(wfp_host_receive(n->h[SRV], &p), 0);
+	assert_string_equal(net_find(n, SRV, L(ALE_AUTH_RECV_ACCEPT_V4))->app, "/usr/sbin/nginx");
+	net_free(n);
+}
+
 /* ---- sim ---- */
 
 struct counter {
@@ -309,6 +474,9 @@ int main(void)
 		cmocka_unit_test(test_socket_errors),
 		cmocka_unit_test(test_ephemeral_ports),
 		cmocka_unit_test(test_syn_flood),
+		cmocka_unit_test(test_observer_server),
+		cmocka_unit_test(test_observer_client),
+		cmocka_unit_test(test_observer_stealth),
 		cmocka_unit_test(test_sim_runs),
 		cmocka_unit_test(test_sim_errors),
 		cmocka_unit_test(test_sim_mutations),
