@@ -13,7 +13,10 @@
  *     when the flow table is full ...);
  *   - parsed packets (wfp_host_receive), which the host classifies on its
  *     receive path and answers (SYN-ACK, RST, ICMP errors, echo replies)
- *     through the output callback.
+ *     through the output callback;
+ *   - in observer mode (pcap replay, live daemon), the packets a real stack
+ *     sends (wfp_host_send), classified on the send path; the host then
+ *     generates nothing itself.
  *
  * Every classification is reported to the trace callback as one struct
  * wfp_trace_rec.  The sim (wfp_sim.h), the pcap replay tool and the
