@@ -59,9 +59,14 @@ void ale_cls_addrs(const struct wfp_flow *f, struct wfp_addr *l, struct wfp_addr
 
 static bool expired(const struct wfp_host *h, const struct wfp_flow *f)
 {
-	if (f->state == WFP_FLOW_ESTABLISHED)
-		return false; /* TCP: lives with its connection */
-	return h->now_ms - f->last_ms >= h->idle_ms;
+	uint64_t idle = h->now_ms - f->last_ms;
+
+	/* an open TCP connection lives as long as it is open, or until the
+	 * optional TCP idle timeout; a closing one (a FIN has passed) gets the
+	 * short timeout, so that a peer that never closes cannot pin it */
+	if (f->state == WFP_FLOW_ESTABLISHED && !f->fin_sent && !f->fin_rcvd)
+		return h->tcp_idle_ms && idle >= h->tcp_idle_ms;
+	return idle >= h->idle_ms;
 }
 
 /* Unlinks f from its socket's list of UDP flows. */

@@ -178,6 +178,7 @@ struct wfp_host *wfp_host_new(struct wfp_engine *e, const struct wfp_host_opts *
 		goto err_free_host;
 	h->flags = o->flags;
 	h->idle_ms = o->idle_timeout_ms ? o->idle_timeout_ms : 60000;
+	h->tcp_idle_ms = o->tcp_idle_timeout_ms;
 	h->eph_lo = o->eph_lo ? o->eph_lo : 49152;
 	h->eph_hi = o->eph_lo ? o->eph_hi : 65535;
 	h->eph_next[0] = h->eph_next[1] = h->eph_lo;

@@ -59,6 +59,7 @@ struct wfp_host {
 	unsigned max_socks;
 	struct wfp_flow_table *flows;
 	uint32_t idle_ms;
+	uint32_t tcp_idle_ms;
 	uint16_t eph_lo, eph_hi;
 	uint16_t eph_next[2];  /* [0] TCP, [1] UDP */
 	uint16_t icmp_id_next;

@@ -223,6 +223,9 @@ struct wfp_host_opts {
 	uint16_t eph_lo, eph_hi;  /* ephemeral ports; 0: 49152..65535 */
 	uint32_t flags;       /* WFP_HOST_F_* */
 	uint8_t hash_key[16];
+	/* established TCP flows idle this long expire; 0: never (they live
+	 * as long as the connection - a daemon should set one) */
+	uint32_t tcp_idle_timeout_ms;
 };
 
 /* A new host classifying against engine e (borrowed: it must outlive the

@@ -508,6 +508,36 @@ static void test_listener_close(void **state)
 	net_free(n);
 }
 
+/* Established connections do not expire unless a TCP idle timeout is set;
+ * a half-closed one gets the short timeout. */
+static void test_tcp_idle(void **state)
+{
+	struct wfp_host_opts o = { .sz = sizeof(o), .tcp_idle_timeout_ms = 3600000,
+				   .max_flows = 64 }; /* 64 buckets: one GC slice */
+	struct net *n = net_new();
+	int c, s;
+
+	c = net_tcp_connect(n, WFP_AF_INET, 80, &s);
+	wfp_host_set_time(n->h[CLI], 24ull * 3600000);
+	assert_int_equal(wfp_sock_send(n->h[CLI], c, 1), 1);
+	assert_int_equal(wfp_host_stats(n->h[CLI])->flows, 1);
+	/* the client closes; the server never does: the client's TCB goes */
+	wfp_sock_close(n->h[CLI], c);
+	net_run(n);
+	wfp_host_set_time(n->h[CLI], 25ull * 3600000);
+	assert_int_equal(wfp_host_stats(n->h[CLI])->flows, 0);
+	net_free(n);
+
+	n = net_new_opts(&o);
+	c = net_tcp_connect(n, WFP_AF_INET, 80, &s);
+	wfp_host_set_time(n->h[CLI], 3599999);
+	assert_int_equal(wfp_host_stats(n->h[CLI])->flows, 1);
+	wfp_host_set_time(n->h[CLI], 3600000);
+	assert_int_equal(wfp_host_stats(n->h[CLI])->flows, 0);
+	assert_int_equal(wfp_sock_error(n->h[CLI], c), -ETIMEDOUT);
+	net_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -529,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_spec10_item1_block_overrides_soft_permit),
 		cmocka_unit_test(test_spec10_item2_hard_permit),
 		cmocka_unit_test(test_listener_close),
+		cmocka_unit_test(test_tcp_idle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
