@@ -334,7 +334,7 @@ static int x_callout(struct xctx *c, const xmlNode *n)
 			 ctext(n, "applicableLayer", buf, sizeof(buf)));
 		return 0;
 	}
-	if (pol_callout_by_key(c->p, &k))
+	if (pol_callout_by_key(c->p, &k) || pol_callout_is_builtin(&k))
 		return 0;
 	co = pol_add_callout(c->p);
 	if (!co)
@@ -793,7 +793,7 @@ static void need_callout(struct xctx *c, const struct wfp_guid *k, uint16_t laye
 	struct pol_callout *co;
 	char name[96], g[37];
 
-	if (pol_callout_by_key(c->p, k))
+	if (pol_callout_by_key(c->p, k) || pol_callout_is_builtin(k))
 		return;
 	co = pol_add_callout(c->p);
 	if (!co) {

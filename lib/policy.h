@@ -138,6 +138,8 @@ const struct pol_known *pol_known_provider_by_name(const char *name);
 const struct pol_known *pol_known_provider_by_key(const struct wfp_guid *k);
 const struct pol_known *pol_known_callout_by_name(const char *name);
 const struct pol_known *pol_known_callout_by_key(const struct wfp_guid *k);
+/* Built into every engine (the silent-drop callouts, spec §3.8). */
+bool pol_callout_is_builtin(const struct wfp_guid *k);
 
 /* ---- values (policy_value.c) ---- */
 
