@@ -35,6 +35,7 @@ enum pol_limits {
 struct pol_loc {
 	unsigned line;
 	unsigned col;
+	const char *text; /* the source line (text policies), or NULL */
 };
 
 /* Each object carries its symbolic name (what text policies use to refer

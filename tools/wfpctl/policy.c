@@ -7,7 +7,7 @@
  *	parse, validate and compile FILE in a scratch engine (-n: parse
  *	and validate only, no engine) and print it in canonical form; on
  *	an error print it with file:line:col and a caret, exit 1.
- *   wfpctl show [--text|--json|--xml] FILE
+ *   wfpctl show [filters] [--text|--json|--xml] FILE
  *	load FILE into a scratch engine and print what the engine holds,
  *	filters in arbitration order with ids and effective weights.
  */
@@ -146,6 +146,11 @@ int cmd_show(int argc, char **argv)
 {
 	struct opts o;
 
+	/* "wfpctl show filters FILE" reads as netsh's "show filters" */
+	if (argc > 2 && !strcmp(argv[1], "filters")) {
+		argc--;
+		argv++;
+	}
 	if (parse_args(argc, argv, false, &o))
 		return usage("show");
 	return run(&o, true);
