@@ -17,6 +17,8 @@
 
 #include "policy.h"
 
+void wfp_fault_inject(unsigned long n); /* alloc.c */
+
 static struct wfp_policy *parse(const char *text, struct wfp_policy_error *err)
 {
 	struct wfp_policy *p = NULL;
@@ -215,6 +217,28 @@ static void test_garbage(void **state)
 	free(buf);
 }
 
+/* Fail the nth of libwfp's allocations for every n: a clean error. */
+static void test_alloc_failures(void **state)
+{
+	int r = -1;
+
+	wfp_set_log(NULL, NULL);
+	for (unsigned long n = 1; r && n < 20000; n++) {
+		struct wfp_policy_error err;
+		struct wfp_policy *p = NULL;
+
+		wfp_fault_inject(n);
+		r = wfp_policy_parse(doc, strlen(doc), "f", WFP_POLICY_FMT_XML, &p, &err);
+		wfp_fault_inject(0);
+		if (r) {
+			assert_null(p);
+			assert_int_equal(err.code, r);
+		}
+		wfp_policy_free(p);
+	}
+	assert_int_equal(r, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_no_external_entities),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_alloc_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

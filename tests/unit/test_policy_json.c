@@ -16,6 +16,8 @@
 
 #include "policy.h"
 
+void wfp_fault_inject(unsigned long n); /* alloc.c */
+
 static struct wfp_policy *parse(const char *text, int fmt, struct wfp_policy_error *err)
 {
 	struct wfp_policy *p = NULL;
@@ -36,6 +38,16 @@ static char *write(const struct wfp_policy *p, int fmt)
 	fclose(f);
 	return buf;
 }
+
+static const char fault_doc[] =
+	"{ \"providers\": [ { \"name\": \"p\", \"display\": { \"name\": \"P\" } } ],"
+	"  \"sublayers\": [ { \"name\": \"s\", \"provider\": \"p\" } ],"
+	"  \"callouts\": [ { \"name\": \"c\", \"layer\": \"STREAM_V4\" } ],"
+	"  \"filters\": [ { \"layer\": \"STREAM_V4\", \"sublayer\": \"s\","
+	"    \"action\": { \"type\": \"callout-inspection\", \"callout\": \"c\" },"
+	"    \"conditions\": [ { \"field\": \"IP_REMOTE_ADDRESS\", \"value\": \"10.0.0.0/8\" },"
+	"      { \"field\": \"IP_LOCAL_PORT\", \"match\": \"in\","
+	"        \"value\": { \"low\": 1, \"high\": 2 } } ] } ] }";
 
 static void test_members(void **state)
 {
@@ -166,6 +178,28 @@ static void test_garbage(void **state)
 	}
 }
 
+/* Fail the nth of libwfp's allocations for every n: a clean error. */
+static void test_alloc_failures(void **state)
+{
+	int r = -1;
+
+	wfp_set_log(NULL, NULL);
+	for (unsigned long n = 1; r && n < 20000; n++) {
+		struct wfp_policy_error err;
+		struct wfp_policy *p = NULL;
+
+		wfp_fault_inject(n);
+		r = wfp_policy_parse(fault_doc, strlen(fault_doc), "f", WFP_POLICY_FMT_JSON, &p, &err);
+		wfp_fault_inject(0);
+		if (r) {
+			assert_null(p);
+			assert_int_equal(err.code, r);
+		}
+		wfp_policy_free(p);
+	}
+	assert_int_equal(r, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_alloc_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
