@@ -9,6 +9,7 @@
 #define WFP_FLOW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -58,6 +59,9 @@ struct wfp_flow {
 };
 
 struct wfp_flow_table;
+
+/* SipHash-2-4 of data under key (exposed for its test vectors). */
+uint64_t wfp_siphash24(const void *data, size_t len, const uint8_t key[16]);
 
 /**
  * wfp_flow_table_new - a table of at most max flows.

@@ -92,6 +92,11 @@ static uint64_t siphash(const void *data, size_t len, uint64_t k0, uint64_t k1)
 #undef SIPROUND
 #undef ROTL
 
+uint64_t wfp_siphash24(const void *data, size_t len, const uint8_t key[16])
+{
+	return siphash(data, len, le64(key), le64(key + 8));
+}
+
 /* ---- table ---- */
 
 static uint32_t pow2_at_least(uint32_t n)

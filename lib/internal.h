@@ -126,6 +126,8 @@ struct csub {
 	uint32_t count;
 };
 
+struct ctree; /* classify_tree.h: the multi-field index */
+
 /* One layer's published policy; immutable once published. */
 struct clayer {
 	uint16_t layer;
@@ -135,6 +137,7 @@ struct clayer {
 	struct csub *sub;       /* descending weight */
 	struct cfilter *filt;   /* per sublayer: weight desc, id asc */
 	struct wfp_ccond *cond;
+	struct ctree *tree;     /* NULL: nothing to index */
 };
 
 struct clayer *wfp_clayer_build(const struct wfp_engine *e, unsigned layer, int *err);
@@ -236,6 +239,9 @@ struct wfp_engine {
 	struct change_sub *change_subs;
 	int next_sub_id;
 	struct wfp_layer_stats stats[WFP_LAYER_MAX];
+	/* persistence (store.c) */
+	char *store_path;
+	bool store_loading;
 };
 
 /* engine.c: transaction plumbing used by every object file. */
@@ -318,6 +324,9 @@ void wfp_netevent_fini(struct wfp_engine *e);
 /* Tell subscribers about the committed changes in t's log. */
 void wfp_change_notify(struct wfp_engine *e, const struct txn *t);
 void wfp_change_unsubscribe_session(struct wfp_session *s);
+
+/* store.c */
+bool wfp_txn_touches_persistent(const struct txn *t);
 
 /* Auto weight (filter.c), documented in docs/internals/weights.md. */
 uint64_t wfp_auto_weight(unsigned layer, const struct wfp_filter_cond *cond, uint32_t n);

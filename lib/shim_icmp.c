@@ -90,11 +90,8 @@ int icmp_echo(struct wfp_host *h, const struct wfp_addr *dst, uint16_t id)
 	struct wfp_pkt p;
 	int ret;
 
-	if (!id) {
-		id = h->icmp_id_next++;
-		if (!h->icmp_id_next)
-			h->icmp_id_next = 1;
-	}
+	if (!id)
+		id = h->icmp_id_next; /* one "ping process" per host */
 	ret = stack_local_addr_for(h, dst, &l);
 	if (ret)
 		return ret;
@@ -115,6 +112,7 @@ int icmp_echo(struct wfp_host *h, const struct wfp_addr *dst, uint16_t id)
 		return -EACCES;
 	}
 	icmp_pkt(&p, &l, dst, type, 0, id);
+	p.icmp_seq = ++h->icmp_seq;
 	if (datagram_data(h, &p, false, WFP_EV_ICMP_ECHO))
 		return -EACCES;
 	return stack_ip_output(h, &p, WFP_EV_ICMP_ECHO);

@@ -61,6 +61,7 @@ struct wfp_host {
 	uint16_t eph_lo, eph_hi;
 	uint16_t eph_next[2];  /* [0] TCP, [1] UDP */
 	uint16_t icmp_id_next;
+	uint16_t icmp_seq;
 	uint64_t now_ms;
 	uint64_t seq;
 	int last_sd;

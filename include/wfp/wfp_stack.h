@@ -291,7 +291,8 @@ WFP_API int wfp_sock_remote_port(const struct wfp_host *h, int sd);
 WFP_API int wfp_host_last_socket(const struct wfp_host *h);
 
 /* An ICMP / ICMPv6 echo request from the host's ICMP module (no socket:
- * like Windows' IcmpSendEcho; spec §2.3).  id 0: the next id. */
+ * like Windows' IcmpSendEcho; spec §2.3).  id 0: the host's own echo id
+ * (1), so that successive calls are one flow, like one ping run. */
 WFP_API int wfp_host_icmp_echo(struct wfp_host *h, const struct wfp_addr *dst,
 			       uint16_t id);
 
