@@ -1012,7 +1012,9 @@ struct res {
 		uint16_t w;
 		uint64_t fid;
 		uint32_t action;
-		bool veto;
+		uint32_t rights_before, rights_after;
+		unsigned ncallouts;
+		bool hard, applied, veto;
 	} sub[MAXSL + 2];
 	/* coverage, reference only */
 	unsigned nmatched;
@@ -1131,6 +1133,7 @@ static void ref_classify(const struct policy *p, const struct input *in, struct 
 
 		r->sub[sub].w = w;
 		r->sub[sub].action = WFP_ACTION_CONTINUE;
+		r->sub[sub].rights_before = r->rights;
 		for (; i < n && all[i]->slw == w; i++)       /* step 3 */
 			if (ref_match(all[i], in))
 				m[nm++] = all[i];
@@ -1169,6 +1172,7 @@ static void ref_classify(const struct policy *p, const struct input *in, struct 
 					r->call_rights[r->ncall] = r->rights;
 				}
 				r->ncall++;
+				r->sub[sub].ncallouts++;
 				co_apply(f->co, f->flags, &o);
 				v = o.action;
 				/* §4.3 coercion */
@@ -1186,6 +1190,7 @@ static void ref_classify(const struct policy *p, const struct input *in, struct 
 			/* step 7: this sublayer's decision */
 			r->sub[sub].fid = f->id;
 			r->sub[sub].action = v;
+			r->sub[sub].hard = hard;
 			if (k + 1 < nm && m[k + 1]->eff == f->eff)
 				r->tie = true;
 			/* step 9 */
@@ -1201,6 +1206,7 @@ static void ref_classify(const struct policy *p, const struct input *in, struct 
 				r->unreg = unreg;
 				r->static_dec = !from_callout;
 				r->callout_dec = from_callout;
+				r->sub[sub].applied = true;
 			} else if (r->action == WFP_ACTION_PERMIT &&
 				   v == WFP_ACTION_BLOCK && from_callout) {
 				r->action = WFP_ACTION_BLOCK; /* veto */
@@ -1209,9 +1215,11 @@ static void ref_classify(const struct policy *p, const struct input *in, struct 
 				r->flags = WFP_CLASSIFY_OUT_F_VETO;
 				r->veto = true;
 				r->sub[sub].veto = true;
+				r->sub[sub].applied = true;
 			}
 			break;
 		}
+		r->sub[sub].rights_after = r->rights;
 	}
 	if (r->ncall > MAXCALL)
 		r->ncall = MAXCALL;
@@ -1654,8 +1662,20 @@ static bool same(const struct res *e, const struct res *r, char *why, size_t len
 static bool explain_agrees(const struct wfp_explain *ex, const struct res *r,
 			   char *why, size_t len)
 {
+	/* every sublayer with filters at the layer is visited (§4.5 step 2) */
+	if (ex->nsublayers + ex->truncated != r->nsub) {
+		snprintf(why, len, "explain lists %u sublayers, reference visits %u",
+			 ex->nsublayers + ex->truncated, r->nsub);
+		return false;
+	}
 	for (unsigned i = 0; i < ex->nsublayers && i < WFP_EXPLAIN_MAX_SUBLAYERS; i++) {
 		const struct wfp_explain_sublayer *s = &ex->sub[i];
+		const struct wfp_explain_sublayer *prev = i ? &ex->sub[i - 1] : NULL;
+
+		if (prev && prev->weight <= s->weight) {
+			snprintf(why, len, "explain: sublayers not in descending weight");
+			return false;
+		}
 		unsigned j;
 
 		for (j = 0; j < r->nsub && r->sub[j].w != s->weight; j++)
@@ -1675,9 +1695,18 @@ static bool explain_agrees(const struct wfp_explain *ex, const struct res *r,
 				 s->weight, act(s->action), act(r->sub[j].action));
 			return false;
 		}
-		if (!!s->veto != r->sub[j].veto) {
-			snprintf(why, len, "explain: sublayer w=0x%04x veto %u, reference %u",
-				 s->weight, s->veto, r->sub[j].veto);
+		if (!!s->veto != r->sub[j].veto || !!s->applied != r->sub[j].applied ||
+		    (r->sub[j].fid && !!s->hard != r->sub[j].hard) ||
+		    s->ncallouts != r->sub[j].ncallouts ||
+		    (s->rights_before & WFP_RIGHT_ACTION_WRITE) != r->sub[j].rights_before ||
+		    (s->rights_after & WFP_RIGHT_ACTION_WRITE) != r->sub[j].rights_after) {
+			snprintf(why, len, "explain: sublayer w=0x%04x veto/applied/hard/"
+				 "callouts/rights %u/%u/%u/%u/%x>%x, reference "
+				 "%u/%u/%u/%u/%x>%x", s->weight, s->veto, s->applied,
+				 s->hard, s->ncallouts, s->rights_before, s->rights_after,
+				 r->sub[j].veto, r->sub[j].applied, r->sub[j].hard,
+				 r->sub[j].ncallouts, r->sub[j].rights_before,
+				 r->sub[j].rights_after);
 			return false;
 		}
 	}
