@@ -368,6 +368,21 @@ static void try_dim(const struct bld *b, const uint32_t *r, uint32_t n,
 static uint32_t build_node(struct bld *b, const uint32_t *r, uint32_t n,
 			   const struct region *rg);
 
+/*
+ * May two neighbouring children [lo, hi] of dim d share one subtree?
+ * Only if every filter of their (equal) list covers both whole along d:
+ * a subtree is pruned for its own region (prune()), so a box edge inside
+ * either child makes the two subtrees differ.
+ */
+static bool shareable(const struct ctree *t, const uint32_t *l, uint32_t len, unsigned d,
+		      uint64_t lo, uint64_t hi)
+{
+	for (uint32_t j = 0; j < len; j++)
+		if (t->box[l[j]].lo[d] > lo || t->box[l[j]].hi[d] < hi)
+			return false;
+	return true;
+}
+
 /* Splits r along cut c into a new node; returns its reference. */
 static uint32_t split(struct bld *b, const uint32_t *r, uint32_t n, const struct region *rg,
 		      const struct cut *c)
@@ -413,7 +428,10 @@ static uint32_t split(struct bld *b, const uint32_t *r, uint32_t n, const struct
 		uint32_t ref;
 
 		if (k && len == off[k] - off[k - 1] &&
-		    !memcmp(&list[off[k]], &list[off[k - 1]], len * sizeof(*list))) {
+		    !memcmp(&list[off[k]], &list[off[k - 1]], len * sizeof(*list)) &&
+		    shareable(t, &list[off[k]], len, c->dim,
+			      rg->lo[c->dim] + ((uint64_t)(k - 1) << shift),
+			      rg->lo[c->dim] + ((uint64_t)(k + 1) << shift) - 1)) {
 			ref = t->kid[base + k - 1]; /* same filters: share */
 		} else if (!len) {
 			ref = CT_LEAF; /* pool[0]: the empty leaf */
