@@ -318,11 +318,11 @@ static void walk_init(const struct clayer *cl, const struct wfp_incoming *in, bo
 	w->t = NULL;
 	w->ncand = 0;
 	w->best = NULL;
-	if (!t || !wfp_ctree_key(t, in, w->key))
-		return;
+	if (!use_tree || !t || !wfp_ctree_key(t, in, w->key))
+		return; /* plain linear: the reference, or no valid key */
 	w->t = t;
-	if (!use_tree || !t->ntree)
-		return;
+	if (!t->ntree)
+		return; /* small layer: linear, boxes as a fast first test */
 	wfp_ctree_leaves(t, w->key, leaf);
 	for (unsigned k = 0; k < t->ntree; k++) {
 		if (!leaf[k][0])
@@ -392,7 +392,8 @@ WFP_API int wfp_classify(const struct wfp_engine *e, const struct wfp_incoming *
 	return classify(e, in, out, explain, true);
 }
 
-/* The same without the tree: the reference the tests compare against. */
+/* The plain linear walk, without tree or boxes: the reference the tests
+ * and the bench compare against. */
 int wfp_classify_linear(const struct wfp_engine *e, const struct wfp_incoming *in,
 			struct wfp_verdict *out, struct wfp_explain *explain)
 {

@@ -55,6 +55,21 @@
 
 unsigned wfp_tree_min_filters = 64;
 
+/* WFP_TREE_MIN_FILTERS=n overrides the threshold: the differential test
+ * runs once more with n = 1 so that its small random policies take the
+ * tree path too.  Read at compile time only, never in classify. */
+static unsigned tree_min(void)
+{
+	const char *s = getenv("WFP_TREE_MIN_FILTERS");
+	char *end;
+	unsigned long n;
+
+	if (!s || !*s)
+		return wfp_tree_min_filters;
+	n = strtoul(s, &end, 10);
+	return *end || n > UINT32_MAX ? wfp_tree_min_filters : (unsigned)n;
+}
+
 enum {
 	BINTH = 4,        /* filters in a leaf that stop the cutting */
 	SPFAC = 8,        /* copies allowed per filter per cut */
@@ -378,6 +393,21 @@ static void try_dim(const struct bld *b, const uint32_t *r, uint32_t n,
 static uint32_t build_node(struct bld *b, const uint32_t *r, uint32_t n,
 			   const struct region *rg);
 
+/*
+ * May two neighbouring children with the same filters share one subtree?
+ * Only if every filter spans both along the cut dimension: then the two
+ * blocks look the same to every filter (the subtree's cuts and its
+ * pruning depend on where boxes end inside the block).
+ */
+static bool span_both(const struct ctree *t, const uint32_t *r, uint32_t n, unsigned d,
+		      uint32_t lo, uint32_t hi)
+{
+	for (uint32_t j = 0; j < n; j++)
+		if (t->box[r[j]].lo[d] > lo || t->box[r[j]].hi[d] < hi)
+			return false;
+	return true;
+}
+
 /* Splits r along cut c into a new node; returns its reference. */
 static uint32_t split(struct bld *b, const uint32_t *r, uint32_t n, const struct region *rg,
 		      const struct cut *c)
@@ -422,13 +452,15 @@ static uint32_t split(struct bld *b, const uint32_t *r, uint32_t n, const struct
 		uint32_t len = off[k + 1] - off[k];
 		uint32_t ref;
 
+		child.lo[c->dim] = rg->lo[c->dim] + (k << shift);
 		if (k && len == off[k] - off[k - 1] &&
-		    !memcmp(&list[off[k]], &list[off[k - 1]], len * sizeof(*list))) {
-			ref = t->kid[base + k - 1]; /* same filters: share */
+		    !memcmp(&list[off[k]], &list[off[k - 1]], len * sizeof(*list)) &&
+		    span_both(t, &list[off[k]], len, c->dim, child.lo[c->dim] - (1u << shift),
+			      region_hi(&child, c->dim))) {
+			ref = t->kid[base + k - 1]; /* same filters, same shape: share */
 		} else if (!len) {
 			ref = CT_LEAF; /* pool[0]: the empty leaf */
 		} else {
-			child.lo[c->dim] = rg->lo[c->dim] + (k << shift);
 			ref = build_node(b, &list[off[k]], len, &child);
 		}
 		t->kid[base + k] = ref;
@@ -606,7 +638,7 @@ int wfp_ctree_build(struct clayer *cl)
 		t->all_static &= is_static(&cl->filt[i]);
 	}
 	t->stride = CT_STRIDE;
-	if (cl->nfilt >= wfp_tree_min_filters) {
+	if (cl->nfilt >= tree_min()) {
 		ret = build_tree(cl, t);
 		if (ret)
 			goto out_free;

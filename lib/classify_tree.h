@@ -68,8 +68,8 @@ struct clayer;
 /* Smallest layer that gets a tree (tests and bench lower it). */
 extern unsigned wfp_tree_min_filters;
 
-/* wfp_classify() without the tree (boxes still prefilter): tests and
- * bench compare the two. */
+/* wfp_classify() without the index (no tree, no boxes): tests and bench
+ * compare the two. */
 int wfp_classify_linear(const struct wfp_engine *e, const struct wfp_incoming *in,
 			struct wfp_verdict *out, struct wfp_explain *explain);
 
