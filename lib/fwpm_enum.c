@@ -414,6 +414,9 @@ static bool conds_match(const struct f_tmpl *t, const struct fview *f)
 	bool all = t->enum_type == FWP_FILTER_ENUM_FULLY_CONTAINED;
 	const struct wfp_filter_cond *g;
 
+	if (t->ncond == 0)
+		return true; /* no template condition: every filter */
+
 	for (uint32_t i = 0; i < t->ncond; i++) {
 		const struct wfp_filter_cond *tc = &t->cond[i];
 		struct wfp_filter_cond grp[WFP_MAX_CONDITIONS];
