@@ -59,19 +59,19 @@ static int add_one(struct wfp_engine *e, const struct builtin_callout *b)
 	c = wfp_calloc(1, sizeof(*c));
 	if (!c)
 		return -WFP_E_NOMEM;
-	ret = wfp_hdr_init(&c->h, NULL, &key, &d, 0, LIFE_BUILTIN);
+	ret = wfp_hdr_init(&c->h, OBJ_CALLOUT, NULL, &key, &d, 0, LIFE_BUILTIN);
 	if (ret) {
 		wfp_free(c);
 		return ret;
 	}
 	c->reg = wfp_callout_reg_get(e, &key);
 	if (!c->reg) {
-		wfp_callout_destroy(c);
+		wfp_callout_destroy(&c->h);
 		return -WFP_E_NOMEM;
 	}
 	c->layer = b->layer;
 	c->id = e->next_callout_id++;
-	wfp_callout_relink(e, c);
+	wfp_callout_relink(e, &c->h);
 	return wfp_callout_register(e, &key, &silent_drop_ops, NULL);
 }
 

@@ -302,42 +302,18 @@ void wfp_change_unsubscribe_session(struct wfp_session *s)
 	}
 }
 
-static bool describe(const struct undo *u, struct wfp_change *c)
+static void describe(const struct undo *u, struct wfp_change *c)
 {
-	const struct obj_hdr *h;
+	const struct obj_hdr *h = u->obj;
 
 	memset(c, 0, sizeof(*c));
-	switch (u->op) {
-	case UNDO_ADD_PROVIDER:
-	case UNDO_DEL_PROVIDER:
-		c->object = WFP_OBJECT_PROVIDER;
-		h = &((struct provider_obj *)u->obj)->h;
-		break;
-	case UNDO_ADD_SUBLAYER:
-	case UNDO_DEL_SUBLAYER:
-		c->object = WFP_OBJECT_SUBLAYER;
-		h = &((struct sublayer_obj *)u->obj)->h;
-		break;
-	case UNDO_ADD_CALLOUT:
-	case UNDO_DEL_CALLOUT:
-		c->object = WFP_OBJECT_CALLOUT;
-		h = &((struct callout_obj *)u->obj)->h;
-		c->id = ((struct callout_obj *)u->obj)->id;
-		break;
-	case UNDO_ADD_FILTER:
-	case UNDO_DEL_FILTER:
-		c->object = WFP_OBJECT_FILTER;
-		h = &((struct filter_obj *)u->obj)->h;
-		c->id = ((struct filter_obj *)u->obj)->id;
-		break;
-	default:
-		return false;
-	}
+	c->object = wfp_obj_ops[h->kind].object;
 	c->key = h->key;
-	c->change = (u->op == UNDO_ADD_PROVIDER || u->op == UNDO_ADD_SUBLAYER ||
-		     u->op == UNDO_ADD_CALLOUT || u->op == UNDO_ADD_FILTER) ?
-		    WFP_CHANGE_ADD : WFP_CHANGE_DELETE;
-	return true;
+	c->change = u->add ? WFP_CHANGE_ADD : WFP_CHANGE_DELETE;
+	if (h->kind == OBJ_CALLOUT)
+		c->id = ((const struct callout_obj *)h)->id;
+	else if (h->kind == OBJ_FILTER)
+		c->id = ((const struct filter_obj *)h)->id;
 }
 
 void wfp_change_notify(struct wfp_engine *e, const struct txn *t)
@@ -347,8 +323,7 @@ void wfp_change_notify(struct wfp_engine *e, const struct txn *t)
 	for (size_t i = 0; i < t->nlog; i++) {
 		struct wfp_change c;
 
-		if (!describe(&t->log[i], &c))
-			continue;
+		describe(&t->log[i], &c);
 		for (struct change_sub *s = e->change_subs; s; s = s->next) {
 			uint32_t want = c.change == WFP_CHANGE_ADD ? WFP_SUBSCRIBE_ON_ADD :
 				       WFP_SUBSCRIBE_ON_DELETE;

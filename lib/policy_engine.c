@@ -235,30 +235,21 @@ static int engine_keys(struct wfp_session *s, bool callouts, struct wfp_guid **o
 	size_t cnt = 0, i;
 	struct wfp_guid *k;
 
+	struct obj_hdr *head = callouts ? s->e->callouts : s->e->providers;
+
 	*out = NULL;
 	*n = 0;
-	if (callouts) {
-		for (struct callout_obj *o = s->e->callouts; o; o = o->next)
-			cnt += o->h.life != LIFE_BUILTIN;
-	} else {
-		for (struct provider_obj *o = s->e->providers; o; o = o->next)
-			cnt += o->h.life != LIFE_BUILTIN;
-	}
+	for (struct obj_hdr *h = head; h; h = h->next)
+		cnt += h->life != LIFE_BUILTIN;
 	if (!cnt)
 		return 0;
 	k = wfp_calloc(cnt, sizeof(*k));
 	if (!k)
 		return -WFP_E_NOMEM;
 	i = cnt;
-	if (callouts) {
-		for (struct callout_obj *o = s->e->callouts; o; o = o->next)
-			if (o->h.life != LIFE_BUILTIN)
-				k[--i] = o->h.key;
-	} else {
-		for (struct provider_obj *o = s->e->providers; o; o = o->next)
-			if (o->h.life != LIFE_BUILTIN)
-				k[--i] = o->h.key;
-	}
+	for (struct obj_hdr *h = head; h; h = h->next)
+		if (h->life != LIFE_BUILTIN)
+			k[--i] = h->key;
 	*out = k;
 	*n = cnt;
 	return 0;
