@@ -12,6 +12,7 @@
 #include <wchar.h>
 
 #include <wfp/fwpm.h>
+#include <wfp/wfp_stack.h>
 
 #include "testutil.h"
 
@@ -696,6 +697,111 @@ static void test_stealth_policy(void **state)
 	assert_int_equal(FwpmEngineClose0(other), ERROR_SUCCESS);
 }
 
+/* ---- spec §10 item 14 through the stack model ---- */
+
+struct wire {
+	unsigned npkt;
+	struct wfp_pkt last;
+	unsigned ntrace;
+	uint16_t layers[32];
+};
+
+static void on_output(struct wfp_host *h, const struct wfp_pkt *p, void *ctx)
+{
+	struct wire *w = ctx;
+
+	(void)h;
+	w->npkt++;
+	w->last = *p;
+}
+
+static void on_trace(const struct wfp_trace_rec *r, void *ctx)
+{
+	struct wire *w = ctx;
+
+	if (w->ntrace < 32)
+		w->layers[w->ntrace] = r->layer;
+	w->ntrace++;
+}
+
+static struct wfp_pkt probe(uint8_t proto, bool loopback)
+{
+	struct wfp_pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.family = WFP_AF_INET;
+	p.proto = proto;
+	p.tcp_flags = proto == WFP_PROTO_TCP ? WFP_TCP_SYN : 0;
+	p.sport = 40000;
+	p.dport = 81; /* nobody listens */
+	assert_int_equal(wfp_addr_parse(loopback ? "127.0.0.1" : "10.0.0.1", &p.src), 0);
+	assert_int_equal(wfp_addr_parse(loopback ? "127.0.0.1" : "10.0.0.2", &p.dst), 0);
+	if (loopback)
+		p.flags |= WFP_PKT_F_LOOPBACK;
+	return p;
+}
+
+/* Sends p to a fresh host on eng; returns what went back on the wire. */
+static struct wire scan(const struct wfp_pkt *p)
+{
+	struct wfp_host *host = wfp_host_new(eng, NULL);
+	struct wfp_addr a;
+	struct wire w;
+
+	memset(&w, 0, sizeof(w));
+	assert_non_null(host);
+	assert_int_equal(wfp_addr_parse("10.0.0.2", &a), 0);
+	assert_int_equal(wfp_host_add_addr(host, &a), 0);
+	wfp_host_set_output(host, on_output, &w);
+	wfp_host_set_trace(host, on_trace, &w);
+	wfp_host_receive(host, p);
+	wfp_host_free(host);
+	return w;
+}
+
+static void test_stealth_stack(void **state)
+{
+	struct wfp_pkt syn = probe(WFP_PROTO_TCP, false), udp = probe(WFP_PROTO_UDP, false);
+	struct wfp_pkt lo = probe(WFP_PROTO_TCP, true);
+	HANDLE h = open_session(true);
+	struct wire w;
+
+	(void)state;
+	/* without the policy: RST, after IN_IPPACKET -> IN_TRANSPORT_DISCARD
+	 * -> OUT_TRANSPORT(RST) -> OUT_IPPACKET(RST) (spec §10 item 14) */
+	w = scan(&syn);
+	assert_int_equal(w.npkt, 1);
+	assert_int_equal(w.last.proto, WFP_PROTO_TCP);
+	assert_true(w.last.tcp_flags & WFP_TCP_RST);
+	assert_int_equal(w.ntrace, 4);
+	assert_int_equal(w.layers[0], WFP_LAYER_INBOUND_IPPACKET_V4);
+	assert_int_equal(w.layers[1], WFP_LAYER_INBOUND_TRANSPORT_V4_DISCARD);
+	assert_int_equal(w.layers[2], WFP_LAYER_OUTBOUND_TRANSPORT_V4);
+	assert_int_equal(w.layers[3], WFP_LAYER_OUTBOUND_IPPACKET_V4);
+	/* and a UDP datagram to a closed port: ICMP port unreachable */
+	w = scan(&udp);
+	assert_int_equal(w.npkt, 1);
+	assert_int_equal(w.last.proto, WFP_PROTO_ICMP);
+	assert_int_equal(w.last.icmp_type, 3);
+	assert_int_equal(w.last.icmp_code, 3);
+
+	/* with the sample's policy: silence */
+	assert_int_equal(BlockPortScanning(h, L"stealth", NULL, NULL), ERROR_SUCCESS);
+	w = scan(&syn);
+	assert_int_equal(w.npkt, 0);
+	w = scan(&udp);
+	assert_int_equal(w.npkt, 0);
+	/* loopback still gets its RST */
+	w = scan(&lo);
+	assert_int_equal(w.npkt, 1);
+	assert_true(w.last.tcp_flags & WFP_TCP_RST);
+
+	/* the policy dies with the dynamic session */
+	assert_int_equal(FwpmEngineClose0(h), ERROR_SUCCESS);
+	w = scan(&syn);
+	assert_int_equal(w.npkt, 1);
+}
+
 /* ---- enumeration ---- */
 
 static UINT32 enum_count(HANDLE h, const FWPM_FILTER_ENUM_TEMPLATE0 *t, UINT64 *ids)
@@ -1355,6 +1461,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_engine_handles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_builtin_callouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stealth_policy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stealth_stack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enum_paging, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enum_templates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_netevents, setup, teardown),
