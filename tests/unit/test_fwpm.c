@@ -1423,6 +1423,122 @@ static void test_unicode_condition(void **state)
 	(void)o;
 }
 
+/* ---- allocation failures ---- */
+
+void wfp_fault_inject(unsigned long n);
+
+#define TRY(call)					\
+	do {						\
+		r = (call);				\
+		if (r != ERROR_SUCCESS)			\
+			goto out;			\
+	} while (0)
+
+/* Every Fwpm call of a typical session, stopping at the first error. */
+static DWORD fault_scenario(HANDLE h)
+{
+	struct {
+		SID sid;
+		DWORD more;
+	} sid = { { 1, 2, { { 0, 0, 0, 0, 0, 5 } }, { 32 } }, 544 };
+	FWPM_FILTER_CONDITION0 c[2];
+	FWPM_NET_EVENT1 **ev = NULL;
+	FWPM_FILTER0 f, *o = NULL, **fl = NULL;
+	FWPM_PROVIDER0 p, *po = NULL;
+	FWPM_FILTER_ENUM_TEMPLATE0 t;
+	FWP_BYTE_BLOB *app = NULL;
+	HANDLE en = NULL, sub = NULL;
+	FWPM_NET_EVENT_SUBSCRIPTION0 s;
+	GUID pk = test_guid(90);
+	UINT32 n;
+	DWORD r;
+
+	memset(&p, 0, sizeof(p));
+	p.providerKey = pk;
+	p.displayData.name = L"fault provider \u00e9";
+	p.serviceName = L"svc";
+	TRY(FwpmProviderAdd0(h, &p, NULL));
+	TRY(FwpmProviderGetByKey0(h, &pk, &po));
+	memset(&f, 0, sizeof(f));
+	memset(c, 0, sizeof(c));
+	f.filterKey = test_guid(91);
+	f.displayData.name = L"fault filter";
+	f.displayData.description = L"d";
+	f.providerKey = &pk;
+	f.layerKey = FWPM_LAYER_ALE_AUTH_CONNECT_V4;
+	f.action.type = FWP_ACTION_BLOCK;
+	f.numFilterConditions = 2;
+	f.filterCondition = c;
+	c[0] = port_cond(FWP_MATCH_EQUAL, 80);
+	c[0].fieldKey = FWPM_CONDITION_IP_REMOTE_PORT;
+	c[1].fieldKey = FWPM_CONDITION_ALE_PACKAGE_ID;
+	c[1].matchType = FWP_MATCH_NOT_EQUAL;
+	c[1].conditionValue.type = FWP_SID;
+	c[1].conditionValue.sid = &sid.sid;
+	TRY(FwpmFilterAdd0(h, &f, NULL, NULL));
+	TRY(FwpmFilterGetByKey0(h, &f.filterKey, &o));
+	memset(&t, 0, sizeof(t));
+	t.actionMask = 0xFFFFFFFF;
+	t.numFilterConditions = 1;
+	t.filterCondition = c;
+	TRY(FwpmFilterCreateEnumHandle0(h, &t, &en));
+	TRY(FwpmFilterEnum0(h, en, 10, &fl, &n));
+	TRY(FwpmFilterDestroyEnumHandle0(h, en));
+	en = NULL;
+	TRY(FwpmNetEventCreateEnumHandle0(h, NULL, &en));
+	TRY(FwpmNetEventEnum1(h, en, 10, &ev, &n));
+	memset(&s, 0, sizeof(s));
+	s.enumTemplate = (FWPM_NET_EVENT_ENUM_TEMPLATE0 *)&t;
+	t.numFilterConditions = 0;
+	TRY(FwpmNetEventSubscribe0(h, &s, on_event, NULL, &sub));
+	TRY(FwpmGetAppIdFromFileName0(L"/usr/bin/\u00e9", &app));
+out:
+	FwpmFreeMemory0((void **)&po);
+	FwpmFreeMemory0((void **)&o);
+	FwpmFreeMemory0((void **)&fl);
+	FwpmFreeMemory0((void **)&ev);
+	FwpmFreeMemory0((void **)&app);
+	return r;
+}
+
+#undef TRY
+
+static void test_allocation_failures(void **state)
+{
+	struct wfp_netevent ev;
+	unsigned long k;
+	DWORD r = 1;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = WFP_NET_EVENT_CLASSIFY_DROP;
+	ev.flags = WFP_NET_EVENT_F_APP_ID_SET | WFP_NET_EVENT_F_USER_ID_SET;
+	snprintf(ev.app_id, sizeof(ev.app_id), "/bin/x");
+	assert_int_equal(wfp_netevent_report(eng, &ev), 1);
+	for (k = 1; r != ERROR_SUCCESS && k < 2000; k++) {
+		HANDLE h = NULL;
+		GUID pk = test_guid(90), fk = test_guid(91);
+
+		wfp_fault_inject(k);
+		r = FwpmEngineOpen0(NULL, RPC_C_AUTHN_WINNT, NULL, NULL, &h);
+		if (r == ERROR_SUCCESS)
+			r = fault_scenario(h);
+		wfp_fault_inject(0);
+		/* a failure is an error code, never a crash or a half-done change */
+		if (r != ERROR_SUCCESS)
+			assert_true(r == ERROR_NOT_ENOUGH_MEMORY);
+		if (h) {
+			FwpmFilterDeleteByKey0(h, &fk);
+			FwpmProviderDeleteByKey0(h, &pk);
+			assert_int_equal(FwpmEngineClose0(h), ERROR_SUCCESS);
+		} else {
+			assert_null(h);
+		}
+	}
+	assert_int_equal(r, ERROR_SUCCESS);
+	assert_true(k > 20); /* the loop really failed allocations */
+}
+
 /* The process-wide engine: used when nothing is bound, kept across
  * handles, closed by wfp_fwpm_shutdown. */
 static void test_private_engine(void **state)
@@ -1469,6 +1585,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_strings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unicode_condition, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_engine, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_allocation_failures, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
