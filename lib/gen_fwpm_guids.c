@@ -4,12 +4,76 @@
  * FWPM_LAYER_*, FWPM_CONDITION_* and FWPM_SUBLAYER_* constants of
  * include/wfp/fwpm.h, written from libwfp's own layer, field and
  * sublayer tables so that the Windows-layout constants and the tables
- * cannot disagree.  Run by meson as: gen_fwpm_guids OUTPUT.
+ * cannot disagree, and spec Appendix A's other identifiers from their
+ * published text.  Run by meson as: gen_fwpm_guids OUTPUT.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <wfp/wfp.h>
+
+/* Spec Appendix A: identifiers outside the layer tables, as published. */
+static const struct {
+	const char *name;
+	const char *text;
+} appendix_a[] = {
+	{ "FWPM_CALLOUT_WFP_TRANSPORT_LAYER_V4_SILENT_DROP",
+	  "eda08606-2494-4d78-89bc-67837c03b969" },
+	{ "FWPM_CALLOUT_WFP_TRANSPORT_LAYER_V6_SILENT_DROP",
+	  "8693cc74-a075-4156-b476-9286eece814e" },
+	{ "FWPM_CALLOUT_SET_OPTIONS_AUTH_CONNECT_LAYER_V4",
+	  "bc582280-1677-41e9-94ab-c2fcb15c2eeb" },
+	{ "FWPM_CALLOUT_SET_OPTIONS_AUTH_CONNECT_LAYER_V6",
+	  "98e5373c-b884-490f-b65f-2f6a4a575195" },
+	{ "FWPM_CALLOUT_SET_OPTIONS_AUTH_RECV_ACCEPT_LAYER_V4",
+	  "2d55f008-0c01-4f92-b26e-a08a94569b8d" },
+	{ "FWPM_CALLOUT_SET_OPTIONS_AUTH_RECV_ACCEPT_LAYER_V6",
+	  "63018537-f281-4dc4-83d3-8dec18b7ade2" },
+	{ "FWPM_CALLOUT_IPSEC_INBOUND_TRANSPORT_V4",
+	  "5132900d-5e84-4b5f-80e4-01741e81ff10" },
+	{ "FWPM_CALLOUT_IPSEC_INBOUND_TRANSPORT_V6",
+	  "49d3ac92-2a6c-4dcf-955f-1c3be009dd99" },
+	{ "FWPM_CALLOUT_IPSEC_OUTBOUND_TRANSPORT_V4",
+	  "4b46bf0a-4523-4e57-aa38-a87987c910d9" },
+	{ "FWPM_CALLOUT_IPSEC_OUTBOUND_TRANSPORT_V6",
+	  "38d87722-ad83-4f11-a91f-df0fb077225b" },
+	{ "FWPM_CALLOUT_IPSEC_ALE_CONNECT_V4",
+	  "6ac141fc-f75d-4203-b9c8-48e6149c2712" },
+	{ "FWPM_CALLOUT_IPSEC_ALE_CONNECT_V6",
+	  "4c0dda05-e31f-4666-90b0-b3dfad34129a" },
+	{ "FWPM_CALLOUT_TEREDO_ALE_RESOURCE_ASSIGNMENT_V6",
+	  "31b95392-066e-42a2-b7db-92f8acdd56f9" },
+	{ "FWPM_CALLOUT_EDGE_TRAVERSAL_ALE_RESOURCE_ASSIGNMENT_V4",
+	  "079b1010-f1c5-4fcd-ae05-da41107abd0b" },
+	{ "FWPM_CALLOUT_TEREDO_ALE_LISTEN_V6",
+	  "81a434e7-f60c-4378-bab8-c625a30f0197" },
+	{ "FWPM_CALLOUT_EDGE_TRAVERSAL_ALE_LISTEN_V4",
+	  "33486ab5-6d5e-4e65-a00b-a7afed0ba9a1" },
+	{ "FWPM_CALLOUT_POLICY_SILENT_MODE_AUTH_CONNECT_LAYER_V4",
+	  "5fbfc31d-a51c-44dc-acb6-0624a030a700" },
+	{ "FWPM_CALLOUT_POLICY_SILENT_MODE_AUTH_CONNECT_LAYER_V6",
+	  "5fbfc31d-a51c-44dc-acb6-0624a030a701" },
+	{ "FWPM_CALLOUT_POLICY_SILENT_MODE_AUTH_RECV_ACCEPT_LAYER_V4",
+	  "5fbfc31d-a51c-44dc-acb6-0624a030a702" },
+	{ "FWPM_CALLOUT_POLICY_SILENT_MODE_AUTH_RECV_ACCEPT_LAYER_V6",
+	  "5fbfc31d-a51c-44dc-acb6-0624a030a703" },
+	{ "FWPM_LAYER_INBOUND_TRANSPORT_FAST",
+	  "e41d2719-05c7-40f0-8983-ea8d17bbc2f6" },
+	{ "FWPM_LAYER_OUTBOUND_TRANSPORT_FAST",
+	  "13ed4388-a070-4815-9935-7a9be6408b78" },
+	{ "FWPM_PROVIDER_IKEEXT",
+	  "10ad9216-ccde-456c-8b16-e9f04e60a90b" },
+	{ "FWPM_PROVIDER_TCP_CHIMNEY_OFFLOAD",
+	  "896aa19e-9a34-4bcb-ae79-beb9127c84b9" },
+	{ "FWPM_PROVIDER_TCP_TEMPLATES",
+	  "76cfcd30-3394-432d-bed3-441ae50e63c3" },
+	{ "FWPM_PROVIDER_IPSEC_DOSP_CONFIG",
+	  "3c6c05a9-c05c-4bb9-8338-2327814ce8bf" },
+	{ "FWPM_PROVIDER_MPSSVC_WSH",
+	  "4b153735-1049-4480-aab4-d1b9bdc03710" },
+	{ "FWPM_PROVIDER_MPSSVC_WF",
+	  "decc16ca-3f33-4346-be1e-8fb4ae0f3d62" },
+};
 
 /* struct wfp_guid is in textual byte order: Data1..Data3 big-endian. */
 static void emit(FILE *f, const char *prefix, const char *name, const struct wfp_guid *g)
@@ -45,6 +109,16 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < wfp_builtin_sublayer_count(); i++)
 		emit(f, "FWPM_SUBLAYER_", wfp_builtin_sublayer(i)->name,
 		     &wfp_builtin_sublayer(i)->key);
+	for (size_t i = 0; i < sizeof(appendix_a) / sizeof(appendix_a[0]); i++) {
+		struct wfp_guid g;
+
+		if (wfp_guid_parse(appendix_a[i].text, &g)) {
+			fprintf(stderr, "bad GUID %s\n", appendix_a[i].text);
+			fclose(f);
+			return 1;
+		}
+		emit(f, "", appendix_a[i].name, &g);
+	}
 	if (fclose(f)) {
 		perror(argv[1]);
 		return 1;

@@ -152,6 +152,15 @@ static void test_guid_constants(void **state)
 	assert_memory_equal(&g, &FWPM_CALLOUT_WFP_TRANSPORT_LAYER_V6_SILENT_DROP, sizeof(g));
 	wfp_guid_from_win(&g, &back);
 	assert_true(wfp_guid_eq(&w, &back));
+	/* the rest of Appendix A */
+	assert_int_equal(FWPM_PROVIDER_MPSSVC_WF.Data1, 0xdecc16ca);
+	assert_int_equal(FWPM_PROVIDER_MPSSVC_WF.Data3, 0x4346);
+	assert_int_equal(FWPM_PROVIDER_MPSSVC_WF.Data4[7], 0x62);
+	assert_int_equal(FWPM_CALLOUT_POLICY_SILENT_MODE_AUTH_RECV_ACCEPT_LAYER_V6.Data1,
+			 0x5fbfc31d);
+	assert_int_equal(FWPM_CALLOUT_POLICY_SILENT_MODE_AUTH_RECV_ACCEPT_LAYER_V6.Data4[7], 0x03);
+	wfp_guid_from_win(&FWPM_LAYER_INBOUND_TRANSPORT_FAST, &w);
+	assert_true(wfp_layer_by_guid(&w) < 0); /* not a modelled layer */
 }
 
 /* ---- spec §10 item 15 ---- */
