@@ -78,6 +78,9 @@ struct fwpm_sub {
 	void *ctx;
 	struct ev_tmpl et;    /* S_NETEVENT */
 	struct f_tmpl *ft;    /* S_FILTER, NULL: none */
+	uint64_t *ids;        /* S_FILTER with ft: live filters it matches */
+	size_t nids, capids;
+	uint32_t flags;       /* S_FILTER: FWPM_SUBSCRIPTION_FLAG_* wanted */
 	struct fwpm_sub *next;
 };
 
@@ -1172,6 +1175,7 @@ static void sub_free(struct fwpm_sub *s)
 	s->magic = 0;
 	ev_tmpl_fini(&s->et);
 	tmpl_free(s->ft);
+	wfp_free(s->ids);
 	wfp_free(s);
 }
 
@@ -1284,11 +1288,69 @@ WFP_API DWORD FwpmNetEventUnsubscribe0(HANDLE engineHandle, HANDLE eventsHandle)
 	return unsubscribe(engineHandle, eventsHandle, S_NETEVENT);
 }
 
+static void fview_of_obj(const struct filter_obj *f, struct fview *v)
+{
+	static const struct wfp_guid zero;
+
+	v->layer = f->layer;
+	v->provider = f->provider ? &f->provider->h.key : &zero;
+	v->flags = f->h.flags;
+	v->action = f->action.type;
+	v->action_key = &f->action.key;
+	v->ncond = f->ncond;
+	v->cond = f->cond;
+}
+
+static int ids_add(struct fwpm_sub *s, uint64_t id)
+{
+	if (s->nids == s->capids) {
+		size_t cap = s->capids ? 2 * s->capids : 16;
+		uint64_t *n = wfp_realloc(s->ids, cap * sizeof(*n));
+
+		if (!n)
+			return -WFP_E_NOMEM;
+		s->ids = n;
+		s->capids = cap;
+	}
+	s->ids[s->nids++] = id;
+	return 0;
+}
+
+/* Removes id; false if the subscription never matched it. */
+static bool ids_take(struct fwpm_sub *s, uint64_t id)
+{
+	for (size_t i = 0; i < s->nids; i++) {
+		if (s->ids[i] == id) {
+			s->ids[i] = s->ids[--s->nids];
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The live filters a templated subscription starts with. */
+static int ids_init(struct fwpm_sub *s, const struct wfp_engine *e)
+{
+	for (unsigned l = 0; l < WFP_LAYER_MAX; l++) {
+		for (const struct filter_obj *f = e->layer_head[l]; f; f = f->layer_next) {
+			struct fview v;
+			int ret;
+
+			fview_of_obj(f, &v);
+			if (tmpl_match(s->ft, &v) && (ret = ids_add(s, f->id)))
+				return ret;
+		}
+	}
+	return 0;
+}
+
 /*
- * Runs after the commit that made the change.  The template is applied to
- * added filters (read from the engine's live objects: the committing
- * session still holds the lock, so a management read would time out);
- * deletions are always delivered, the deleted filter being gone.
+ * Runs after the commit that made the change.  With a template, an added
+ * filter is compared with it (read from the engine's live objects: the
+ * committing session still holds the lock, so a management read would
+ * time out) and remembered when it matches; a deleted filter -- gone by
+ * now -- is reported only if it was remembered.  A filter whose id could
+ * not be remembered for lack of memory is reported on add, not on delete.
  */
 static void on_change(void *ctx, const struct wfp_change *c)
 {
@@ -1300,21 +1362,20 @@ static void on_change(void *ctx, const struct wfp_change *c)
 		goto out_unlock;
 	if (s->ft && c->change == WFP_CHANGE_ADD) {
 		const struct filter_obj *f = wfp_filter_find_id(s->owner->e, c->id);
-		static const struct wfp_guid zero;
 		struct fview v;
 
 		if (!f)
 			goto out_unlock;
-		v.layer = f->layer;
-		v.provider = f->provider ? &f->provider->h.key : &zero;
-		v.flags = f->h.flags;
-		v.action = f->action.type;
-		v.action_key = &f->action.key;
-		v.ncond = f->ncond;
-		v.cond = f->cond;
+		fview_of_obj(f, &v);
 		if (!tmpl_match(s->ft, &v))
 			goto out_unlock;
+		ids_add(s, c->id);
+	} else if (s->ft && !ids_take(s, c->id)) {
+		goto out_unlock;
 	}
+	if (!(s->flags & (c->change == WFP_CHANGE_ADD ? FWPM_SUBSCRIPTION_FLAG_NOTIFY_ON_ADD :
+			  FWPM_SUBSCRIPTION_FLAG_NOTIFY_ON_DELETE)))
+		goto out_unlock;
 	memset(&ch, 0, sizeof(ch));
 	ch.changeType = c->change == WFP_CHANGE_ADD ? FWPM_CHANGE_ADD : FWPM_CHANGE_DELETE;
 	wfp_guid_to_win(&c->key, &ch.filterKey);
@@ -1354,9 +1415,16 @@ WFP_API DWORD FwpmFilterSubscribeChanges0(HANDLE engineHandle,
 	s->kind = S_FILTER;
 	s->ch_fn = callback;
 	s->ctx = context;
+	s->flags = flags;
 	fwpm_lock();
 	h = fwpm_handle_get(engineHandle);
-	ret = h ? wfp_change_subscribe(h->s, WFP_OBJECT_FILTER, flags, on_change, s) : 0;
+	ret = h && s->ft ? ids_init(s, h->e) : 0;
+	/* both kinds from the engine: a templated subscription follows
+	 * adds to recognise the deletes it must report */
+	if (h && ret == 0)
+		ret = wfp_change_subscribe(h->s, WFP_OBJECT_FILTER,
+					   WFP_SUBSCRIBE_ON_ADD | WFP_SUBSCRIBE_ON_DELETE,
+					   on_change, s);
 	if (!h || ret < 0) {
 		fwpm_unlock();
 		sub_free(s);

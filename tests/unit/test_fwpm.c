@@ -1291,14 +1291,16 @@ static void on_change(void *ctx, const FWPM_FILTER_CHANGE0 *c)
 
 static void test_change_subscription(void **state)
 {
-	HANDLE watcher = open_session(false), writer = open_session(false), sub = NULL, sub2;
+	HANDLE watcher = open_session(false), writer = open_session(false);
+	HANDLE sub = NULL, sub2, sub3;
 	FWPM_FILTER_SUBSCRIPTION0 s;
 	FWPM_FILTER_ENUM_TEMPLATE0 t;
-	struct changes ch = { 0 }, ch2 = { 0 };
+	struct changes ch = { 0 }, ch2 = { 0 }, ch3 = { 0 };
 	GUID k = test_guid(60);
-	UINT64 id;
+	UINT64 id, pre, stream;
 
 	(void)state;
+	pre = add_filter(writer, &FWPM_LAYER_STREAM_V4, FWP_ACTION_PERMIT, NULL, NULL, NULL, 0, 1);
 	memset(&s, 0, sizeof(s));
 	s.flags = FWPM_SUBSCRIPTION_FLAG_NOTIFY_ON_ADD | FWPM_SUBSCRIPTION_FLAG_NOTIFY_ON_DELETE;
 	assert_int_equal(FwpmFilterSubscribeChanges0(watcher, &s, on_change, &ch, &sub),
@@ -1309,12 +1311,17 @@ static void test_change_subscription(void **state)
 	s.enumTemplate = &t;
 	assert_int_equal(FwpmFilterSubscribeChanges0(watcher, &s, on_change, &ch2, &sub2),
 			 ERROR_SUCCESS);
+	s.enumTemplate = NULL;
+	s.flags = FWPM_SUBSCRIPTION_FLAG_NOTIFY_ON_ADD;
+	assert_int_equal(FwpmFilterSubscribeChanges0(watcher, &s, on_change, &ch3, &sub3),
+			 ERROR_SUCCESS);
 
 	assert_int_equal(add_port_filter(writer, 60, 80, &id), ERROR_SUCCESS);
 	assert_int_equal(ch.add, 1);
 	assert_int_equal(ch.last_id, id);
 	assert_memory_equal(&ch.last_key, &k, sizeof(k));
 	assert_int_equal(ch2.add, 0); /* another layer */
+	assert_int_equal(ch3.add, 1);
 	/* not told about its own changes (spec §6.7) */
 	assert_int_equal(add_port_filter(watcher, 61, 81, NULL), ERROR_SUCCESS);
 	assert_int_equal(ch.add, 1);
@@ -1325,11 +1332,25 @@ static void test_change_subscription(void **state)
 	assert_int_equal(FwpmTransactionCommit0(writer), ERROR_SUCCESS);
 	assert_int_equal(ch.del, 1);
 	assert_int_equal(ch.last_id, id);
+	assert_int_equal(ch2.del, 0); /* the template applies to deletes too */
+	assert_int_equal(ch3.del, 0); /* ON_ADD only */
+
+	/* the templated subscription: adds and deletes at its layer, also of
+	 * a filter that existed before it subscribed */
+	stream = add_filter(writer, &FWPM_LAYER_STREAM_V4, FWP_ACTION_BLOCK, NULL, NULL, NULL, 0, 2);
+	assert_int_equal(ch2.add, 1);
+	assert_int_equal(ch2.last_id, stream);
+	assert_int_equal(FwpmFilterDeleteById0(writer, stream), ERROR_SUCCESS);
+	assert_int_equal(ch2.del, 1);
+	assert_int_equal(FwpmFilterDeleteById0(writer, pre), ERROR_SUCCESS);
+	assert_int_equal(ch2.del, 2);
+	assert_int_equal(ch2.last_id, pre);
+	assert_int_equal(ch.del, 3);
 
 	assert_int_equal(FwpmFilterUnsubscribeChanges0(watcher, sub), ERROR_SUCCESS);
 	assert_int_equal(FwpmFilterUnsubscribeChanges0(watcher, sub), ERROR_INVALID_HANDLE);
 	assert_int_equal(add_port_filter(writer, 62, 82, NULL), ERROR_SUCCESS);
-	assert_int_equal(ch.add, 1);
+	assert_int_equal(ch.add, 2); /* port 80 and the stream filter only */
 	s.flags = 0x8;
 	assert_int_equal(FwpmFilterSubscribeChanges0(watcher, &s, on_change, &ch, &sub),
 			 FWP_E_INVALID_FLAGS);
