@@ -2,7 +2,8 @@
 #   make          build everything into build/ (build/wfpctl, build/libwfp.so)
 #   make check    install missing packages, build, run every suite (gcc),
 #                 then the unit/golden/parse/diff/fuzz suites under clang
-#                 ASan+UBSan (fuzz = replay of the checked-in corpus)
+#                 ASan+UBSan (fuzz = replay of the checked-in corpus); as
+#                 root this includes the Debian package test (tests/pkg)
 #   make demo     the main job: the TCP connection trace of spec §2.1
 #   make fuzz     every libFuzzer harness for FUZZ_SECONDS (default 60) each,
 #                 from the checked-in corpus (clang ASan build)
@@ -60,7 +61,7 @@ asan: $(ASAN_BUILD)/$(SRC_STAMP)
 check: deps
 	$(MAKE) all
 	$(MAKE) asan
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	OPENWFP_DEB_TEST=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		tests/run.py $(BUILD) $(ASAN_BUILD):unit,golden,parse,diff,fuzz
 
@@ -95,7 +96,7 @@ deb: deps
 
 pkg-test: deps
 	$(MAKE) all
-	tests/run.py $(BUILD):pkg
+	OPENWFP_DEB_TEST=1 tests/run.py $(BUILD):pkg
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
