@@ -80,57 +80,50 @@ WFP_API int wfp_callout_unregister(struct wfp_engine *e, const struct wfp_guid *
 
 struct callout_obj *wfp_callout_find(const struct wfp_engine *e, const struct wfp_guid *k)
 {
-	for (struct callout_obj *c = e->callouts; c; c = c->next)
-		if (wfp_guid_eq(&c->h.key, k))
-			return c;
-	return NULL;
+	return (struct callout_obj *)wfp_objlist_find(e->callouts, k);
 }
 
-void wfp_callout_unlink(struct wfp_engine *e, struct callout_obj *c)
+void wfp_callout_unlink(struct wfp_engine *e, struct obj_hdr *h)
 {
-	for (struct callout_obj **pp = &e->callouts; *pp; pp = &(*pp)->next) {
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
-	}
-	c->h.live = false;
+	struct callout_obj *c = (struct callout_obj *)h;
+
+	wfp_objlist_remove(&e->callouts, h);
 	if (c->provider)
 		c->provider->h.refs--;
 }
 
-void wfp_callout_relink(struct wfp_engine *e, struct callout_obj *c)
+void wfp_callout_relink(struct wfp_engine *e, struct obj_hdr *h)
 {
-	c->next = e->callouts;
-	e->callouts = c;
-	c->h.live = true;
+	struct callout_obj *c = (struct callout_obj *)h;
+
+	wfp_objlist_push(&e->callouts, h);
 	if (c->provider)
 		c->provider->h.refs++;
 }
 
-void wfp_callout_destroy(struct callout_obj *c)
+void wfp_callout_destroy(struct obj_hdr *h)
 {
-	if (!c)
+	if (!h)
 		return;
-	wfp_hdr_fini(&c->h);
-	wfp_free(c);
+	wfp_hdr_fini(h);
+	wfp_free(h);
 }
 
 static unsigned callout_count(const struct wfp_engine *e)
 {
 	unsigned n = 0;
 
-	for (const struct callout_obj *c = e->callouts; c; c = c->next)
+	for (const struct obj_hdr *h = e->callouts; h; h = h->next)
 		n++;
 	return n;
 }
 
-static int callout_new(struct wfp_session *s, const struct wfp_callout *in,
-		       struct callout_obj **out)
+static int callout_new(struct wfp_session *s, const void *arg, struct obj_hdr **out)
 {
+	const struct wfp_callout *in = arg;
 	uint32_t known = WFP_CALLOUT_F_PERSISTENT | WFP_CALLOUT_F_USES_PROVIDER_CONTEXT;
-	struct provider_obj *prov = NULL;
-	enum obj_life life;
+	enum obj_life life = wfp_life_of(s, in->flags & WFP_CALLOUT_F_PERSISTENT);
+	struct provider_obj *prov;
 	struct callout_obj *c;
 	int ret;
 
@@ -143,123 +136,71 @@ static int callout_new(struct wfp_session *s, const struct wfp_callout *in,
 		return -WFP_E_ALREADY_EXISTS;
 	if (callout_count(s->e) >= MAX_CALLOUTS)
 		return -WFP_E_TOO_MANY_CALLOUTS;
-	life = in->flags & WFP_CALLOUT_F_PERSISTENT ? LIFE_PERSISTENT :
-	       s->flags & WFP_SESSION_F_DYNAMIC ? LIFE_DYNAMIC : LIFE_STATIC;
-	if (!wfp_guid_is_zero(&in->provider_key)) {
-		prov = wfp_provider_find(s->e, &in->provider_key);
-		if (!prov)
-			return -WFP_E_PROVIDER_NOT_FOUND;
-		ret = wfp_hdr_may_link(life, s, &prov->h);
-		if (ret)
-			return ret;
-	}
+	ret = wfp_obj_provider(s, &in->provider_key, life, &prov);
+	if (ret)
+		return ret;
 	c = wfp_calloc(1, sizeof(*c));
 	if (!c)
 		return -WFP_E_NOMEM;
-	ret = wfp_hdr_init(&c->h, s, &in->key, &in->display, in->flags, life);
-	if (ret == 0) {
-		c->reg = wfp_callout_reg_get(s->e, &c->h.key);
-		if (!c->reg)
-			ret = -WFP_E_NOMEM;
-	}
+	ret = wfp_hdr_init(&c->h, OBJ_CALLOUT, s, &in->key, &in->display, in->flags, life);
+	if (ret == 0 && !(c->reg = wfp_callout_reg_get(s->e, &c->h.key)))
+		ret = -WFP_E_NOMEM;
 	if (ret) {
-		wfp_callout_destroy(c);
+		wfp_callout_destroy(&c->h);
 		return ret;
 	}
 	c->provider = prov;
 	c->layer = in->applicable_layer;
 	c->id = s->e->next_callout_id++;
-	*out = c;
+	*out = &c->h;
 	return 0;
 }
 
 WFP_API int wfp_callout_add(struct wfp_session *s, const struct wfp_callout *in, uint32_t *id)
 {
-	struct callout_obj *c = NULL;
-	struct txn *t;
-	int ret;
+	struct obj_hdr *h;
+	int ret = wfp_obj_add(s, callout_new, in, &h);
 
-	if (!in)
-		return -WFP_E_NULL_POINTER;
-	ret = wfp_txn_enter(s, true, &t);
-	if (ret)
-		return ret;
-	ret = callout_new(s, in, &c);
-	if (ret == 0) {
-		ret = wfp_txn_log(t, UNDO_ADD_CALLOUT, c);
-		if (ret) {
-			wfp_callout_destroy(c);
-		} else {
-			wfp_callout_relink(s->e, c);
-			if (id)
-				*id = c->id;
-		}
-	}
-	return wfp_txn_leave(s, t, ret);
+	if (ret == 0 && id)
+		*id = ((struct callout_obj *)h)->id;
+	return ret;
 }
 
 WFP_API int wfp_callout_delete(struct wfp_session *s, const struct wfp_guid *key)
 {
-	struct callout_obj *c;
-	struct txn *t;
-	int ret;
-
-	if (!key)
+	if (!s || !key)
 		return -WFP_E_NULL_POINTER;
-	ret = wfp_txn_enter(s, true, &t);
-	if (ret)
-		return ret;
-	c = wfp_callout_find(s->e, key);
-	if (!c)
-		ret = -WFP_E_CALLOUT_NOT_FOUND;
-	else if ((ret = wfp_hdr_may_delete(s, &c->h)) == 0 && c->h.refs)
-		ret = -WFP_E_IN_USE;
-	if (ret == 0 && (ret = wfp_txn_log(t, UNDO_DEL_CALLOUT, c)) == 0)
-		wfp_callout_unlink(s->e, c);
-	return wfp_txn_leave(s, t, ret);
+	return wfp_obj_delete(s, OBJ_CALLOUT, (struct obj_hdr *)wfp_callout_find(s->e, key));
 }
 
-WFP_API int wfp_callout_get(struct wfp_session *s, const struct wfp_guid *key,
-			    struct wfp_callout **out)
+static void *callout_copy(const struct obj_hdr *h)
 {
-	struct callout_obj *c;
-	struct wfp_callout *o;
-	struct txn *t;
-	int ret;
+	const struct callout_obj *c = (const struct callout_obj *)h;
+	struct wfp_callout *o = wfp_calloc(1, sizeof(*o));
 
-	if (!key || !out)
-		return -WFP_E_NULL_POINTER;
-	*out = NULL;
-	ret = wfp_txn_enter(s, false, &t);
-	if (ret)
-		return ret;
-	c = wfp_callout_find(s->e, key);
-	if (!c)
-		return wfp_txn_leave(s, t, -WFP_E_CALLOUT_NOT_FOUND);
-	o = wfp_calloc(1, sizeof(*o));
-	if (!o)
-		return wfp_txn_leave(s, t, -WFP_E_NOMEM);
+	if (!o || wfp_display_dup(&o->display, &c->h)) {
+		wfp_free(o);
+		return NULL;
+	}
 	o->key = c->h.key;
 	o->flags = c->h.flags | (c->reg->registered ? WFP_CALLOUT_F_REGISTERED : 0);
 	o->applicable_layer = c->layer;
 	o->callout_id = c->id;
 	if (c->provider)
 		o->provider_key = c->provider->h.key;
-	o->display.name = wfp_strdup(c->h.name);
-	o->display.description = c->h.desc ? wfp_strdup(c->h.desc) : NULL;
-	if (!o->display.name || (c->h.desc && !o->display.description)) {
-		wfp_callout_free(o);
-		return wfp_txn_leave(s, t, -WFP_E_NOMEM);
-	}
-	*out = o;
-	return wfp_txn_leave(s, t, 0);
+	return o;
+}
+
+WFP_API int wfp_callout_get(struct wfp_session *s, const struct wfp_guid *key,
+			    struct wfp_callout **out)
+{
+	return wfp_obj_get(s, OBJ_CALLOUT, key, callout_copy, (void **)out);
 }
 
 WFP_API void wfp_callout_free(struct wfp_callout *c)
 {
 	if (!c)
 		return;
-	wfp_free((char *)c->display.name);
-	wfp_free((char *)c->display.description);
+	wfp_display_free(&c->display);
 	wfp_free(c);
 }

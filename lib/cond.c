@@ -68,7 +68,8 @@ static uint32_t tbit(unsigned t)
 #define T_RANGE T(WFP_BITMAP_ARRAY64 + 3)
 /* equality makes sense for these too (SID: PACKAGE_ID != S-1-0-0) */
 #define T_EQ (T_SORT | T(WFP_EMPTY) | T(WFP_SID) | T(WFP_SECURITY_DESCRIPTOR) | \
-	      T(WFP_BYTE_ARRAY6) | T(WFP_BITMAP_INDEX) | T_V4 | T_V6)
+	      T(WFP_BYTE_ARRAY6) | T(WFP_BITMAP_INDEX) | T(WFP_BITMAP_ARRAY64) | \
+	      T_V4 | T_V6)
 #define T_STR (T(WFP_BYTE_BLOB) | T(WFP_UNICODE_STRING))
 
 /* Which condition value types each match type accepts (spec §5.3). */
@@ -172,31 +173,6 @@ static int cmp_blob(struct wfp_blob a, struct wfp_blob b)
 }
 
 /*
- * pre: a->type == b->type, a sortable type.  <0, 0, >0.  Floats compare
- * numerically; a NaN (never in a condition, see check_payload) is
- * "equal" to nothing ordered, so every ordered test on it is false
- * except through this 0 - callers test equality with eq_float.
- */
-static int cmp_val(const struct wfp_value *a, const struct wfp_value *b)
-{
-	if (is_a(a->type, T_UINT))
-		return CMP(as_u64(a), as_u64(b));
-	if (is_a(a->type, T_SINT))
-		return CMP(as_i64(a), as_i64(b));
-	switch (a->type) {
-	case WFP_FLOAT:
-		return CMP(a->f32, b->f32);
-	case WFP_DOUBLE:
-		return CMP(a->f64, b->f64);
-	case WFP_BYTE_ARRAY16:
-		/* big-endian 16-byte string: IPv6 order (spec §5.3) */
-		return CMP(memcmp(a->a16, b->a16, 16), 0);
-	default:
-		return cmp_blob(a->blob, b->blob);
-	}
-}
-
-/*
  * String-like values ignore trailing NULs: Windows app ids and
  * FWP_UNICODE_STRINGs are NUL-terminated, libwfp's are not
  * (docs/internals/conditions.md, "App ids").
@@ -214,18 +190,47 @@ static bool strips_nul(const struct wfp_ccond *cc)
 	       cc->match == WFP_MATCH_PREFIX || cc->match == WFP_MATCH_NOT_PREFIX;
 }
 
-/* pre: a, b have the same (sortable) type; trailing NULs per cc */
-static int cmp_for(const struct wfp_ccond *cc, const struct wfp_value *a,
-		   const struct wfp_value *b)
+/*
+ * cmp - order two values of one sortable type: <0, 0, >0.
+ * @cc: the condition whose NUL rule applies to blobs, or NULL (exact)
+ *
+ * One switch, integers first: this is the common case of the hot path.
+ * Floats compare numerically; callers keep NaNs away (check_payload
+ * rejects them in conditions, the tests treat an incoming NaN as
+ * unordered and unequal).
+ */
+static int cmp(const struct wfp_value *a, const struct wfp_value *b,
+	       const struct wfp_ccond *cc)
 {
-	struct wfp_value x, y;
-
-	if (!has_blob(a->type) || !strips_nul(cc))
-		return cmp_val(a, b);
-	x.type = y.type = a->type;
-	x.blob = strip_nul(a->blob);
-	y.blob = strip_nul(b->blob);
-	return cmp_val(&x, &y);
+	switch (a->type) {
+	case WFP_UINT8:
+		return CMP(a->u8, b->u8);
+	case WFP_UINT16:
+		return CMP(a->u16, b->u16);
+	case WFP_UINT32:
+		return CMP(a->u32, b->u32);
+	case WFP_UINT64:
+		return CMP(a->u64, b->u64);
+	case WFP_INT8:
+		return CMP(a->i8, b->i8);
+	case WFP_INT16:
+		return CMP(a->i16, b->i16);
+	case WFP_INT32:
+		return CMP(a->i32, b->i32);
+	case WFP_INT64:
+		return CMP(a->i64, b->i64);
+	case WFP_FLOAT:
+		return CMP(a->f32, b->f32);
+	case WFP_DOUBLE:
+		return CMP(a->f64, b->f64);
+	case WFP_BYTE_ARRAY16:
+		/* big-endian 16-byte string: IPv6 order (spec §5.3) */
+		return CMP(memcmp(a->a16, b->a16, 16), 0);
+	default:
+		if (cc && strips_nul(cc))
+			return cmp_blob(strip_nul(a->blob), strip_nul(b->blob));
+		return cmp_blob(a->blob, b->blob);
+	}
 }
 
 static uint8_t fold(uint8_t c)
@@ -315,9 +320,19 @@ static int test_eq(const struct wfp_ccond *cc, const struct wfp_value *v)
 		return v->f32 == c->v.f32;
 	case WFP_DOUBLE:
 		return v->f64 == c->v.f64;
+	case WFP_BITMAP_ARRAY64:
+		return v->u64 == c->v.u64;
 	default:
-		return cmp_for(cc, v, &c->v) == 0;
+		if (!is_a(c->type, T_SORT))
+			return -1; /* e.g. a token: never a condition */
+		return cmp(v, &c->v, cc) == 0;
 	}
+}
+
+static bool is_nan(const struct wfp_value *v)
+{
+	return (v->type == WFP_FLOAT && v->f32 != v->f32) ||
+	       (v->type == WFP_DOUBLE && v->f64 != v->f64);
 }
 
 /* An EMPTY (or absent) incoming value: spec §9 */
@@ -336,11 +351,9 @@ static bool test_order(const struct wfp_ccond *cc, const struct wfp_value *v)
 
 	if (v->type != cc->val.type || !is_a(v->type, T_SORT))
 		return false;
-	/* NaN: unordered, every ordered test false */
-	if ((v->type == WFP_FLOAT && v->f32 != v->f32) ||
-	    (v->type == WFP_DOUBLE && v->f64 != v->f64))
-		return false;
-	r = cmp_for(cc, v, &cc->val.v);
+	if (is_nan(v))
+		return false; /* unordered: every ordered test is false */
+	r = cmp(v, &cc->val.v, cc);
 	switch (cc->match) {
 	case WFP_MATCH_GREATER:
 		return r > 0;
@@ -358,13 +371,10 @@ static bool test_range(const struct wfp_ccond *cc, const struct wfp_value *v)
 	const struct wfp_range *rg = &cc->val.range;
 
 	if (cc->val.type != WFP_RANGE || v->type != rg->low.type ||
-	    !is_a(v->type, T_SORT))
-		return false;
-	if ((v->type == WFP_FLOAT && v->f32 != v->f32) ||
-	    (v->type == WFP_DOUBLE && v->f64 != v->f64))
+	    v->type != rg->high.type || !is_a(v->type, T_SORT) || is_nan(v))
 		return false;
 	/* inclusive at both ends (spec §5.1) */
-	return cmp_for(cc, v, &rg->low) >= 0 && cmp_for(cc, v, &rg->high) <= 0;
+	return cmp(v, &rg->low, cc) >= 0 && cmp(v, &rg->high, cc) <= 0;
 }
 
 static bool test_flags(const struct wfp_ccond *cc, const struct wfp_value *v)
@@ -399,8 +409,37 @@ static bool test_str(const struct wfp_ccond *cc, const struct wfp_value *v)
 	}
 }
 
+/*
+ * The common case first (STYLE §9.4): EQUAL of a port, protocol or v4
+ * address against a same-typed incoming value, by direct comparison.
+ */
+static int fast_eq(const struct wfp_ccond *cc, const struct wfp_value *v)
+{
+	switch (cc->val.type) {
+	case WFP_UINT8:
+		return v->u8 == cc->val.v.u8;
+	case WFP_UINT16:
+		return v->u16 == cc->val.v.u16;
+	case WFP_UINT32:
+		return v->u32 == cc->val.v.u32;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * pre: cc was built from a checked condition; v, when not NULL, is a
+ * well-formed value (blob data readable for blob.size bytes).
+ */
 bool wfp_ccond_test(const struct wfp_ccond *cc, const struct wfp_value *v)
 {
+	int r;
+
+	if (v && v->type == cc->val.type && cc->match == WFP_MATCH_EQUAL) {
+		r = fast_eq(cc, v);
+		if (r >= 0)
+			return r;
+	}
 	if (!v || v->type == WFP_EMPTY)
 		return test_empty(cc->match, cc->val.type);
 	if (cc->val.type == WFP_EMPTY)
@@ -465,7 +504,7 @@ static bool type_fits(unsigned field, int ftype, const struct wfp_cond_value *cv
 	case WFP_RANGE:
 		return cv->range.low.type == ftype && cv->range.high.type == ftype;
 	case WFP_BITMAP_INDEX:
-		return ftype == WFP_BITMAP_ARRAY64 || ftype == WFP_BITMAP_INDEX;
+		return ftype == WFP_BITMAP_ARRAY64;
 	case WFP_TOKEN_INFORMATION:
 	case WFP_TOKEN_ACCESS_INFORMATION:
 		return false; /* tokens are incoming values, never conditions */
@@ -574,7 +613,7 @@ int wfp_cond_check(unsigned layer, const struct wfp_filter_cond *c)
 	if (!ret)
 		ret = check_payload(&c->value);
 	if (!ret && c->value.type == WFP_RANGE &&
-	    cmp_val(&c->value.range.high, &c->value.range.low) < 0)
+	    cmp(&c->value.range.high, &c->value.range.low, NULL) < 0)
 		ret = -WFP_E_INVALID_RANGE;
 	return ret;
 }

@@ -31,11 +31,16 @@ struct wfp_ccond {
  * Return: 0, or -WFP_E_CONDITION_NOT_FOUND (field not at layer),
  * -WFP_E_TYPE_MISMATCH, -WFP_E_MATCH_TYPE_MISMATCH, -WFP_E_INVALID_RANGE,
  * -WFP_E_INVALID_NET_MASK, -WFP_E_INVALID_PARAMETER (bad SDDL/SID/blob),
- * -WFP_E_INVALID_ENUMERATOR (match type out of range).
+ * -WFP_E_INVALID_ENUMERATOR (match type out of range), and for caller
+ * bugs -WFP_E_NULL_POINTER (c == NULL), -WFP_E_LAYER_NOT_FOUND.  The
+ * checks run in the fixed order of docs/internals/conditions.md.
  */
 int wfp_cond_check(unsigned layer, const struct wfp_filter_cond *c);
 
-/* Deep copy (blobs, strings); dst is overwritten.  0 or -WFP_E_NOMEM. */
+/* Deep copy (blobs, strings, SID/SD text, range ends, tokens); dst is
+ * overwritten, and also gets v.type = type.  0 or -WFP_E_NOMEM
+ * (-WFP_E_INVALID_PARAMETER for NULL data with size > 0); on failure dst
+ * is EMPTY. */
 int wfp_cond_value_dup(struct wfp_cond_value *dst, const struct wfp_cond_value *src);
 /* Frees what wfp_cond_value_dup allocated; leaves an EMPTY value. */
 void wfp_cond_value_fini(struct wfp_cond_value *v);

@@ -22,6 +22,7 @@
  * classifies on one thread).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -30,6 +31,36 @@
 #include "log.h"
 
 const char *wfp_version(void);
+
+static const char *store_path_of(const struct wfp_engine_opts *o)
+{
+	if (!o || o->sz < offsetof(struct wfp_engine_opts, store_path) + sizeof(o->store_path))
+		return NULL;
+	return o->store_path;
+}
+
+/* Load the persistent objects; a store that exists but cannot be read
+ * fails the open rather than starting with a silently empty policy. */
+static int store_open(struct wfp_engine *e, const char *path)
+{
+	struct wfp_policy_error err = { 0 };
+	struct wfp_session *s;
+	int ret;
+
+	e->store_path = wfp_strdup(path);
+	if (!e->store_path)
+		return -WFP_E_NOMEM;
+	s = wfp_session_open(e, NULL);
+	if (!s)
+		return -errno;
+	e->store_loading = true;
+	ret = wfp_store_load(s, path, &err);
+	e->store_loading = false;
+	if (ret)
+		wfp_logf(WFP_LOG_ERROR, "store %s:%u:%u: %s", path, err.line, err.col, err.msg);
+	wfp_session_close(s);
+	return ret;
+}
 
 WFP_API struct wfp_engine *wfp_engine_open(const struct wfp_engine_opts *opts)
 {
@@ -47,13 +78,28 @@ WFP_API struct wfp_engine *wfp_engine_open(const struct wfp_engine_opts *opts)
 	}
 	e->next_filter_id = 1;
 	e->next_callout_id = 1;
+	wfp_netevent_init(e);
 	ret = wfp_sublayers_init_builtin(e);
+	if (ret == 0)
+		ret = wfp_builtin_callouts_init(e);
+	if (ret == 0 && store_path_of(opts))
+		ret = store_open(e, store_path_of(opts));
 	if (ret) {
 		wfp_engine_close(e);
 		errno = -ret;
 		return NULL;
 	}
 	return e;
+}
+
+static void free_list(struct obj_hdr **head)
+{
+	while (*head) {
+		struct obj_hdr *h = *head;
+
+		*head = h->next;
+		wfp_obj_ops[h->kind].destroy(h);
+	}
 }
 
 static void free_objects(struct wfp_engine *e)
@@ -63,31 +109,16 @@ static void free_objects(struct wfp_engine *e)
 
 		for (; f; f = n) {
 			n = f->layer_next;
-			wfp_filter_destroy(f);
+			wfp_filter_destroy(&f->h);
 		}
 		e->layer_head[l] = NULL;
 		wfp_clayer_free(e->published[l]);
 		e->published[l] = NULL;
 	}
 	wfp_findex_free(&e->fidx);
-	while (e->callouts) {
-		struct callout_obj *c = e->callouts;
-
-		e->callouts = c->next;
-		wfp_callout_destroy(c);
-	}
-	while (e->sublayers) {
-		struct sublayer_obj *sl = e->sublayers;
-
-		e->sublayers = sl->next;
-		wfp_sublayer_destroy(sl);
-	}
-	while (e->providers) {
-		struct provider_obj *p = e->providers;
-
-		e->providers = p->next;
-		wfp_provider_destroy(p);
-	}
+	free_list(&e->callouts);
+	free_list(&e->sublayers);
+	free_list(&e->providers);
 	wfp_callout_regs_free(e);
 }
 
@@ -98,6 +129,8 @@ WFP_API void wfp_engine_close(struct wfp_engine *e)
 	while (e->sessions)
 		wfp_session_close(e->sessions);
 	free_objects(e);
+	wfp_netevent_fini(e);
+	wfp_free(e->store_path);
 	wfp_free(e);
 }
 
@@ -129,10 +162,19 @@ void wfp_guid_generate(struct wfp_guid *g)
 	g->b[8] = (uint8_t)((g->b[8] & 0x3f) | 0x80);
 }
 
-int wfp_hdr_init(struct obj_hdr *h, struct wfp_session *s, const struct wfp_guid *key,
-		 const struct wfp_display *d, uint32_t flags, enum obj_life life)
+enum obj_life wfp_life_of(const struct wfp_session *s, bool persistent)
+{
+	if (persistent)
+		return LIFE_PERSISTENT;
+	return s->flags & WFP_SESSION_F_DYNAMIC ? LIFE_DYNAMIC : LIFE_STATIC;
+}
+
+int wfp_hdr_init(struct obj_hdr *h, enum obj_kind kind, struct wfp_session *s,
+		 const struct wfp_guid *key, const struct wfp_display *d, uint32_t flags,
+		 enum obj_life life)
 {
 	memset(h, 0, sizeof(*h));
+	h->kind = kind;
 	if (!d->name)
 		return -WFP_E_NULL_DISPLAY_NAME;
 	h->name = wfp_strdup(d->name);
@@ -238,6 +280,7 @@ WFP_API void wfp_session_close(struct wfp_session *s)
 		wfp_txn_abort(s);
 	if (s->flags & WFP_SESSION_F_DYNAMIC)
 		wfp_session_purge(s);
+	wfp_change_unsubscribe_session(s);
 	for (pp = &s->e->sessions; *pp; pp = &(*pp)->next) {
 		if (*pp == s) {
 			*pp = s->next;
@@ -296,7 +339,7 @@ WFP_API int wfp_txn_begin(struct wfp_session *s, uint32_t flags)
 	return 0;
 }
 
-int wfp_txn_log(struct txn *t, enum undo_op op, void *obj)
+int wfp_txn_log(struct txn *t, bool add, struct obj_hdr *h)
 {
 	if (t->nlog == t->caplog) {
 		size_t cap = t->caplog ? t->caplog * 2 : 16;
@@ -307,9 +350,12 @@ int wfp_txn_log(struct txn *t, enum undo_op op, void *obj)
 		t->log = n;
 		t->caplog = cap;
 	}
-	t->log[t->nlog].op = op;
-	t->log[t->nlog].obj = obj;
+	t->log[t->nlog].add = add;
+	t->log[t->nlog].obj = h;
 	t->nlog++;
+	/* a filter added or deleted changes its layer's published policy */
+	if (h->kind == OBJ_FILTER)
+		wfp_txn_dirty(t, ((struct filter_obj *)h)->layer);
 	return 0;
 }
 
@@ -323,39 +369,17 @@ static bool is_dirty(const struct txn *t, unsigned layer)
 	return t->dirty[layer / 64] & (1ULL << (layer % 64));
 }
 
-/* Undo one logged step.  Relinking a filter may need memory for an index
- * resize; the index is sized so that never fails (findex only grows). */
+/* Undo one logged step.  Relinking never allocates (the filter index
+ * only grows), so undo cannot fail. */
 static void undo_one(struct wfp_engine *e, const struct undo *u)
 {
-	switch (u->op) {
-	case UNDO_ADD_PROVIDER:
-		wfp_provider_unlink(e, u->obj);
-		wfp_provider_destroy(u->obj);
-		break;
-	case UNDO_DEL_PROVIDER:
-		wfp_provider_relink(e, u->obj);
-		break;
-	case UNDO_ADD_SUBLAYER:
-		wfp_sublayer_unlink(e, u->obj);
-		wfp_sublayer_destroy(u->obj);
-		break;
-	case UNDO_DEL_SUBLAYER:
-		wfp_sublayer_relink(e, u->obj);
-		break;
-	case UNDO_ADD_CALLOUT:
-		wfp_callout_unlink(e, u->obj);
-		wfp_callout_destroy(u->obj);
-		break;
-	case UNDO_DEL_CALLOUT:
-		wfp_callout_relink(e, u->obj);
-		break;
-	case UNDO_ADD_FILTER:
-		wfp_filter_unlink(e, u->obj);
-		wfp_filter_destroy(u->obj);
-		break;
-	case UNDO_DEL_FILTER:
-		wfp_filter_relink(e, u->obj);
-		break;
+	const struct obj_ops *ops = &wfp_obj_ops[u->obj->kind];
+
+	if (u->add) {
+		ops->unlink(e, u->obj);
+		ops->destroy(u->obj);
+	} else {
+		ops->relink(e, u->obj);
 	}
 }
 
@@ -370,34 +394,16 @@ static void txn_rollback(struct wfp_engine *e, struct txn *t)
 /* After publication: free what the transaction deleted. */
 static void txn_reap(struct txn *t)
 {
-	for (size_t i = 0; i < t->nlog; i++) {
-		const struct undo *u = &t->log[i];
-
-		switch (u->op) {
-		case UNDO_DEL_PROVIDER:
-			wfp_provider_destroy(u->obj);
-			break;
-		case UNDO_DEL_SUBLAYER:
-			wfp_sublayer_destroy(u->obj);
-			break;
-		case UNDO_DEL_CALLOUT:
-			wfp_callout_destroy(u->obj);
-			break;
-		case UNDO_DEL_FILTER:
-			wfp_filter_destroy(u->obj);
-			break;
-		default:
-			break;
-		}
-	}
+	for (size_t i = 0; i < t->nlog; i++)
+		if (!t->log[i].add)
+			wfp_obj_ops[t->log[i].obj->kind].destroy(t->log[i].obj);
 	t->nlog = 0;
 }
 
-/* Compile every dirty layer, then publish all or nothing. */
-static int txn_publish(struct wfp_engine *e, struct txn *t)
+/* Compile every dirty layer into fresh[]; nothing is published yet. */
+static int txn_compile(struct wfp_engine *e, const struct txn *t,
+		       struct clayer *fresh[WFP_LAYER_MAX])
 {
-	struct clayer *fresh[WFP_LAYER_MAX] = { 0 };
-	bool changed = false;
 	int ret = 0;
 
 	for (unsigned l = 0; l < WFP_LAYER_MAX; l++) {
@@ -405,8 +411,17 @@ static int txn_publish(struct wfp_engine *e, struct txn *t)
 			continue;
 		fresh[l] = wfp_clayer_build(e, l, &ret);
 		if (!fresh[l])
-			goto out_free_fresh;
+			return ret;
 	}
+	return 0;
+}
+
+/* Publish all of fresh[] at once: nothing here can fail. */
+static void txn_swap(struct wfp_engine *e, const struct txn *t,
+		     struct clayer *fresh[WFP_LAYER_MAX])
+{
+	bool changed = false;
+
 	for (unsigned l = 0; l < WFP_LAYER_MAX; l++) {
 		struct clayer *old;
 
@@ -416,16 +431,11 @@ static int txn_publish(struct wfp_engine *e, struct txn *t)
 		__atomic_store_n(&e->published[l], fresh[l], __ATOMIC_RELEASE);
 		__atomic_store_n(&e->layer_gen[l], e->layer_gen[l] + 1, __ATOMIC_RELEASE);
 		wfp_clayer_free(old);
+		fresh[l] = NULL;
 		changed = true;
 	}
 	if (changed)
 		__atomic_store_n(&e->generation, e->generation + 1, __ATOMIC_RELEASE);
-	return 0;
-
-out_free_fresh:
-	for (unsigned l = 0; l < WFP_LAYER_MAX; l++)
-		wfp_clayer_free(fresh[l]);
-	return ret;
 }
 
 static void txn_end(struct wfp_session *s, struct txn *t)
@@ -437,17 +447,32 @@ static void txn_end(struct wfp_session *s, struct txn *t)
 	txn_free(t);
 }
 
+/*
+ * Commit: compile, write the store if persistent objects changed, then
+ * publish.  Every step that can fail comes before the first visible
+ * change, so a failure rolls back with nothing published or stored.
+ */
 static int txn_finish(struct wfp_session *s, struct txn *t, bool commit)
 {
+	struct clayer *fresh[WFP_LAYER_MAX] = { 0 };
+	struct wfp_engine *e = s->e;
 	int ret = 0;
 
 	if (commit && t->nlog) {
-		ret = txn_publish(s->e, t);
-		if (ret == 0)
+		ret = txn_compile(e, t, fresh);
+		if (ret == 0 && e->store_path && !e->store_loading &&
+		    wfp_txn_touches_persistent(t))
+			ret = wfp_store_save(s, e->store_path);
+		if (ret == 0) {
+			txn_swap(e, t, fresh);
+			wfp_change_notify(e, t);
 			txn_reap(t);
+		}
+		for (unsigned l = 0; l < WFP_LAYER_MAX; l++)
+			wfp_clayer_free(fresh[l]);
 	}
 	if (!commit || ret)
-		txn_rollback(s->e, t);
+		txn_rollback(e, t);
 	txn_end(s, t);
 	return ret;
 }
@@ -549,22 +574,17 @@ void wfp_session_purge(struct wfp_session *s)
 		}
 	}
 	while (again) {
+		struct obj_hdr **lists[] = { &e->callouts, &e->sublayers, &e->providers };
+
 		again = false;
-		for (struct callout_obj *c = e->callouts; c; c = c->next)
-			if (c->h.owner == s && !wfp_callout_delete(s, &c->h.key)) {
-				again = true;
-				break;
+		for (unsigned i = 0; i < 3 && !again; i++) {
+			for (struct obj_hdr *h = *lists[i]; h; h = h->next) {
+				if (h->owner == s && !wfp_obj_delete(s, h->kind, h)) {
+					again = true;
+					break;
+				}
 			}
-		for (struct sublayer_obj *sl = e->sublayers; !again && sl; sl = sl->next)
-			if (sl->h.owner == s && !wfp_sublayer_delete(s, &sl->h.key)) {
-				again = true;
-				break;
-			}
-		for (struct provider_obj *p = e->providers; !again && p; p = p->next)
-			if (p->h.owner == s && !wfp_provider_delete(s, &p->h.key)) {
-				again = true;
-				break;
-			}
+		}
 	}
 	wfp_txn_leave(s, t, 0);
 }

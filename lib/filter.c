@@ -134,8 +134,10 @@ static void refs_adjust(struct filter_obj *f, int d)
 }
 
 /* pre: the index has room (wfp_filter_add grew it; undo relinks only). */
-int wfp_filter_relink(struct wfp_engine *e, struct filter_obj *f)
+void wfp_filter_relink(struct wfp_engine *e, struct obj_hdr *h)
 {
+	struct filter_obj *f = (struct filter_obj *)h;
+
 	findex_insert(&e->fidx, f);
 	f->layer_prev = NULL;
 	f->layer_next = e->layer_head[f->layer];
@@ -145,11 +147,12 @@ int wfp_filter_relink(struct wfp_engine *e, struct filter_obj *f)
 	e->layer_nfilt[f->layer]++;
 	refs_adjust(f, 1);
 	f->h.live = true;
-	return 0;
 }
 
-void wfp_filter_unlink(struct wfp_engine *e, struct filter_obj *f)
+void wfp_filter_unlink(struct wfp_engine *e, struct obj_hdr *h)
 {
+	struct filter_obj *f = (struct filter_obj *)h;
+
 	findex_remove(&e->fidx, f);
 	if (f->layer_prev)
 		f->layer_prev->layer_next = f->layer_next;
@@ -189,8 +192,10 @@ static struct wfp_filter_cond *conds_dup(const struct wfp_filter_cond *c, uint32
 	return d;
 }
 
-void wfp_filter_destroy(struct filter_obj *f)
+void wfp_filter_destroy(struct obj_hdr *h)
 {
+	struct filter_obj *f = (struct filter_obj *)h;
+
 	if (!f)
 		return;
 	wfp_hdr_fini(&f->h);
@@ -271,13 +276,6 @@ static int check_conds(const struct wfp_filter *in)
 	return 0;
 }
 
-static enum obj_life filter_life(const struct wfp_session *s, uint32_t flags)
-{
-	if (flags & WFP_FILTER_F_PERSISTENT)
-		return LIFE_PERSISTENT;
-	return s->flags & WFP_SESSION_F_DYNAMIC ? LIFE_DYNAMIC : LIFE_STATIC;
-}
-
 /*
  * The validation order (first failing check wins):
  *  1 display name   2 flags   3 layer   4 duplicate key   5 provider
@@ -288,7 +286,7 @@ static int filter_validate(struct wfp_session *s, const struct wfp_filter *in,
 			   struct callout_obj **co)
 {
 	const struct wfp_guid *slkey = &in->sublayer_key;
-	enum obj_life life = filter_life(s, in->flags);
+	enum obj_life life = wfp_life_of(s, in->flags & WFP_FILTER_F_PERSISTENT);
 	int ret;
 
 	if (!in->display.name)
@@ -324,15 +322,16 @@ static int filter_validate(struct wfp_session *s, const struct wfp_filter *in,
 	return 0;
 }
 
-static uint64_t effective_weight(const struct wfp_filter *in)
+/* pre: f->cond holds the normalised copies (value.v.type filled in). */
+static uint64_t effective_weight(const struct filter_obj *f)
 {
 	uint64_t autow;
 
-	if (in->weight.type == WFP_UINT64)
-		return in->weight.u64;
-	autow = wfp_auto_weight(in->layer, in->cond, in->ncond);
-	if (in->weight.type == WFP_UINT8)
-		return (uint64_t)in->weight.u8 << 60 | autow;
+	if (f->weight.type == WFP_UINT64)
+		return f->weight.u64;
+	autow = wfp_auto_weight(f->layer, f->cond, f->ncond);
+	if (f->weight.type == WFP_UINT8)
+		return (uint64_t)f->weight.u8 << 60 | autow;
 	return autow;
 }
 
@@ -351,8 +350,8 @@ static int filter_new(struct wfp_session *s, const struct wfp_filter *in,
 	f = wfp_calloc(1, sizeof(*f));
 	if (!f)
 		return -WFP_E_NOMEM;
-	ret = wfp_hdr_init(&f->h, s, &in->key, &in->display, in->flags,
-			   filter_life(s, in->flags));
+	ret = wfp_hdr_init(&f->h, OBJ_FILTER, s, &in->key, &in->display, in->flags,
+			   wfp_life_of(s, in->flags & WFP_FILTER_F_PERSISTENT));
 	if (ret)
 		goto out_destroy;
 	ret = -WFP_E_NOMEM;
@@ -364,14 +363,14 @@ static int filter_new(struct wfp_session *s, const struct wfp_filter *in,
 	f->sublayer = sl;
 	f->callout = co;
 	f->weight = in->weight;
-	f->eff_weight = effective_weight(in);
+	f->eff_weight = effective_weight(f);
 	f->action = in->action;
 	f->raw_context = in->raw_context;
 	*out = f;
 	return 0;
 
 out_destroy:
-	wfp_filter_destroy(f);
+	wfp_filter_destroy(&f->h);
 	return ret;
 }
 
@@ -392,7 +391,7 @@ static int filter_insert(struct wfp_session *s, struct txn *t, struct filter_obj
 	if (e->fidx.count + 1 > e->fidx.nbuckets && (ret = findex_grow(&e->fidx)))
 		return ret;
 	f->id = e->next_filter_id;
-	ret = wfp_txn_log(t, UNDO_ADD_FILTER, f);
+	ret = wfp_txn_log(t, true, &f->h);
 	if (ret)
 		return ret;
 	ret = notify(f, WFP_NOTIFY_ADD_FILTER);
@@ -401,8 +400,7 @@ static int filter_insert(struct wfp_session *s, struct txn *t, struct filter_obj
 		return ret;
 	}
 	e->next_filter_id++;
-	wfp_filter_relink(e, f);
-	wfp_txn_dirty(t, f->layer);
+	wfp_filter_relink(e, &f->h);
 	return 0;
 }
 
@@ -421,7 +419,7 @@ WFP_API int wfp_filter_add(struct wfp_session *s, const struct wfp_filter *in, u
 	if (ret == 0) {
 		ret = filter_insert(s, t, f);
 		if (ret)
-			wfp_filter_destroy(f);
+			wfp_filter_destroy(&f->h);
 		else if (id)
 			*id = f->id;
 	}
@@ -440,10 +438,9 @@ static int filter_delete(struct wfp_session *s, struct filter_obj *f)
 		ret = -WFP_E_FILTER_NOT_FOUND;
 	else
 		ret = wfp_hdr_may_delete(s, &f->h);
-	if (ret == 0 && (ret = wfp_txn_log(t, UNDO_DEL_FILTER, f)) == 0) {
+	if (ret == 0 && (ret = wfp_txn_log(t, false, &f->h)) == 0) {
 		notify(f, WFP_NOTIFY_DELETE_FILTER);
-		wfp_filter_unlink(s->e, f);
-		wfp_txn_dirty(t, f->layer);
+		wfp_filter_unlink(s->e, &f->h);
 	}
 	return wfp_txn_leave(s, t, ret);
 }
@@ -468,8 +465,7 @@ WFP_API void wfp_filter_free(struct wfp_filter *f)
 {
 	if (!f)
 		return;
-	wfp_free((char *)f->display.name);
-	wfp_free((char *)f->display.description);
+	wfp_display_free(&f->display);
 	conds_free((struct wfp_filter_cond *)f->cond, f->ncond);
 	wfp_free(f);
 }
@@ -491,22 +487,21 @@ static struct wfp_filter *filter_copy(const struct filter_obj *f)
 	o->raw_context = f->raw_context;
 	o->filter_id = f->id;
 	o->effective_weight = f->eff_weight;
-	o->display.name = wfp_strdup(f->h.name);
-	o->display.description = f->h.desc ? wfp_strdup(f->h.desc) : NULL;
-	o->ncond = f->ncond;
 	o->cond = f->ncond ? conds_dup(f->cond, f->ncond) : NULL;
-	if (!o->display.name || (f->h.desc && !o->display.description) ||
-	    (f->ncond && !o->cond)) {
-		if (f->ncond && !o->cond)
-			o->ncond = 0;
+	o->ncond = o->cond ? f->ncond : 0;
+	if (wfp_display_dup(&o->display, &f->h) || (f->ncond && !o->cond)) {
 		wfp_filter_free(o);
 		return NULL;
 	}
 	return o;
 }
 
-static int filter_get(struct wfp_session *s, struct filter_obj *(*find)(struct wfp_session *, const void *),
-		      const void *k, struct wfp_filter **out)
+static void *filter_copy_hdr(const struct obj_hdr *h)
+{
+	return filter_copy((const struct filter_obj *)h);
+}
+
+WFP_API int wfp_filter_get_by_id(struct wfp_session *s, uint64_t id, struct wfp_filter **out)
 {
 	struct filter_obj *f;
 	struct txn *t;
@@ -518,34 +513,17 @@ static int filter_get(struct wfp_session *s, struct filter_obj *(*find)(struct w
 	ret = wfp_txn_enter(s, false, &t);
 	if (ret)
 		return ret;
-	f = find(s, k);
+	f = wfp_filter_find_id(s->e, id);
 	if (!f)
 		return wfp_txn_leave(s, t, -WFP_E_FILTER_NOT_FOUND);
 	*out = filter_copy(f);
 	return wfp_txn_leave(s, t, *out ? 0 : -WFP_E_NOMEM);
 }
 
-static struct filter_obj *find_by_id(struct wfp_session *s, const void *k)
-{
-	return wfp_filter_find_id(s->e, *(const uint64_t *)k);
-}
-
-static struct filter_obj *find_by_key(struct wfp_session *s, const void *k)
-{
-	return wfp_filter_find_key(s->e, k);
-}
-
-WFP_API int wfp_filter_get_by_id(struct wfp_session *s, uint64_t id, struct wfp_filter **out)
-{
-	return filter_get(s, find_by_id, &id, out);
-}
-
 WFP_API int wfp_filter_get_by_key(struct wfp_session *s, const struct wfp_guid *key,
 				  struct wfp_filter **out)
 {
-	if (!key)
-		return -WFP_E_NULL_POINTER;
-	return filter_get(s, find_by_key, key, out);
+	return wfp_obj_get(s, OBJ_FILTER, key, filter_copy_hdr, (void **)out);
 }
 
 static bool enum_wants(const struct wfp_filter_enum_template *t, const struct filter_obj *f)

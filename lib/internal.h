@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include <wfp/wfp.h>
+#include <wfp/wfp_netevent.h>
 
 #include "alloc.h"
 #include "cond.h"
@@ -34,8 +35,18 @@ enum obj_life {
 	LIFE_BUILTIN = 3
 };
 
-/* Header shared by every management object. */
+enum obj_kind {
+	OBJ_PROVIDER,
+	OBJ_SUBLAYER,
+	OBJ_CALLOUT,
+	OBJ_FILTER,
+	OBJ_KIND_MAX
+};
+
+/* Header shared by every management object; always the first member. */
 struct obj_hdr {
+	enum obj_kind kind;          /* [I] */
+	struct obj_hdr *next;        /* [T] engine list (not filters) */
 	struct wfp_guid key;         /* [I] */
 	char *name;                  /* [I] */
 	char *desc;                  /* [I] may be NULL */
@@ -49,14 +60,12 @@ struct obj_hdr {
 struct provider_obj {
 	struct obj_hdr h;
 	char *service_name;
-	struct provider_obj *next;   /* [T] engine list */
 };
 
 struct sublayer_obj {
 	struct obj_hdr h;
 	struct provider_obj *provider; /* [I] may be NULL */
 	uint16_t weight;               /* [I] effective (unique) weight */
-	struct sublayer_obj *next;     /* [T] engine list */
 };
 
 /* Code registered for a callout key; lives until the engine closes, so
@@ -75,7 +84,6 @@ struct callout_obj {
 	uint16_t layer;
 	uint32_t id;
 	struct callout_reg *reg;       /* [I] never NULL */
-	struct callout_obj *next;
 };
 
 struct filter_obj {
@@ -91,6 +99,7 @@ struct filter_obj {
 	struct wfp_action action;      /* [I] */
 	struct callout_obj *callout;   /* [I] callout actions only */
 	uint64_t raw_context;          /* [I] */
+	uint64_t hits, bytes;          /* counters.c, relaxed atomics */
 	/* [T] indexes */
 	struct filter_obj *id_next;
 	struct filter_obj *key_next;
@@ -117,6 +126,8 @@ struct csub {
 	uint32_t count;
 };
 
+struct ctree; /* classify_tree.h: the multi-field index */
+
 /* One layer's published policy; immutable once published. */
 struct clayer {
 	uint16_t layer;
@@ -126,6 +137,7 @@ struct clayer {
 	struct csub *sub;       /* descending weight */
 	struct cfilter *filt;   /* per sublayer: weight desc, id asc */
 	struct wfp_ccond *cond;
+	struct ctree *tree;     /* NULL: nothing to index */
 };
 
 struct clayer *wfp_clayer_build(const struct wfp_engine *e, unsigned layer, int *err);
@@ -133,17 +145,22 @@ void wfp_clayer_free(struct clayer *cl);
 
 /* ---- transactions ---- */
 
-enum undo_op {
-	UNDO_ADD_PROVIDER, UNDO_DEL_PROVIDER,
-	UNDO_ADD_SUBLAYER, UNDO_DEL_SUBLAYER,
-	UNDO_ADD_CALLOUT, UNDO_DEL_CALLOUT,
-	UNDO_ADD_FILTER, UNDO_DEL_FILTER
+/* What a transaction did to one object, so that it can be undone. */
+struct undo {
+	bool add;             /* added (else deleted) */
+	struct obj_hdr *obj;
 };
 
-struct undo {
-	enum undo_op op;
-	void *obj;
+/* Per-kind operations, used by the generic add/delete/undo/reap code. */
+struct obj_ops {
+	int not_found;        /* -WFP_E_<kind>_NOT_FOUND */
+	uint32_t object;      /* WFP_OBJECT_* of change notifications */
+	void (*unlink)(struct wfp_engine *e, struct obj_hdr *h);
+	void (*relink)(struct wfp_engine *e, struct obj_hdr *h);
+	void (*destroy)(struct obj_hdr *h);
 };
+
+extern const struct obj_ops wfp_obj_ops[OBJ_KIND_MAX];
 
 struct txn {
 	struct wfp_session *s;
@@ -172,12 +189,41 @@ struct findex {
 	size_t count;
 };
 
+/* Net event ring (netevent.c). */
+struct ev_ring {
+	struct wfp_netevent *ev;
+	size_t cap;       /* entries; 0 until the first event */
+	size_t head;      /* next slot to write */
+	size_t count;
+	uint64_t next_seq;
+	bool collect;
+	uint32_t keywords;
+	size_t want_cap;
+};
+
+struct ev_sub {
+	int id;
+	wfp_netevent_fn fn;
+	void *ctx;
+	struct ev_sub *next;
+};
+
+struct change_sub {
+	int id;
+	struct wfp_session *s;
+	uint32_t object;
+	uint32_t flags;
+	wfp_change_fn fn;
+	void *ctx;
+	struct change_sub *next;
+};
+
 struct wfp_engine {
 	struct wfp_session *sessions;
 	struct txn *wtxn;           /* the write transaction in progress */
-	struct provider_obj *providers;
-	struct sublayer_obj *sublayers;
-	struct callout_obj *callouts;
+	struct obj_hdr *providers;  /* lists of struct provider_obj, ... */
+	struct obj_hdr *sublayers;
+	struct obj_hdr *callouts;
 	struct callout_reg *regs;
 	struct findex fidx;
 	struct filter_obj *layer_head[WFP_LAYER_MAX];
@@ -187,22 +233,60 @@ struct wfp_engine {
 	uint64_t generation;                   /* [P] */
 	uint64_t layer_gen[WFP_LAYER_MAX];     /* [P] */
 	struct clayer *published[WFP_LAYER_MAX]; /* [P] NULL: no filters */
+	/* diagnostics */
+	struct ev_ring ring;
+	struct ev_sub *ev_subs;
+	struct change_sub *change_subs;
+	int next_sub_id;
+	struct wfp_layer_stats stats[WFP_LAYER_MAX];
+	/* persistence (store.c) */
+	char *store_path;
+	bool store_loading;
 };
 
 /* engine.c: transaction plumbing used by every object file. */
 int wfp_txn_enter(struct wfp_session *s, bool write, struct txn **out);
 int wfp_txn_leave(struct wfp_session *s, struct txn *t, int ret);
-int wfp_txn_log(struct txn *t, enum undo_op op, void *obj);
+int wfp_txn_log(struct txn *t, bool add, struct obj_hdr *h);
 void wfp_txn_dirty(struct txn *t, unsigned layer);
-int wfp_hdr_init(struct obj_hdr *h, struct wfp_session *s, const struct wfp_guid *key,
-		 const struct wfp_display *d, uint32_t flags, enum obj_life life);
+int wfp_hdr_init(struct obj_hdr *h, enum obj_kind kind, struct wfp_session *s,
+		 const struct wfp_guid *key, const struct wfp_display *d, uint32_t flags,
+		 enum obj_life life);
 void wfp_hdr_fini(struct obj_hdr *h);
 /* May session s delete an object with header h? (spec §6.6) */
 int wfp_hdr_may_delete(const struct wfp_session *s, const struct obj_hdr *h);
 /* May an object of lifetime life owned by s reference h? (spec §6.4) */
 int wfp_hdr_may_link(enum obj_life life, const struct wfp_session *s,
 		     const struct obj_hdr *h);
+/* The lifetime an object gets from its PERSISTENT flag and its session. */
+enum obj_life wfp_life_of(const struct wfp_session *s, bool persistent);
 void wfp_guid_generate(struct wfp_guid *g);
+
+/* object.c: what providers, sublayers and callouts have in common. */
+struct obj_hdr *wfp_objlist_find(struct obj_hdr *head, const struct wfp_guid *k);
+void wfp_objlist_remove(struct obj_hdr **head, struct obj_hdr *h);
+void wfp_objlist_push(struct obj_hdr **head, struct obj_hdr *h);
+/* Logs the new object in t and links it, or destroys it on failure. */
+int wfp_obj_insert(struct wfp_engine *e, struct txn *t, struct obj_hdr *h);
+/* Deletes h (NULL: not found) through s, in s's transaction. */
+int wfp_obj_delete(struct wfp_session *s, enum obj_kind kind, struct obj_hdr *h);
+/* Builds a new object from caller input (validation included). */
+typedef int (*obj_new_fn)(struct wfp_session *s, const void *in, struct obj_hdr **out);
+/* Copies an object out for get/enum; NULL when out of memory. */
+typedef void *(*obj_copy_fn)(const struct obj_hdr *h);
+/* The skeleton of every *_add: build, log, link, in s's transaction.
+ * *out (may be NULL) receives the new object, which outlives the call. */
+int wfp_obj_add(struct wfp_session *s, obj_new_fn build, const void *in,
+		struct obj_hdr **out);
+/* The skeleton of every *_get: find by key, copy out. */
+int wfp_obj_get(struct wfp_session *s, enum obj_kind kind, const struct wfp_guid *key,
+		obj_copy_fn copy, void **out);
+/* Resolves an optional provider key for an object of lifetime life. */
+int wfp_obj_provider(struct wfp_session *s, const struct wfp_guid *key, enum obj_life life,
+		     struct provider_obj **out);
+/* Copies display data out (get/enum); 0 or -WFP_E_NOMEM. */
+int wfp_display_dup(struct wfp_display *out, const struct obj_hdr *h);
+void wfp_display_free(struct wfp_display *d);
 
 /* Object lookups (live objects only). */
 struct provider_obj *wfp_provider_find(const struct wfp_engine *e, const struct wfp_guid *k);
@@ -212,25 +296,37 @@ struct callout_reg *wfp_callout_reg_get(struct wfp_engine *e, const struct wfp_g
 struct filter_obj *wfp_filter_find_id(const struct wfp_engine *e, uint64_t id);
 struct filter_obj *wfp_filter_find_key(const struct wfp_engine *e, const struct wfp_guid *k);
 
-/* Undo/commit hooks of each object type. */
-void wfp_provider_unlink(struct wfp_engine *e, struct provider_obj *p);
-void wfp_provider_relink(struct wfp_engine *e, struct provider_obj *p);
-void wfp_provider_destroy(struct provider_obj *p);
-void wfp_sublayer_unlink(struct wfp_engine *e, struct sublayer_obj *sl);
-void wfp_sublayer_relink(struct wfp_engine *e, struct sublayer_obj *sl);
-void wfp_sublayer_destroy(struct sublayer_obj *sl);
+/* Per-kind hooks behind wfp_obj_ops (object files). */
+void wfp_provider_unlink(struct wfp_engine *e, struct obj_hdr *h);
+void wfp_provider_relink(struct wfp_engine *e, struct obj_hdr *h);
+void wfp_provider_destroy(struct obj_hdr *h);
+void wfp_sublayer_unlink(struct wfp_engine *e, struct obj_hdr *h);
+void wfp_sublayer_relink(struct wfp_engine *e, struct obj_hdr *h);
+void wfp_sublayer_destroy(struct obj_hdr *h);
 int wfp_sublayers_init_builtin(struct wfp_engine *e);
-void wfp_callout_unlink(struct wfp_engine *e, struct callout_obj *c);
-void wfp_callout_relink(struct wfp_engine *e, struct callout_obj *c);
-void wfp_callout_destroy(struct callout_obj *c);
+/* builtin_callouts.c: the built-in callouts (spec Appendix A). */
+int wfp_builtin_callouts_init(struct wfp_engine *e);
+void wfp_callout_unlink(struct wfp_engine *e, struct obj_hdr *h);
+void wfp_callout_relink(struct wfp_engine *e, struct obj_hdr *h);
+void wfp_callout_destroy(struct obj_hdr *h);
 void wfp_callout_regs_free(struct wfp_engine *e);
-void wfp_filter_unlink(struct wfp_engine *e, struct filter_obj *f);
-int wfp_filter_relink(struct wfp_engine *e, struct filter_obj *f);
-void wfp_filter_destroy(struct filter_obj *f);
+void wfp_filter_unlink(struct wfp_engine *e, struct obj_hdr *h);
+void wfp_filter_relink(struct wfp_engine *e, struct obj_hdr *h);
+void wfp_filter_destroy(struct obj_hdr *h);
 void wfp_findex_free(struct findex *x);
 
 /* Deletes every object owned by session s (dynamic session close). */
 void wfp_session_purge(struct wfp_session *s);
+
+/* Diagnostics (netevent.c) */
+void wfp_netevent_init(struct wfp_engine *e);
+void wfp_netevent_fini(struct wfp_engine *e);
+/* Tell subscribers about the committed changes in t's log. */
+void wfp_change_notify(struct wfp_engine *e, const struct txn *t);
+void wfp_change_unsubscribe_session(struct wfp_session *s);
+
+/* store.c */
+bool wfp_txn_touches_persistent(const struct txn *t);
 
 /* Auto weight (filter.c), documented in docs/internals/weights.md. */
 uint64_t wfp_auto_weight(unsigned layer, const struct wfp_filter_cond *cond, uint32_t n);

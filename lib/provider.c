@@ -4,38 +4,27 @@
  * provider only groups other objects; it cannot be deleted while a
  * sublayer, callout or filter references it.
  */
-#include <string.h>
-
 #include "internal.h"
 
 struct provider_obj *wfp_provider_find(const struct wfp_engine *e, const struct wfp_guid *k)
 {
-	for (struct provider_obj *p = e->providers; p; p = p->next)
-		if (wfp_guid_eq(&p->h.key, k))
-			return p;
-	return NULL;
+	return (struct provider_obj *)wfp_objlist_find(e->providers, k);
 }
 
-void wfp_provider_unlink(struct wfp_engine *e, struct provider_obj *p)
+void wfp_provider_unlink(struct wfp_engine *e, struct obj_hdr *h)
 {
-	for (struct provider_obj **pp = &e->providers; *pp; pp = &(*pp)->next) {
-		if (*pp == p) {
-			*pp = p->next;
-			break;
-		}
-	}
-	p->h.live = false;
+	wfp_objlist_remove(&e->providers, h);
 }
 
-void wfp_provider_relink(struct wfp_engine *e, struct provider_obj *p)
+void wfp_provider_relink(struct wfp_engine *e, struct obj_hdr *h)
 {
-	p->next = e->providers;
-	e->providers = p;
-	p->h.live = true;
+	wfp_objlist_push(&e->providers, h);
 }
 
-void wfp_provider_destroy(struct provider_obj *p)
+void wfp_provider_destroy(struct obj_hdr *h)
 {
+	struct provider_obj *p = (struct provider_obj *)h;
+
 	if (!p)
 		return;
 	wfp_hdr_fini(&p->h);
@@ -43,120 +32,71 @@ void wfp_provider_destroy(struct provider_obj *p)
 	wfp_free(p);
 }
 
-static int provider_new(struct wfp_session *s, const struct wfp_provider *in,
-			struct provider_obj **out)
+static int provider_new(struct wfp_session *s, const void *arg, struct obj_hdr **out)
 {
+	const struct wfp_provider *in = arg;
 	uint32_t known = WFP_PROVIDER_F_PERSISTENT | WFP_PROVIDER_F_DISABLED;
-	enum obj_life life;
 	struct provider_obj *p;
 	int ret;
 
+	/* DISABLED is output only */
 	if (in->flags & ~known || in->flags & WFP_PROVIDER_F_DISABLED)
 		return -WFP_E_INVALID_FLAGS;
 	if (!wfp_guid_is_zero(&in->key) && wfp_provider_find(s->e, &in->key))
 		return -WFP_E_ALREADY_EXISTS;
-	life = in->flags & WFP_PROVIDER_F_PERSISTENT ? LIFE_PERSISTENT :
-	       s->flags & WFP_SESSION_F_DYNAMIC ? LIFE_DYNAMIC : LIFE_STATIC;
 	p = wfp_calloc(1, sizeof(*p));
 	if (!p)
 		return -WFP_E_NOMEM;
-	ret = wfp_hdr_init(&p->h, s, &in->key, &in->display, in->flags, life);
-	if (ret)
-		goto out_free;
-	ret = -WFP_E_NOMEM;
-	if (in->service_name && !(p->service_name = wfp_strdup(in->service_name)))
-		goto out_free;
-	*out = p;
+	ret = wfp_hdr_init(&p->h, OBJ_PROVIDER, s, &in->key, &in->display, in->flags,
+			   wfp_life_of(s, in->flags & WFP_PROVIDER_F_PERSISTENT));
+	if (ret == 0 && in->service_name && !(p->service_name = wfp_strdup(in->service_name)))
+		ret = -WFP_E_NOMEM;
+	if (ret) {
+		wfp_provider_destroy(&p->h);
+		return ret;
+	}
+	*out = &p->h;
 	return 0;
-
-out_free:
-	wfp_provider_destroy(p);
-	return ret;
 }
 
 WFP_API int wfp_provider_add(struct wfp_session *s, const struct wfp_provider *in)
 {
-	struct provider_obj *p = NULL;
-	struct txn *t;
-	int ret;
-
-	if (!in)
-		return -WFP_E_NULL_POINTER;
-	ret = wfp_txn_enter(s, true, &t);
-	if (ret)
-		return ret;
-	ret = provider_new(s, in, &p);
-	if (ret == 0) {
-		ret = wfp_txn_log(t, UNDO_ADD_PROVIDER, p);
-		if (ret)
-			wfp_provider_destroy(p);
-		else
-			wfp_provider_relink(s->e, p);
-	}
-	return wfp_txn_leave(s, t, ret);
+	return wfp_obj_add(s, provider_new, in, NULL);
 }
 
 WFP_API int wfp_provider_delete(struct wfp_session *s, const struct wfp_guid *key)
 {
-	struct provider_obj *p;
-	struct txn *t;
-	int ret;
-
-	if (!key)
+	if (!s || !key)
 		return -WFP_E_NULL_POINTER;
-	ret = wfp_txn_enter(s, true, &t);
-	if (ret)
-		return ret;
-	p = wfp_provider_find(s->e, key);
-	if (!p)
-		ret = -WFP_E_PROVIDER_NOT_FOUND;
-	else if ((ret = wfp_hdr_may_delete(s, &p->h)) == 0 && p->h.refs)
-		ret = -WFP_E_IN_USE;
-	if (ret == 0 && (ret = wfp_txn_log(t, UNDO_DEL_PROVIDER, p)) == 0)
-		wfp_provider_unlink(s->e, p);
-	return wfp_txn_leave(s, t, ret);
+	return wfp_obj_delete(s, OBJ_PROVIDER, (struct obj_hdr *)wfp_provider_find(s->e, key));
+}
+
+static void *provider_copy(const struct obj_hdr *h)
+{
+	const struct provider_obj *p = (const struct provider_obj *)h;
+	struct wfp_provider *o = wfp_calloc(1, sizeof(*o));
+
+	if (!o || wfp_display_dup(&o->display, &p->h) ||
+	    (p->service_name && !(o->service_name = wfp_strdup(p->service_name)))) {
+		wfp_provider_free(o);
+		return NULL;
+	}
+	o->key = p->h.key;
+	o->flags = p->h.flags;
+	return o;
 }
 
 WFP_API int wfp_provider_get(struct wfp_session *s, const struct wfp_guid *key,
 			     struct wfp_provider **out)
 {
-	struct provider_obj *p;
-	struct wfp_provider *o;
-	struct txn *t;
-	int ret;
-
-	if (!key || !out)
-		return -WFP_E_NULL_POINTER;
-	*out = NULL;
-	ret = wfp_txn_enter(s, false, &t);
-	if (ret)
-		return ret;
-	p = wfp_provider_find(s->e, key);
-	if (!p)
-		return wfp_txn_leave(s, t, -WFP_E_PROVIDER_NOT_FOUND);
-	o = wfp_calloc(1, sizeof(*o));
-	if (!o)
-		return wfp_txn_leave(s, t, -WFP_E_NOMEM);
-	o->key = p->h.key;
-	o->flags = p->h.flags;
-	o->display.name = wfp_strdup(p->h.name);
-	o->display.description = p->h.desc ? wfp_strdup(p->h.desc) : NULL;
-	o->service_name = p->service_name ? wfp_strdup(p->service_name) : NULL;
-	if (!o->display.name || (p->h.desc && !o->display.description) ||
-	    (p->service_name && !o->service_name)) {
-		wfp_provider_free(o);
-		return wfp_txn_leave(s, t, -WFP_E_NOMEM);
-	}
-	*out = o;
-	return wfp_txn_leave(s, t, 0);
+	return wfp_obj_get(s, OBJ_PROVIDER, key, provider_copy, (void **)out);
 }
 
 WFP_API void wfp_provider_free(struct wfp_provider *p)
 {
 	if (!p)
 		return;
-	wfp_free((char *)p->display.name);
-	wfp_free((char *)p->display.description);
+	wfp_display_free(&p->display);
 	wfp_free((char *)p->service_name);
 	wfp_free(p);
 }

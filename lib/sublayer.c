@@ -13,46 +13,38 @@
  * what wfp_sublayer_get() returns.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "internal.h"
 
 struct sublayer_obj *wfp_sublayer_find(const struct wfp_engine *e, const struct wfp_guid *k)
 {
-	for (struct sublayer_obj *sl = e->sublayers; sl; sl = sl->next)
-		if (wfp_guid_eq(&sl->h.key, k))
-			return sl;
-	return NULL;
+	return (struct sublayer_obj *)wfp_objlist_find(e->sublayers, k);
 }
 
-void wfp_sublayer_unlink(struct wfp_engine *e, struct sublayer_obj *sl)
+void wfp_sublayer_unlink(struct wfp_engine *e, struct obj_hdr *h)
 {
-	for (struct sublayer_obj **pp = &e->sublayers; *pp; pp = &(*pp)->next) {
-		if (*pp == sl) {
-			*pp = sl->next;
-			break;
-		}
-	}
-	sl->h.live = false;
+	struct sublayer_obj *sl = (struct sublayer_obj *)h;
+
+	wfp_objlist_remove(&e->sublayers, h);
 	if (sl->provider)
 		sl->provider->h.refs--;
 }
 
-void wfp_sublayer_relink(struct wfp_engine *e, struct sublayer_obj *sl)
+void wfp_sublayer_relink(struct wfp_engine *e, struct obj_hdr *h)
 {
-	sl->next = e->sublayers;
-	e->sublayers = sl;
-	sl->h.live = true;
+	struct sublayer_obj *sl = (struct sublayer_obj *)h;
+
+	wfp_objlist_push(&e->sublayers, h);
 	if (sl->provider)
 		sl->provider->h.refs++;
 }
 
-void wfp_sublayer_destroy(struct sublayer_obj *sl)
+void wfp_sublayer_destroy(struct obj_hdr *h)
 {
-	if (!sl)
+	if (!h)
 		return;
-	wfp_hdr_fini(&sl->h);
-	wfp_free(sl);
+	wfp_hdr_fini(h);
+	wfp_free(h);
 }
 
 int wfp_sublayers_init_builtin(struct wfp_engine *e)
@@ -64,12 +56,12 @@ int wfp_sublayers_init_builtin(struct wfp_engine *e)
 
 		if (!sl)
 			return -WFP_E_NOMEM;
-		if (wfp_hdr_init(&sl->h, NULL, &b->key, &d, 0, LIFE_BUILTIN)) {
+		if (wfp_hdr_init(&sl->h, OBJ_SUBLAYER, NULL, &b->key, &d, 0, LIFE_BUILTIN)) {
 			wfp_free(sl);
 			return -WFP_E_NOMEM;
 		}
 		sl->weight = b->weight;
-		wfp_sublayer_relink(e, sl);
+		wfp_sublayer_relink(e, &sl->h);
 	}
 	return 0;
 }
@@ -79,8 +71,11 @@ static int closest_free_weight(const struct wfp_engine *e, uint16_t want)
 {
 	uint8_t used[65536 / 8] = { 0 };
 
-	for (const struct sublayer_obj *sl = e->sublayers; sl; sl = sl->next)
-		used[sl->weight / 8] |= (uint8_t)(1U << (sl->weight % 8));
+	for (const struct obj_hdr *h = e->sublayers; h; h = h->next) {
+		uint16_t w = ((const struct sublayer_obj *)h)->weight;
+
+		used[w / 8] |= (uint8_t)(1U << (w % 8));
+	}
 	for (int d = 0; d <= 65535; d++) {
 		int up = want + d, down = want - d;
 
@@ -92,11 +87,11 @@ static int closest_free_weight(const struct wfp_engine *e, uint16_t want)
 	return -1;
 }
 
-static int sublayer_new(struct wfp_session *s, const struct wfp_sublayer *in,
-			struct sublayer_obj **out)
+static int sublayer_new(struct wfp_session *s, const void *arg, struct obj_hdr **out)
 {
-	struct provider_obj *prov = NULL;
-	enum obj_life life;
+	const struct wfp_sublayer *in = arg;
+	enum obj_life life = wfp_life_of(s, in->flags & WFP_SUBLAYER_F_PERSISTENT);
+	struct provider_obj *prov;
 	struct sublayer_obj *sl;
 	int w, ret;
 
@@ -104,122 +99,66 @@ static int sublayer_new(struct wfp_session *s, const struct wfp_sublayer *in,
 		return -WFP_E_INVALID_FLAGS;
 	if (!wfp_guid_is_zero(&in->key) && wfp_sublayer_find(s->e, &in->key))
 		return -WFP_E_ALREADY_EXISTS;
-	life = in->flags & WFP_SUBLAYER_F_PERSISTENT ? LIFE_PERSISTENT :
-	       s->flags & WFP_SESSION_F_DYNAMIC ? LIFE_DYNAMIC : LIFE_STATIC;
-	if (!wfp_guid_is_zero(&in->provider_key)) {
-		prov = wfp_provider_find(s->e, &in->provider_key);
-		if (!prov)
-			return -WFP_E_PROVIDER_NOT_FOUND;
-		ret = wfp_hdr_may_link(life, s, &prov->h);
-		if (ret)
-			return ret;
-	}
+	ret = wfp_obj_provider(s, &in->provider_key, life, &prov);
+	if (ret)
+		return ret;
 	w = closest_free_weight(s->e, in->weight);
 	if (w < 0)
 		return -WFP_E_TOO_MANY_SUBLAYERS;
 	sl = wfp_calloc(1, sizeof(*sl));
 	if (!sl)
 		return -WFP_E_NOMEM;
-	ret = wfp_hdr_init(&sl->h, s, &in->key, &in->display, in->flags, life);
+	ret = wfp_hdr_init(&sl->h, OBJ_SUBLAYER, s, &in->key, &in->display, in->flags, life);
 	if (ret) {
-		wfp_sublayer_destroy(sl);
+		wfp_sublayer_destroy(&sl->h);
 		return ret;
 	}
 	sl->provider = prov;
 	sl->weight = (uint16_t)w;
-	*out = sl;
+	*out = &sl->h;
 	return 0;
 }
 
 WFP_API int wfp_sublayer_add(struct wfp_session *s, const struct wfp_sublayer *in)
 {
-	struct sublayer_obj *sl = NULL;
-	struct txn *t;
-	int ret;
-
-	if (!in)
-		return -WFP_E_NULL_POINTER;
-	ret = wfp_txn_enter(s, true, &t);
-	if (ret)
-		return ret;
-	ret = sublayer_new(s, in, &sl);
-	if (ret == 0) {
-		ret = wfp_txn_log(t, UNDO_ADD_SUBLAYER, sl);
-		if (ret)
-			wfp_sublayer_destroy(sl);
-		else
-			wfp_sublayer_relink(s->e, sl);
-	}
-	return wfp_txn_leave(s, t, ret);
+	return wfp_obj_add(s, sublayer_new, in, NULL);
 }
 
 WFP_API int wfp_sublayer_delete(struct wfp_session *s, const struct wfp_guid *key)
 {
-	struct sublayer_obj *sl;
-	struct txn *t;
-	int ret;
-
-	if (!key)
+	if (!s || !key)
 		return -WFP_E_NULL_POINTER;
-	ret = wfp_txn_enter(s, true, &t);
-	if (ret)
-		return ret;
-	sl = wfp_sublayer_find(s->e, key);
-	if (!sl)
-		ret = -WFP_E_SUBLAYER_NOT_FOUND;
-	else if ((ret = wfp_hdr_may_delete(s, &sl->h)) == 0 && sl->h.refs)
-		ret = -WFP_E_IN_USE;
-	if (ret == 0 && (ret = wfp_txn_log(t, UNDO_DEL_SUBLAYER, sl)) == 0)
-		wfp_sublayer_unlink(s->e, sl);
-	return wfp_txn_leave(s, t, ret);
+	return wfp_obj_delete(s, OBJ_SUBLAYER, (struct obj_hdr *)wfp_sublayer_find(s->e, key));
 }
 
-static struct wfp_sublayer *sublayer_copy(const struct sublayer_obj *sl)
+static void *sublayer_copy(const struct obj_hdr *h)
 {
+	const struct sublayer_obj *sl = (const struct sublayer_obj *)h;
 	struct wfp_sublayer *o = wfp_calloc(1, sizeof(*o));
 
-	if (!o)
+	if (!o || wfp_display_dup(&o->display, &sl->h)) {
+		wfp_free(o);
 		return NULL;
+	}
 	o->key = sl->h.key;
 	o->flags = sl->h.flags;
 	o->weight = sl->weight;
 	if (sl->provider)
 		o->provider_key = sl->provider->h.key;
-	o->display.name = wfp_strdup(sl->h.name);
-	o->display.description = sl->h.desc ? wfp_strdup(sl->h.desc) : NULL;
-	if (!o->display.name || (sl->h.desc && !o->display.description)) {
-		wfp_sublayer_free(o);
-		return NULL;
-	}
 	return o;
 }
 
 WFP_API int wfp_sublayer_get(struct wfp_session *s, const struct wfp_guid *key,
 			     struct wfp_sublayer **out)
 {
-	struct sublayer_obj *sl;
-	struct txn *t;
-	int ret;
-
-	if (!key || !out)
-		return -WFP_E_NULL_POINTER;
-	*out = NULL;
-	ret = wfp_txn_enter(s, false, &t);
-	if (ret)
-		return ret;
-	sl = wfp_sublayer_find(s->e, key);
-	if (!sl)
-		return wfp_txn_leave(s, t, -WFP_E_SUBLAYER_NOT_FOUND);
-	*out = sublayer_copy(sl);
-	return wfp_txn_leave(s, t, *out ? 0 : -WFP_E_NOMEM);
+	return wfp_obj_get(s, OBJ_SUBLAYER, key, sublayer_copy, (void **)out);
 }
 
 WFP_API void wfp_sublayer_free(struct wfp_sublayer *sl)
 {
 	if (!sl)
 		return;
-	wfp_free((char *)sl->display.name);
-	wfp_free((char *)sl->display.description);
+	wfp_display_free(&sl->display);
 	wfp_free(sl);
 }
 
@@ -245,13 +184,13 @@ WFP_API int wfp_sublayer_enum(struct wfp_session *s, struct wfp_sublayer ***out,
 	ret = wfp_txn_enter(s, false, &t);
 	if (ret)
 		return ret;
-	for (struct sublayer_obj *sl = s->e->sublayers; sl; sl = sl->next)
+	for (struct obj_hdr *h = s->e->sublayers; h; h = h->next)
 		cnt++;
 	a = wfp_calloc(cnt, sizeof(*a));
 	if (!a)
 		return wfp_txn_leave(s, t, -WFP_E_NOMEM);
-	for (struct sublayer_obj *sl = s->e->sublayers; sl; sl = sl->next) {
-		a[i] = sublayer_copy(sl);
+	for (struct obj_hdr *h = s->e->sublayers; h; h = h->next) {
+		a[i] = sublayer_copy(h);
 		if (!a[i]) {
 			wfp_sublayer_array_free(a, i);
 			return wfp_txn_leave(s, t, -WFP_E_NOMEM);

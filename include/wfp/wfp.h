@@ -12,6 +12,7 @@
 #include <wfp/wfp_mgmt.h>
 #include <wfp/wfp_classify.h>
 #include <wfp/wfp_policy.h>
+#include <wfp/wfp_netevent.h>
 
 #ifdef __cplusplus
 extern "C" {

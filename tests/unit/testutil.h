@@ -8,6 +8,7 @@
 #define WFP_TESTUTIL_H
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>

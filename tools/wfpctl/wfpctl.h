@@ -20,5 +20,8 @@ struct wfpctl_cmd {
 /* Subcommands: declare here, list in main.c. */
 int cmd_layers(int argc, char **argv);
 int cmd_fields(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
 
 #endif
