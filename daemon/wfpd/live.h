@@ -31,7 +31,7 @@ struct live_pkt {
 	bool outbound;     /* the output hook (locally sent) */
 	bool has_ct;
 	uint8_t ctinfo;    /* LIVE_CT_* */
-	uint32_t ct_mark;
+	uint32_t pkt_mark;  /* skb mark as queued (NFQA_MARK) */
 	bool has_uid;      /* the socket owner, outbound packets only */
 	uint32_t uid, gid;
 	uint32_t ifindex;  /* in- or output interface */
@@ -46,7 +46,7 @@ enum live_action {
 struct live_verdict {
 	enum live_action action;
 	bool set_mark;     /* authorise the conntrack entry: kernel fast path */
-	uint32_t mark;     /* value for the owned ct mark bits */
+	uint32_t mark;     /* packet mark to set (ACCEPT with set_mark, REJECT) */
 };
 
 struct live *live_new(struct wfpd *d);

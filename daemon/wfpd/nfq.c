@@ -9,9 +9,12 @@
  *     drops, so a hung wfpd fails closed;
  *   - NFQA_CFG_F_GSO: we never rewrite packets, so GSO super-packets need
  *     not be segmented for us (one verdict covers them all);
- *   - NFQA_CFG_F_CONNTRACK: the conntrack state and mark come with the
- *     packet (new vs existing flow, the fast-path epoch) and the verdict
- *     can set the ct mark;
+ *   - no NFQA_CFG_F_CONNTRACK: it needs CONFIG_NETFILTER_NETLINK_GLUE_CT,
+ *     which kernels lack (this one does).  Instead the table's rules put
+ *     "established" and "reply" bits into the packet mark before queueing,
+ *     and an accept verdict that authorises a flow sets the epoch bits in
+ *     the packet mark, which the table's _post chain copies to the ct mark
+ *     (nft.c);
  *   - NFQA_CFG_F_UID_GID: the socket owner of locally sent packets;
  *   - copy range: headers only (--copy-range, default 256 bytes);
  *   - ENOBUFS on the netlink socket (the kernel had to drop a message)
@@ -89,7 +92,7 @@ static int queue_open(struct nfq *n, struct nfq_queue *q, unsigned num, char *er
 	const struct wfpd_config *c = &n->d->cfg;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
-	uint32_t flags = NFQA_CFG_F_GSO | NFQA_CFG_F_CONNTRACK | NFQA_CFG_F_UID_GID;
+	uint32_t flags = NFQA_CFG_F_GSO | NFQA_CFG_F_UID_GID;
 	int rcvbuf = RCVBUF, one = 1, rc;
 
 	q->num = num;
@@ -114,13 +117,19 @@ static int queue_open(struct nfq *n, struct nfq_queue *q, unsigned num, char *er
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, num);
 	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, (int)c->copy_range);
 	nfq_nlmsg_cfg_put_qmaxlen(nlh, c->queue_maxlen);
+	rc = cfg_send(q, nlh);
+	if (rc) {
+		snprintf(err, errlen, "queue %u: params: %s", num, strerror(-rc));
+		return -1;
+	}
 	if (c->fail_open)
 		flags |= NFQA_CFG_F_FAIL_OPEN;
+	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, num);
 	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(flags));
 	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(flags | NFQA_CFG_F_FAIL_OPEN));
 	rc = cfg_send(q, nlh);
 	if (rc) {
-		snprintf(err, errlen, "queue %u: params: %s", num, strerror(-rc));
+		snprintf(err, errlen, "queue %u: flags 0x%x: %s", num, flags, strerror(-rc));
 		return -1;
 	}
 	fcntl(mnl_socket_get_fd(q->nl), F_SETFL, O_NONBLOCK);
@@ -225,16 +234,11 @@ static void put_verdict(struct nfq *n, struct nfq_queue *q, char *at, const stru
 	case LIVE_REJECT:
 		/* run the chain again: its reject rules match this mark */
 		nfq_nlmsg_verdict_put(nlh, (int)s->id, NF_REPEAT);
-		nfq_nlmsg_verdict_put_mark(nlh, n->d->cfg.reject_mark);
+		nfq_nlmsg_verdict_put_mark(nlh, s->v.mark | n->d->cfg.reject_mark);
 		break;
 	}
-	if (s->v.set_mark) {
-		struct nlattr *nest = mnl_attr_nest_start(nlh, NFQA_CT);
-
-		mnl_attr_put_u32(nlh, CTA_MARK, htonl(s->v.mark));
-		mnl_attr_put_u32(nlh, CTA_MARK_MASK, htonl(n->d->cfg.ct_mark_mask));
-		mnl_attr_nest_end(nlh, nest);
-	}
+	if (s->v.action == LIVE_ACCEPT && s->v.set_mark)
+		nfq_nlmsg_verdict_put_mark(nlh, s->v.mark);
 }
 
 static void flush_verdicts(struct nfq *n, struct nfq_queue *q)
@@ -266,17 +270,6 @@ static void flush_verdicts(struct nfq *n, struct nfq_queue *q)
 	q->nstaged = 0;
 	if (off && mnl_socket_sendto(q->nl, n->sbuf, off) < 0)
 		logmsg(LOG_ERR, "queue %u: verdict: %s", q->num, strerror(errno));
-}
-
-static void parse_ct(const struct nlattr *nest, struct live_pkt *lp)
-{
-	struct nlattr *a;
-
-	mnl_attr_for_each_nested(a, nest) {
-		if (mnl_attr_get_type(a) == CTA_MARK &&
-		    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-			lp->ct_mark = ntohl(mnl_attr_get_u32(a));
-	}
 }
 
 static void count_action(struct wfpd *d, enum live_action a)
@@ -314,12 +307,15 @@ static void packet(struct nfq *n, unsigned qi, const struct nlmsghdr *nlh)
 		n->d->ctr.malformed++;
 		goto out;
 	}
-	if (attr[NFQA_CT_INFO]) {
-		lp.has_ct = true;
-		lp.ctinfo = (uint8_t)ntohl(mnl_attr_get_u32(attr[NFQA_CT_INFO]));
-	}
-	if (attr[NFQA_CT])
-		parse_ct(attr[NFQA_CT], &lp);
+	if (attr[NFQA_MARK])
+		lp.pkt_mark = ntohl(mnl_attr_get_u32(attr[NFQA_MARK]));
+	/* what conntrack knows, from the bits the table's rules set */
+	lp.has_ct = true;
+	if (lp.pkt_mark & nft_info_est(n->d))
+		lp.ctinfo = lp.pkt_mark & nft_info_reply(n->d) ? LIVE_CT_ESTABLISHED_REPLY
+							       : LIVE_CT_ESTABLISHED;
+	else
+		lp.ctinfo = LIVE_CT_NEW;
 	if (attr[NFQA_UID] && attr[NFQA_GID]) {
 		lp.has_uid = true;
 		lp.uid = ntohl(mnl_attr_get_u32(attr[NFQA_UID]));
@@ -329,6 +325,9 @@ static void packet(struct nfq *n, unsigned qi, const struct nlmsghdr *nlh)
 		lp.ifindex = ntohl(mnl_attr_get_u32(attr[lp.outbound ? NFQA_IFINDEX_OUTDEV :
 									NFQA_IFINDEX_INDEV]));
 	live_packet(n->d->live, &lp, &v);
+	/* verdict marks: the original mark without wfpd's bits */
+	v.mark |= lp.pkt_mark & ~(n->d->cfg.ct_mark_mask | n->d->cfg.reject_mark |
+				  nft_info_est(n->d) | nft_info_reply(n->d));
 out:
 	count_action(n->d, v.action);
 	nfqb_verdict(n, qi, id, &v);

@@ -101,12 +101,26 @@ static void queue_stmt(const struct wfpd *d, char *s, size_t len)
 		snprintf(s, len, "queue num %u%s", d->cfg.queue_base, flags);
 }
 
+/* Packet-mark bits that tell wfpd what conntrack knows (this kernel may
+ * lack CONFIG_NETFILTER_NETLINK_GLUE_CT, so NFQA_CT cannot be relied on). */
+uint32_t nft_info_est(const struct wfpd *d)
+{
+	return d->cfg.reject_mark >> 1;
+}
+
+uint32_t nft_info_reply(const struct wfpd *d)
+{
+	return d->cfg.reject_mark >> 2;
+}
+
 /* The table without its queue rules: everything the kernel can do alone. */
 static int table_text(const struct wfpd *d, char *buf, size_t len, bool with_queue)
 {
 	const char *t = d->cfg.table;
 	const char *pol = d->cfg.fail_open ? "accept" : "drop";
 	uint32_t m = d->cfg.ct_mark_mask, rej = d->cfg.reject_mark;
+	uint32_t est = nft_info_est(d), rep = nft_info_reply(d);
+	uint32_t owned = rej | est | rep;
 	char q[96] = "";
 	size_t off = 0;
 	int rc = 0;
@@ -128,10 +142,21 @@ static int table_text(const struct wfpd *d, char *buf, size_t len, bool with_que
 		rc |= append(buf, len, &off,
 			     "\t\tct state established ct mark & 0x%x == @epoch accept\n"
 			     "\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, "
-			     "nd-router-solicit, nd-router-advert, nd-redirect } accept\n", m);
+			     "nd-router-solicit, nd-router-advert, nd-redirect } accept\n"
+			     "\t\tct state established meta mark set meta mark | 0x%x\n"
+			     "\t\tct direction reply meta mark set meta mark | 0x%x\n", m, est, rep);
 		if (with_queue)
 			rc |= append(buf, len, &off, "\t\t%s\n", q);
 		rc |= append(buf, len, &off, "\t}\n");
+		/* after the verdict: an authorised flow's packet carries the
+		 * epoch in its mark; copy it to the ct mark (the fast path),
+		 * then give the packet mark back without wfpd's bits */
+		rc |= append(buf, len, &off,
+			     "\tchain %s_post {\n\t\ttype filter hook %s priority filter + 20; policy accept;\n"
+			     "\t\tmeta mark & 0x%x != 0 meta mark set meta mark & 0x%x\n"
+			     "\t\tmeta mark & 0x%x == @epoch ct mark set meta mark\n"
+			     "\t\tmeta mark & 0x%x != 0 meta mark set meta mark & 0x%x\n\t}\n",
+			     chains[i], chains[i], owned, ~owned, m, m, ~m);
 	}
 	rc |= append(buf, len, &off, "}\n");
 	return rc;

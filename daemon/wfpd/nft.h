@@ -21,5 +21,8 @@ int nft_set_epoch(struct wfpd *d, uint32_t mark);
 int nft_remove(struct wfpd *d);
 /* Is the native queue expression available?  Probed in a scratch table. */
 int nft_probe_native(struct wfpd *d);
+/* Packet-mark bits set before queueing: ct state established / reply. */
+uint32_t nft_info_est(const struct wfpd *d);
+uint32_t nft_info_reply(const struct wfpd *d);
 
 #endif
