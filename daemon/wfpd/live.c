@@ -737,20 +737,26 @@ static bool ct_existing(const struct live_pkt *lp)
 	       lp->ctinfo != LIVE_CT_RELATED_REPLY;
 }
 
-static void tcp_progress(struct live *l, struct flow *f, struct cls *c, const struct dpkt *p)
+/* Returns false when this packet must not authorise the fast path: the
+ * client's SYN-ACK, whose final ACK must still pass the outbound layers
+ * (spec §2.1 steps 18-19). */
+static bool tcp_progress(struct live *l, struct flow *f, struct cls *c, const struct dpkt *p)
 {
 	if (p->tcp_flags & 0x05) { /* FIN / RST: the flow is ending */
 		if (f->state == FLOW_ESTABLISHED || (p->tcp_flags & 0x04))
 			f->state = FLOW_CLOSING;
-		return;
+		return false;
 	}
 	if (!c->inbound)
-		return;
+		return true;
 	/* client: SYN-ACK received; server: the final ACK received */
-	if (f->state == FLOW_SYN_SENT && (p->tcp_flags & 0x12) == 0x12)
+	if (f->state == FLOW_SYN_SENT && (p->tcp_flags & 0x12) == 0x12) {
 		flow_established(l, f, c);
-	else if (f->state == FLOW_SYN_RCVD && (p->tcp_flags & 0x12) == 0x10)
+		return false;
+	}
+	if (f->state == FLOW_SYN_RCVD && (p->tcp_flags & 0x12) == 0x10)
 		flow_established(l, f, c);
+	return true;
 }
 
 static enum live_action inbound_new(struct live *l, const struct live_pkt *lp, struct cls *c,
@@ -811,6 +817,7 @@ static void inbound(struct live *l, const struct live_pkt *lp, struct live_verdi
 	struct flow_key k;
 	struct flow *f;
 	struct cls c;
+	bool markable;
 
 	cls_of(&c, lp);
 	v->action = LIVE_DROP;
@@ -831,7 +838,7 @@ static void inbound(struct live *l, const struct live_pkt *lp, struct live_verdi
 	if (!f) {
 		bool syn = p->proto == 6 && (p->tcp_flags & 0x16) == 0x02;
 
-		if (ct_existing(lp) && !syn) {
+		if (ct_existing(lp) && !syn && !(p->proto == 6 && (p->tcp_flags & 0x04))) {
 			if (check(l, lay(c.family, WFP_LAYER_INBOUND_TRANSPORT_V4), &c))
 				return;
 			f = adopt_flow(l, &k, lp, &c);
@@ -859,12 +866,12 @@ static void inbound(struct live *l, const struct live_pkt *lp, struct live_verdi
 	}
 	f->last_ms = now_ms();
 	f->packets++;
-	if (p->proto == 6)
-		tcp_progress(l, f, &c, p);
+	markable = p->proto != 6 || tcp_progress(l, f, &c, p);
 	if (data_layer(l, f, &c, p))
 		return;
 	v->action = LIVE_ACCEPT;
-	maybe_mark(l, f, v);
+	if (markable)
+		maybe_mark(l, f, v);
 }
 
 static enum live_action outbound_new(struct live *l, const struct live_pkt *lp, struct cls *c,
@@ -919,7 +926,10 @@ static void outbound(struct live *l, const struct live_pkt *lp, struct live_verd
 		flow_key_pkt(&k, &c, p);
 		f = flow_find(l, &k);
 		if (!f && (p->proto == 6 || p->proto == 17 || is_icmp(p->proto))) {
-			if (syn || (p->proto != 6 && !ct_existing(lp))) {
+			if (p->proto == 6 && (p->tcp_flags & 0x04)) {
+				/* a reset for no flow of ours (e.g. the kernel's
+				 * answer to a closed port): transport + IP only */
+			} else if (syn || (p->proto != 6 && !ct_existing(lp))) {
 				v->action = outbound_new(l, lp, &c, &k, &f);
 				if (!f)
 					return;
@@ -941,8 +951,8 @@ static void outbound(struct live *l, const struct live_pkt *lp, struct live_verd
 	if (f) {
 		f->last_ms = now_ms();
 		f->packets++;
-		if (p->proto == 6)
-			tcp_progress(l, f, &c, p);
+		if (p->proto == 6 && !tcp_progress(l, f, &c, p))
+			f = NULL; /* a FIN/RST: no fast path for a closing flow */
 		if (data_layer(l, f, &c, p))
 			return;
 	}

@@ -187,8 +187,11 @@ int main(int argc, char **argv)
 	if (load_persistent(&d))
 		goto out_engine;
 	live_policy_changed(d.live);
-	if (mgmt_open(&d)) {
-		logmsg(LOG_ERR, "management socket %s: %s", d.cfg.sock_path, strerror(errno));
+	rc = mgmt_open(&d);
+	if (rc) {
+		logmsg(LOG_ERR, "management socket %s: %s%s", d.cfg.sock_path, strerror(-rc),
+		       rc == -EADDRINUSE ? " (is another wfpd running?)" : "");
+		rc = 1;
 		goto out_mgmt;
 	}
 	if (d.backend->open(&d, &d.backend_priv, err, sizeof(err))) {

@@ -536,6 +536,7 @@ int mgmt_open(struct wfpd *d)
 
 	if (!m)
 		return -ENOMEM;
+	m->fd = -1;
 	d->mgmt = m;
 	if (strlen(d->cfg.sock_path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
@@ -551,6 +552,12 @@ int mgmt_open(struct wfpd *d)
 	m->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (m->fd < 0)
 		return -errno;
+	/* a live wfpd answers on the path: never steal its socket */
+	if (connect(m->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EAGAIN) {
+		close(m->fd);
+		m->fd = -1;
+		return -EADDRINUSE;
+	}
 	unlink(m->path);
 	if (bind(m->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(m->fd, 16) < 0)
 		return -errno;
@@ -571,7 +578,7 @@ void mgmt_close(struct wfpd *d)
 	for (unsigned i = 0; i < MAX_CLIENTS; i++)
 		if (m->c[i])
 			client_free(d, m->c[i]);
-	if (m->fd > 0) {
+	if (m->fd >= 0) {
 		loop_del(d, m->fd);
 		close(m->fd);
 		unlink(m->path);

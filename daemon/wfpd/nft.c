@@ -139,6 +139,10 @@ static int table_text(const struct wfpd *d, char *buf, size_t len, bool with_que
 				     "\t\tmeta mark & 0x%x == 0x%x meta l4proto tcp reject with tcp reset\n"
 				     "\t\tmeta mark & 0x%x == 0x%x reject with icmpx admin-prohibited\n",
 				     rej, rej, rej, rej);
+		/* loopback is not filtered (docs/wfpd.md): the resets and
+		 * unreachables the reject rules send to local sockets travel
+		 * over lo and must not wait for the verdict of their trigger */
+		rc |= append(buf, len, &off, "\t\tmeta %s lo accept\n", i ? "oif" : "iif");
 		rc |= append(buf, len, &off,
 			     "\t\tct state established ct mark & 0x%x == @epoch accept\n"
 			     "\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, "

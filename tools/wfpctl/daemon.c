@@ -89,14 +89,14 @@ static int send_req(struct conn *c, struct json_object *req)
 		ssize_t n = send(c->fd, s + off, len - off, MSG_NOSIGNAL);
 
 		if (n < 0) {
-			fprintf(stderr, "wfpctl: send: %s\n", strerror(errno));
+			json_object_put(req);
 			return -1;
 		}
 		off += (size_t)n;
 	}
+	json_object_put(req);
 	if (send(c->fd, "\n", 1, MSG_NOSIGNAL) != 1)
 		return -1;
-	json_object_put(req);
 	return 0;
 }
 
@@ -157,8 +157,13 @@ static struct json_object *call(struct conn *c, struct json_object *req)
 {
 	struct json_object *r, *okv;
 
-	if (conn_open(c) || send_req(c, req))
+	if (conn_open(c)) {
+		json_object_put(req);
 		return NULL;
+	}
+	/* a refused client still gets wfpd's one-line answer: read it even
+	 * if the send failed because wfpd already hung up */
+	send_req(c, req);
 	r = read_obj(c);
 	if (!r) {
 		fprintf(stderr, "wfpctl: no reply from wfpd\n");
