@@ -273,7 +273,8 @@ static uint32_t make_leaf(struct bld *b, const uint32_t *r, uint32_t n)
 		return CT_LEAF;
 	}
 	t->pool[off] = n;
-	memcpy(&t->pool[off + 1], r, n * sizeof(uint32_t));
+	if (n)
+		memcpy(&t->pool[off + 1], r, n * sizeof(uint32_t));
 	t->npool += n + 1;
 	b->budget = b->budget > n + 1 ? b->budget - (n + 1) : 0;
 	return CT_LEAF | off;
