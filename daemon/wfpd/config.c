@@ -33,9 +33,9 @@ static const struct {
 	{ { "max-flows", required_argument, NULL, OPT_FLOWS }, "N", "ALE flow table size (65536)" },
 	{ { "flow-timeout", required_argument, NULL, OPT_TIMEOUT }, "SEC", "UDP/ICMP flow idle timeout (60)" },
 	{ { "ct-mark-mask", required_argument, NULL, OPT_CTMASK }, "HEX",
-	  "ct/packet mark bits wfpd owns for the fast-path epoch (0x0fff0000)" },
+	  "ct/packet mark bits wfpd owns for the fast-path epoch (0x07ff0000)" },
 	{ { "reject-mark", required_argument, NULL, OPT_REJMARK }, "HEX",
-	  "packet mark bit used to reject; the two bits below it carry ct state (0x40000000)" },
+	  "packet mark bit used to reject; the three bits below it carry ct/socket facts (0x40000000)" },
 	{ { "queue-path", required_argument, NULL, OPT_QPATH }, "auto|native|compat",
 	  "nft queue expression or xtables NFQUEUE target (auto: probe)" },
 	{ { "fail-open", no_argument, NULL, OPT_FAIL_OPEN }, NULL,
@@ -87,7 +87,7 @@ int config_parse(struct wfpd_config *c, int argc, char **argv)
 	*c = (struct wfpd_config){
 		.sock_path = WFPD_SOCK_PATH, .table = "openwfp", .backend = "nfq",
 		.nqueues = 1, .queue_maxlen = 4096, .copy_range = 256, .max_flows = 65536,
-		.flow_timeout_s = 60, .ct_mark_mask = 0x0fff0000, .reject_mark = 0x40000000,
+		.flow_timeout_s = 60, .ct_mark_mask = 0x07ff0000, .reject_mark = 0x40000000,
 	};
 	for (size_t i = 0; i < NOPTS; i++)
 		lo[i] = opts[i].o;
@@ -156,9 +156,9 @@ int config_parse(struct wfpd_config *c, int argc, char **argv)
 			return -1;
 		}
 	}
-	if (c->reject_mark < 4 || (c->ct_mark_mask & (c->reject_mark | c->reject_mark >> 1 |
-						       c->reject_mark >> 2))) {
-		fprintf(stderr, "wfpd: --reject-mark and the two bits below it must lie outside --ct-mark-mask\n");
+	if (c->reject_mark < 8 || (c->ct_mark_mask & (c->reject_mark | c->reject_mark >> 1 |
+						       c->reject_mark >> 2 | c->reject_mark >> 3))) {
+		fprintf(stderr, "wfpd: --reject-mark and the three bits below it must lie outside --ct-mark-mask\n");
 		return -1;
 	}
 	if (optind < argc) {

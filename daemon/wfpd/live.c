@@ -335,7 +335,7 @@ static void emit(struct live *l, unsigned layer, const struct cls *c,
 	if (c->owner && c->owner->has_uid) {
 		ev.has_uid = true;
 		ev.uid = c->owner->uid;
-	} else if (c->si && c->si->found) {
+	} else if (c->si && c->si->inode) {
 		ev.has_uid = true;
 		ev.uid = c->si->uid;
 	}
@@ -364,7 +364,7 @@ static void classify(struct live *l, unsigned layer, const struct cls *c,
 		tok.ngids = 1;
 		tok.gids = &gid;
 		tp = &tok;
-	} else if (c->si && c->si->found) {
+	} else if (c->si && c->si->inode) {
 		tok.uid = c->si->uid;
 		tp = &tok;
 	}
@@ -540,12 +540,12 @@ static void flow_owner(struct live *l, struct flow *f, const struct live_pkt *lp
 		f->has_uid = true;
 		f->uid = lp->uid;
 		f->gid = lp->gid;
-	} else if (si && si->found) {
+	} else if (si && si->inode) {
 		f->has_uid = true;
 		f->uid = si->uid;
 		f->gid = si->uid == 0 ? 0 : (uint32_t)-1;
 	}
-	if (si && si->found && l->d->app_needed) {
+	if (si && si->inode && l->d->app_needed) {
 		l->d->ctr.app_lookups++;
 		if (sockdiag_app(si->inode, f->app, sizeof(f->app), &f->pid))
 			f->app[0] = '\0';
@@ -793,7 +793,15 @@ static enum live_action inbound_new(struct live *l, const struct live_pkt *lp, s
 
 	*fp = NULL;
 	if (p->proto == 6 || p->proto == 17) {
-		lookup_sock(l, c, &si);
+		/* the table's socket lookup answers "is there an endpoint";
+		 * sock_diag is asked only when the owner matters */
+		if (lp->sock_known && !l->d->user_needed && !l->d->app_needed &&
+		    !mgmt_monitoring(l->d)) {
+			memset(&si, 0, sizeof(si));
+			si.found = lp->sock_found;
+		} else {
+			lookup_sock(l, c, &si);
+		}
 		if (!si.found) {
 			/* no endpoint: the kernel would answer RST (TCP, at the
 			 * transport discard layer) or port unreachable (UDP, at

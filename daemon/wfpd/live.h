@@ -32,6 +32,8 @@ struct live_pkt {
 	bool has_ct;
 	uint8_t ctinfo;    /* LIVE_CT_* */
 	uint32_t pkt_mark;  /* skb mark as queued (NFQA_MARK) */
+	bool sock_known;   /* inbound: the table looked up the socket */
+	bool sock_found;   /* ... and a local socket would take the packet */
 	bool has_uid;      /* the socket owner, outbound packets only */
 	uint32_t uid, gid;
 	uint32_t ifindex;  /* in- or output interface */

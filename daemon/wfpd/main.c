@@ -36,7 +36,7 @@ static void wfp_log_cb(enum wfp_log_level level, const char *msg, void *ctx)
 
 /* Does any filter test ALE_APP_ID?  Only then is the /proc walk that
  * finds a socket's executable worth its cost on every new flow. */
-static bool policy_needs_app(struct wfpd *d)
+static bool policy_tests(struct wfpd *d, unsigned field)
 {
 	struct wfp_filter **a = NULL;
 	size_t n = 0;
@@ -46,7 +46,7 @@ static bool policy_needs_app(struct wfpd *d)
 		return true;
 	for (size_t i = 0; i < n && !need; i++)
 		for (uint32_t j = 0; j < a[i]->ncond; j++)
-			if (a[i]->cond[j].field == WFP_FIELD_ALE_APP_ID)
+			if (a[i]->cond[j].field == field)
 				need = true;
 	wfp_filter_array_free(a, n);
 	return need;
@@ -61,7 +61,8 @@ static uint32_t epoch_max(const struct wfpd *d)
  * comes back to wfpd once, and is reauthorized if its layer changed. */
 void wfpd_policy_changed(struct wfpd *d)
 {
-	d->app_needed = policy_needs_app(d) || mgmt_monitoring(d);
+	d->app_needed = policy_tests(d, WFP_FIELD_ALE_APP_ID) || mgmt_monitoring(d);
+	d->user_needed = policy_tests(d, WFP_FIELD_ALE_USER_ID);
 	live_policy_changed(d->live);
 	d->epoch = d->epoch % epoch_max(d) + 1;
 	if (d->backend_priv)

@@ -316,6 +316,10 @@ static void packet(struct nfq *n, unsigned qi, const struct nlmsghdr *nlh)
 							       : LIVE_CT_ESTABLISHED;
 	else
 		lp.ctinfo = LIVE_CT_NEW;
+	if (!lp.outbound) {
+		lp.sock_known = true;
+		lp.sock_found = (lp.pkt_mark & nft_info_sock(n->d)) != 0;
+	}
 	if (attr[NFQA_UID] && attr[NFQA_GID]) {
 		lp.has_uid = true;
 		lp.uid = ntohl(mnl_attr_get_u32(attr[NFQA_UID]));
@@ -327,7 +331,7 @@ static void packet(struct nfq *n, unsigned qi, const struct nlmsghdr *nlh)
 	live_packet(n->d->live, &lp, &v);
 	/* verdict marks: the original mark without wfpd's bits */
 	v.mark |= lp.pkt_mark & ~(n->d->cfg.ct_mark_mask | n->d->cfg.reject_mark |
-				  nft_info_est(n->d) | nft_info_reply(n->d));
+				  nft_info_est(n->d) | nft_info_reply(n->d) | nft_info_sock(n->d));
 out:
 	count_action(n->d, v.action);
 	nfqb_verdict(n, qi, id, &v);

@@ -113,14 +113,21 @@ uint32_t nft_info_reply(const struct wfpd *d)
 	return d->cfg.reject_mark >> 2;
 }
 
+/* Set on inbound packets for which a local socket exists (nft_socket's
+ * lookup, the receive path's own): spares a sock_diag round trip. */
+uint32_t nft_info_sock(const struct wfpd *d)
+{
+	return d->cfg.reject_mark >> 3;
+}
+
 /* The table without its queue rules: everything the kernel can do alone. */
 static int table_text(const struct wfpd *d, char *buf, size_t len, bool with_queue)
 {
 	const char *t = d->cfg.table;
 	const char *pol = d->cfg.fail_open ? "accept" : "drop";
 	uint32_t m = d->cfg.ct_mark_mask, rej = d->cfg.reject_mark;
-	uint32_t est = nft_info_est(d), rep = nft_info_reply(d);
-	uint32_t owned = rej | est | rep;
+	uint32_t est = nft_info_est(d), rep = nft_info_reply(d), sk = nft_info_sock(d);
+	uint32_t owned = rej | est | rep | sk;
 	char q[96] = "";
 	size_t off = 0;
 	int rc = 0;
@@ -149,6 +156,10 @@ static int table_text(const struct wfpd *d, char *buf, size_t len, bool with_que
 			     "nd-router-solicit, nd-router-advert, nd-redirect } accept\n"
 			     "\t\tct state established meta mark set meta mark | 0x%x\n"
 			     "\t\tct direction reply meta mark set meta mark | 0x%x\n", m, est, rep);
+		if (i == 0)
+			rc |= append(buf, len, &off,
+				     "\t\tsocket transparent 0 meta mark set meta mark | 0x%x\n"
+				     "\t\tsocket transparent 1 meta mark set meta mark | 0x%x\n", sk, sk);
 		if (with_queue)
 			rc |= append(buf, len, &off, "\t\t%s\n", q);
 		rc |= append(buf, len, &off, "\t}\n");

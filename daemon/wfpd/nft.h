@@ -24,5 +24,6 @@ int nft_probe_native(struct wfpd *d);
 /* Packet-mark bits set before queueing: ct state established / reply. */
 uint32_t nft_info_est(const struct wfpd *d);
 uint32_t nft_info_reply(const struct wfpd *d);
+uint32_t nft_info_sock(const struct wfpd *d);
 
 #endif

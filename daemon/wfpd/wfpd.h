@@ -99,6 +99,7 @@ struct wfpd {
 	uint32_t epoch;               /* fast-path generation (ct mark) */
 	const char *qpath_used;       /* "native" / "compat" */
 	bool app_needed;              /* the policy tests ALE_APP_ID */
+	bool user_needed;             /* the policy tests ALE_USER_ID */
 	char policy_name[256];
 	struct wfpd_counters ctr;
 	struct wfpd_event ring[WFPD_NETEVENTS]; /* drops only */

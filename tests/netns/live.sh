@@ -14,7 +14,7 @@
 
 require_env socat ncat iperf3 nmap curl iputils-ping python3
 setup_topology
-tap_plan 20
+tap_plan 22
 
 POLICY='filter "no telnet" layer ALE_AUTH_CONNECT_V4 block where IP_REMOTE_PORT == 23 and IP_PROTOCOL == tcp
 filter "no telnet6" layer ALE_AUTH_CONNECT_V6 block where IP_REMOTE_PORT == 23 and IP_PROTOCOL == tcp
@@ -167,4 +167,13 @@ start_wfpd "$NS_S" "$SOCK_S" --policy "$TMP/persist.wfp" || exit 1
 out=$(inc 5 curl -sS http://$S4/ 2>&1)
 ok $([ "$out" = hi ]; echo $?) "wfpd restarted with its persistent policy: connections work again"
 [ "$out" = hi ] || { note "curl: $out"; sed "s/^/# /" "$TMP"/wfpd-*.log; dmesg 2>/dev/null | tail -3 | sed "s/^/# /"; "$WFPCTL" -s "$SOCK_S" show netevents | sed 's/^/# /' | tail -5; }
+
+# --- the same without a monitor: endpoints known from the table's socket
+# lookup (no sock_diag), early fast path
+load "$SOCK_S" "$POLICY
+$STEALTH" >/dev/null
+st=$(scan $S4)
+ok $([ "$st" = filtered ]; echo $?) "no monitor: nmap -sS closed port with stealth: '$st' (want filtered)"
+out=$(inc 5 curl -sS http://$S4/ 2>&1)
+ok $([ "$out" = hi ]; echo $?) "no monitor: listener found, web allowed"
 finish
