@@ -34,8 +34,10 @@
  * the kernel accepts its later packets without asking.  Every policy
  * change starts a new epoch, so every marked flow comes back up once.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -117,6 +119,7 @@ struct cls {
 	const struct sockinfo *si;  /* user of a not-yet-flow */
 	const char *app;
 	int32_t pid;
+	uint32_t bytes;         /* payload, for the filter byte counters */
 	struct dpkt_embedded emb;
 };
 
@@ -344,6 +347,64 @@ static void emit(struct live *l, unsigned layer, const struct cls *c,
 	wfpd_event_emit(l->d, &ev);
 }
 
+static void put_addr16(uint8_t *dst, const struct daddr *a)
+{
+	if (a->family == 4) {
+		uint32_t n = htonl(a->v4);
+
+		memcpy(dst, &n, 4);
+	} else {
+		memcpy(dst, a->v6, 16);
+	}
+}
+
+/* A drop goes to the engine's net event log (spec §7.1): the layer that
+ * decided, the filter, the 5-tuple and the owner.  A block at a discard
+ * layer for the stack's own drop is a port-scanning drop (stealth). */
+static void report_drop(struct live *l, unsigned layer, const struct cls *c,
+			const struct wfp_metadata *md, const struct wfp_verdict *v)
+{
+	struct wfp_netevent ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.time_ns = (uint64_t)time(NULL) * 1000000000ull;
+	ev.type = WFP_NET_EVENT_CLASSIFY_DROP;
+	ev.flags = WFP_NET_EVENT_F_IP_PROTOCOL_SET | WFP_NET_EVENT_F_LOCAL_ADDR_SET |
+		   WFP_NET_EVENT_F_REMOTE_ADDR_SET | WFP_NET_EVENT_F_IP_VERSION_SET;
+	if (c->has_ports)
+		ev.flags |= WFP_NET_EVENT_F_LOCAL_PORT_SET | WFP_NET_EVENT_F_REMOTE_PORT_SET;
+	ev.ip_version = c->family;
+	ev.ip_protocol = c->proto;
+	ev.layer_id = (uint16_t)layer;
+	put_addr16(ev.local_addr, &c->laddr);
+	put_addr16(ev.remote_addr, &c->raddr);
+	ev.local_port = c->lport;
+	ev.remote_port = c->rport;
+	ev.direction = c->inbound ? WFP_MS_DIRECTION_IN : WFP_MS_DIRECTION_OUT;
+	ev.filter_id = v->filter_id;
+	ev.is_loopback = (c->flags & WFP_CONDITION_FLAG_IS_LOOPBACK) != 0;
+	if (c->flags & WFP_CONDITION_FLAG_IS_REAUTHORIZE) {
+		ev.flags |= WFP_NET_EVENT_F_REAUTH_REASON_SET;
+		ev.reauth_reason = c->reauth;
+	}
+	if (md && (md->present & WFP_MD_DISCARD_REASON)) {
+		ev.discard_module = md->discard_module;
+		ev.discard_reason = md->discard_reason;
+		if (md->discard_module != WFP_DISCARD_MODULE_GENERAL)
+			ev.keywords |= WFP_NET_EVENT_KEYWORD_PORT_SCANNING_DROP;
+	}
+	if (c->owner && c->owner->has_uid) {
+		ev.flags |= WFP_NET_EVENT_F_USER_ID_SET;
+		ev.uid = c->owner->uid;
+	}
+	if (c->app && c->app[0]) {
+		ev.flags |= WFP_NET_EVENT_F_APP_ID_SET;
+		snprintf(ev.app_id, sizeof(ev.app_id), "%s", c->app);
+	}
+	ev.pid = c->pid > 0 ? (uint32_t)c->pid : 0;
+	wfp_netevent_report(l->d->engine, &ev);
+}
+
 static void classify(struct live *l, unsigned layer, const struct cls *c,
 		     const struct wfp_metadata *md, struct wfp_verdict *v)
 {
@@ -397,6 +458,9 @@ static void classify(struct live *l, unsigned layer, const struct cls *c,
 		v->action = WFP_ACTION_BLOCK; /* cannot classify: fail closed */
 	l->d->ctr.classifications++;
 	l->d->ctr.per_layer[layer]++;
+	wfp_counters_account(l->d->engine, layer, v, c->bytes);
+	if (wfp_verdict_blocks(v))
+		report_drop(l, layer, c, md, v);
 	emit(l, layer, c, md ? &m : NULL, v);
 }
 
@@ -613,6 +677,7 @@ static void cls_of(struct cls *c, const struct live_pkt *lp)
 		c->lport = p->icmp_type;
 		c->rport = p->icmp_code;
 	}
+	c->bytes = p->payload_len;
 	if (addr_loopback(&c->raddr) || daddr_eq(&c->laddr, &c->raddr))
 		c->flags |= WFP_CONDITION_FLAG_IS_LOOPBACK;
 	if (p->flags & DPKT_F_FRAGMENT)

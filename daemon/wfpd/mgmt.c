@@ -178,11 +178,6 @@ void wfpd_event_emit(struct wfpd *d, const struct wfpd_event *in)
 	const char *s;
 
 	ev.seq = ++d->ev_seq;
-	/* net events: drops and discard-layer indications (spec §7.1) */
-	if (ev.action == WFP_ACTION_BLOCK || ev.discard) {
-		ev.time_ms = (uint64_t)time(NULL) * 1000;
-		d->ring[d->ring_head++ % WFPD_NETEVENTS] = ev;
-	}
 	if (!m || !m->nmonitors)
 		return;
 	ev.time_ms = (uint64_t)time(NULL) * 1000;
@@ -209,8 +204,9 @@ int mgmt_monitoring(const struct wfpd *d)
 
 /* ---- requests ---- */
 
-static struct json_object *filter_json(const struct wfp_filter *f)
+static struct json_object *filter_json(struct wfpd *d, const struct wfp_filter *f)
 {
+	uint64_t hits = 0, bytes = 0;
 	struct json_object *o = json_object_new_object(), *conds = json_object_new_array();
 	char g[37], v[256];
 
@@ -222,6 +218,9 @@ static struct json_object *filter_json(const struct wfp_filter *f)
 	json_object_object_add(o, "weight", json_object_new_int64((int64_t)f->effective_weight));
 	json_object_object_add(o, "action", json_object_new_string(wfp_action_name(f->action.type)));
 	json_object_object_add(o, "flags", json_object_new_int64(f->flags));
+	wfp_filter_counters_get(d->engine, f->filter_id, &hits, &bytes);
+	json_object_object_add(o, "hits", json_object_new_int64((int64_t)hits));
+	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)bytes));
 	for (uint32_t i = 0; i < f->ncond; i++) {
 		struct json_object *c = json_object_new_object();
 
@@ -247,7 +246,7 @@ static int show_filters(struct wfpd *d, struct json_object *o)
 		return rc;
 	}
 	for (size_t i = 0; i < n; i++)
-		json_object_array_add(arr, filter_json(a[i]));
+		json_object_array_add(arr, filter_json(d, a[i]));
 	wfp_filter_array_free(a, n);
 	json_object_object_add(o, "filters", arr);
 	return 0;
@@ -300,24 +299,85 @@ static void show_counters(struct wfpd *d, struct json_object *o)
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
 		json_object_object_add(c, counters[i].name, json_object_new_int64(
 			(int64_t)*(const uint64_t *)((const char *)&d->ctr + counters[i].off)));
-	for (unsigned i = 0; i < WFP_LAYER_MAX; i++)
-		if (d->ctr.per_layer[i])
-			json_object_object_add(l, wfp_layer_name(i),
-					       json_object_new_int64((int64_t)d->ctr.per_layer[i]));
+	for (unsigned i = 0; i < WFP_LAYER_MAX; i++) {
+		struct wfp_layer_stats st;
+		struct json_object *x;
+
+		if (!d->ctr.per_layer[i])
+			continue;
+		x = json_object_new_object();
+		json_object_object_add(x, "classified", json_object_new_int64((int64_t)d->ctr.per_layer[i]));
+		if (!wfp_layer_stats_get(d->engine, i, &st)) {
+			json_object_object_add(x, "permit", json_object_new_int64((int64_t)st.permit));
+			json_object_object_add(x, "block", json_object_new_int64((int64_t)st.block));
+			json_object_object_add(x, "none", json_object_new_int64((int64_t)st.none));
+		}
+		json_object_object_add(l, wfp_layer_name(i), x);
+	}
 	json_object_object_add(c, "per_layer", l);
 	json_object_object_add(o, "counters", c);
 	json_object_object_add(o, "queue_path", json_object_new_string(d->qpath_used ? d->qpath_used : ""));
 	json_object_object_add(o, "epoch", json_object_new_int64(d->epoch));
 }
 
-static void show_netevents(struct wfpd *d, struct json_object *o)
+/* The engine's net event log (spec §7.1), in the event shape of monitor. */
+static struct json_object *netevent_json(const struct wfp_netevent *ne)
 {
-	struct json_object *arr = json_object_new_array();
-	uint64_t first = d->ring_head > WFPD_NETEVENTS ? d->ring_head - WFPD_NETEVENTS : 0;
+	struct wfpd_event ev;
+	struct json_object *o;
 
-	for (uint64_t i = first; i < d->ring_head; i++)
-		json_object_array_add(arr, event_json(&d->ring[i % WFPD_NETEVENTS]));
+	memset(&ev, 0, sizeof(ev));
+	ev.seq = ne->seq;
+	ev.time_ms = ne->time_ns / 1000000;
+	ev.layer = ne->layer_id;
+	ev.proto = ne->ip_protocol;
+	ev.family = ne->ip_version;
+	ev.action = WFP_ACTION_BLOCK;
+	ev.filter_id = ne->filter_id;
+	ev.inbound = ne->direction == WFP_MS_DIRECTION_IN;
+	ev.laddr.family = ev.raddr.family = ne->ip_version;
+	if (ne->ip_version == 4) {
+		ev.laddr.v4 = (uint32_t)ne->local_addr[0] << 24 | (uint32_t)ne->local_addr[1] << 16 |
+			      (uint32_t)ne->local_addr[2] << 8 | ne->local_addr[3];
+		ev.raddr.v4 = (uint32_t)ne->remote_addr[0] << 24 | (uint32_t)ne->remote_addr[1] << 16 |
+			      (uint32_t)ne->remote_addr[2] << 8 | ne->remote_addr[3];
+	} else {
+		memcpy(ev.laddr.v6, ne->local_addr, 16);
+		memcpy(ev.raddr.v6, ne->remote_addr, 16);
+	}
+	ev.lport = ne->local_port;
+	ev.rport = ne->remote_port;
+	ev.discard = ne->discard_module || ne->discard_reason ||
+		     (wfp_layer_flags(ne->layer_id) & WFP_LAYER_F_DISCARD);
+	ev.discard_module = ne->discard_module;
+	ev.discard_reason = ne->discard_reason;
+	ev.has_uid = (ne->flags & WFP_NET_EVENT_F_USER_ID_SET) != 0;
+	ev.uid = ne->uid;
+	ev.pid = (int32_t)ne->pid;
+	snprintf(ev.app, sizeof(ev.app), "%s", ne->app_id);
+	ev.event = ne->keywords & WFP_NET_EVENT_KEYWORD_PORT_SCANNING_DROP ? "port-scan-drop"
+									   : "drop";
+	if (ne->flags & WFP_NET_EVENT_F_REAUTH_REASON_SET)
+		ev.flags |= WFP_CONDITION_FLAG_IS_REAUTHORIZE;
+	o = event_json(&ev);
+	return o;
+}
+
+static int show_netevents(struct wfpd *d, struct json_object *o)
+{
+	struct json_object *arr;
+	struct wfp_netevent *ev = NULL;
+	size_t n = 0;
+	int rc = wfp_netevent_enum(d->engine, 0, &ev, &n);
+
+	if (rc)
+		return rc;
+	arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, netevent_json(&ev[i]));
+	wfp_free_memory(ev);
 	json_object_object_add(o, "netevents", arr);
+	return 0;
 }
 
 static void cmd_show(struct wfpd *d, struct client *c, struct json_object *req)
@@ -344,7 +404,13 @@ static void cmd_show(struct wfpd *d, struct client *c, struct json_object *req)
 		live_flows_foreach(d->live, flow_cb, arr);
 		json_object_object_add(o, "flows", arr);
 	} else if (!strcmp(what, "netevents")) {
-		show_netevents(d, o);
+		int rc = show_netevents(d, o);
+
+		if (rc) {
+			json_object_put(o);
+			reply_err(c, wfp_strerror(rc));
+			return;
+		}
 	} else if (!strcmp(what, "counters")) {
 		show_counters(d, o);
 	} else {

@@ -57,8 +57,8 @@ struct wfpd_counters {
 	uint64_t per_layer[WFP_LAYER_MAX];
 };
 
-/* One classification, kept for `show netevents` (drops) and streamed to
- * `monitor` clients (all). */
+/* One classification as `monitor` clients see it (drops also go to the
+ * engine's net event log, wfp_netevent_report). */
 struct wfpd_event {
 	uint64_t seq;
 	uint64_t time_ms;       /* CLOCK_REALTIME */
@@ -76,11 +76,9 @@ struct wfpd_event {
 	uint32_t uid;
 	bool has_uid;
 	int32_t pid;
-	char app[128];
+	char app[256];
 	const char *event;      /* "SYN", "data", ... (static string) */
 };
-
-enum { WFPD_NETEVENTS = 1024 };
 
 struct live;
 struct mgmt;
@@ -102,8 +100,6 @@ struct wfpd {
 	bool user_needed;             /* the policy tests ALE_USER_ID */
 	char policy_name[256];
 	struct wfpd_counters ctr;
-	struct wfpd_event ring[WFPD_NETEVENTS]; /* drops only */
-	uint64_t ring_head;
 	uint64_t ev_seq;
 };
 

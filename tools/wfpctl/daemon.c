@@ -296,12 +296,13 @@ static void print_event(struct json_object *e)
 
 static void print_filters(struct json_object *arr)
 {
-	printf("%-6s %-34s %-18s %-20s %s\n", "ID", "LAYER", "ACTION", "WEIGHT", "NAME");
+	printf("%-6s %-34s %-18s %-20s %-8s %s\n", "ID", "LAYER", "ACTION", "WEIGHT", "HITS", "NAME");
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		struct json_object *f = json_object_array_get_idx(arr, i), *conds;
 
-		printf("%-6lld %-34s %-18s %-20llu %s\n", (long long)num(f, "id"), str(f, "layer"),
-		       str(f, "action"), (unsigned long long)num(f, "weight"), str(f, "name"));
+		printf("%-6lld %-34s %-18s %-20llu %-8lld %s\n", (long long)num(f, "id"), str(f, "layer"),
+		       str(f, "action"), (unsigned long long)num(f, "weight"), (long long)num(f, "hits"),
+		       str(f, "name"));
 		if (!json_object_object_get_ex(f, "conditions", &conds))
 			continue;
 		for (size_t j = 0; j < json_object_array_length(conds); j++) {
@@ -345,9 +346,12 @@ static void print_counters(struct json_object *r)
 			printf("%-20s %lld\n", k, (long long)json_object_get_int64(v));
 	}
 	if (json_object_object_get_ex(c, "per_layer", &l)) {
-		printf("classifications per layer:\n");
+		printf("%-38s %10s %10s %10s %10s\n", "classifications per layer", "total", "permit",
+		       "block", "none");
 		json_object_object_foreach(l, k2, v2)
-			printf("  %-36s %lld\n", k2, (long long)json_object_get_int64(v2));
+			printf("  %-36s %10lld %10lld %10lld %10lld\n", k2, (long long)num(v2, "classified"),
+			       (long long)num(v2, "permit"), (long long)num(v2, "block"),
+			       (long long)num(v2, "none"));
 	}
 }
 
