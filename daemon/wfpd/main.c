@@ -12,10 +12,13 @@
  * policy until their queue rule is in place.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -122,6 +125,34 @@ int wfpd_flush(struct wfpd *d)
 	return rc;
 }
 
+/* systemd readiness (Type=notify) without libsystemd: one datagram to
+ * $NOTIFY_SOCKET once the table is in place, so that units ordered after
+ * wfpd start only when traffic is already enforced. */
+static void notify_ready(const struct wfpd *d)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char msg[256];
+	size_t len;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(sa.sun_path))
+		return;
+	len = strlen(path);
+	memcpy(sa.sun_path, path, len);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0'; /* abstract namespace */
+	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=enforcing via %s, %s\nMAINPID=%d",
+		 d->qpath_used, d->cfg.fail_open ? "fail-open" : "fail-closed", (int)getpid());
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+		   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0)
+		logmsg(LOG_WARNING, "sd_notify: %s", strerror(errno));
+	close(fd);
+}
+
 static int load_persistent(struct wfpd *d)
 {
 	char err[512];
@@ -203,6 +234,7 @@ int main(int argc, char **argv)
 	       d.cfg.table, d.cfg.queue_base, d.cfg.queue_base + d.cfg.nqueues - 1, d.qpath_used,
 	       d.cfg.fail_open ? "FAIL-OPEN" : "fail-closed",
 	       d.cfg.no_fastpath ? "off" : "on");
+	notify_ready(&d);
 	rc = loop_run(&d) ? 1 : 0;
 	d.backend->close(d.backend_priv, d.cfg.keep_table);
 	d.backend_priv = NULL;
