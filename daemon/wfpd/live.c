@@ -47,6 +47,13 @@
 #include "mgmt.h"
 #include "wfpd.h"
 
+/* Which flows of a family may take the fast path (see live_policy_changed). */
+enum {
+	FAST_ALWAYS = 0,  /* no filter at any per-packet layer */
+	FAST_PER_FLOW,    /* only 5-tuple filters there: test each flow once */
+	FAST_NEVER        /* a filter there tests per-packet facts, or a callout */
+};
+
 enum {
 	FLOW_SYN_SENT = 1,
 	FLOW_SYN_RCVD,
@@ -82,6 +89,8 @@ struct flow {
 	uint8_t state;
 	bool inbound;
 	bool marked;
+	bool fast_checked, fast_res; /* per-flow fast-path test, this epoch */
+	uint32_t fast_epoch;
 	bool has_uid;
 	uint32_t uid, gid;
 	int32_t pid;
@@ -100,7 +109,7 @@ struct live {
 	uint32_t hash_seed;
 	int diag_fd;
 	uint32_t mark_shift;
-	bool fast_ok[2];        /* [0] IPv4, [1] IPv6 */
+	uint8_t fast_mode[2];   /* FAST_*, [0] IPv4, [1] IPv6 */
 	bool est_filters[2];    /* filters at ALE_FLOW_ESTABLISHED */
 };
 
@@ -405,8 +414,9 @@ static void report_drop(struct live *l, unsigned layer, const struct cls *c,
 	wfp_netevent_report(l->d->engine, &ev);
 }
 
-static void classify(struct live *l, unsigned layer, const struct cls *c,
-		     const struct wfp_metadata *md, struct wfp_verdict *v)
+/* Builds the incoming values and classifies; no counters, no events. */
+static void classify_quiet(struct live *l, unsigned layer, const struct cls *c,
+			   const struct wfp_metadata *md, struct wfp_verdict *v)
 {
 	struct wfp_value vals[WFP_MAX_FIELDS_PER_LAYER];
 	struct wfp_metadata m = { 0 };
@@ -456,12 +466,18 @@ static void classify(struct live *l, unsigned layer, const struct cls *c,
 	memset(v, 0, sizeof(*v));
 	if (wfp_classify(l->d->engine, &in, v, NULL))
 		v->action = WFP_ACTION_BLOCK; /* cannot classify: fail closed */
+}
+
+static void classify(struct live *l, unsigned layer, const struct cls *c,
+		     const struct wfp_metadata *md, struct wfp_verdict *v)
+{
+	classify_quiet(l, layer, c, md, v);
 	l->d->ctr.classifications++;
 	l->d->ctr.per_layer[layer]++;
 	wfp_counters_account(l->d->engine, layer, v, c->bytes);
 	if (wfp_verdict_blocks(v))
 		report_drop(l, layer, c, md, v);
-	emit(l, layer, c, md ? &m : NULL, v);
+	emit(l, layer, c, md, v);
 }
 
 /* Classify at layer; a block re-indicates at the discard twin with
@@ -698,9 +714,60 @@ static void flow_key_pkt(struct flow_key *k, const struct cls *c, const struct d
 	}
 }
 
-static bool fast_ok(const struct live *l, int family)
+static const unsigned per_packet_layers[] = {
+	WFP_LAYER_INBOUND_IPPACKET_V4, WFP_LAYER_OUTBOUND_IPPACKET_V4,
+	WFP_LAYER_INBOUND_TRANSPORT_V4, WFP_LAYER_OUTBOUND_TRANSPORT_V4,
+	WFP_LAYER_STREAM_V4, WFP_LAYER_DATAGRAM_DATA_V4,
+};
+
+/*
+ * FAST_PER_FLOW: could any filter at a per-packet layer match a packet of
+ * this flow?  Those filters test only the 5-tuple (and direction), which
+ * is the same for every packet of a TCP/UDP flow in one direction, so one
+ * quiet classification per layer and direction answers for the flow's
+ * lifetime (until the next policy change, i.e. the next epoch).
+ */
+static bool flow_fast_check(struct live *l, struct flow *f, const struct cls *c)
 {
-	return !l->d->cfg.no_fastpath && l->fast_ok[family == 6];
+	struct cls cc = *c;
+	struct wfp_verdict v;
+
+	if (f->fast_checked && f->fast_epoch == l->d->epoch)
+		return f->fast_res;
+	f->fast_checked = true;
+	f->fast_epoch = l->d->epoch;
+	f->fast_res = false;
+	if (f->k.proto != 6 && f->k.proto != 17)
+		return false; /* ICMP: type/code change per packet */
+	cc.ale = false;
+	cc.si = NULL;
+	cc.flags &= WFP_CONDITION_FLAG_IS_LOOPBACK;
+	for (size_t i = 0; i < sizeof(per_packet_layers) / sizeof(per_packet_layers[0]); i++) {
+		unsigned layer = lay(f->k.family, per_packet_layers[i]);
+
+		for (int dir = 0; dir < 2; dir++) {
+			cc.inbound = dir;
+			cc.has_dir = true;
+			cc.dir = dir ? WFP_DIRECTION_INBOUND : WFP_DIRECTION_OUTBOUND;
+			classify_quiet(l, layer, &cc, NULL, &v);
+			if (v.nmatched)
+				return false;
+		}
+	}
+	f->fast_res = true;
+	return true;
+}
+
+static bool fast_ok(struct live *l, struct flow *f, const struct cls *c)
+{
+	switch (l->d->cfg.no_fastpath ? FAST_NEVER : l->fast_mode[f->k.family == 6]) {
+	case FAST_ALWAYS:
+		return true;
+	case FAST_PER_FLOW:
+		return flow_fast_check(l, f, c);
+	default:
+		return false;
+	}
 }
 
 /*
@@ -713,17 +780,18 @@ static bool fast_ok(const struct live *l, int family)
  * connections/s above the floor of a do-nothing NFQUEUE consumer (issue 10
  * item 8): one packet per connection crosses to userspace instead of three.
  */
-static bool early_fast(const struct live *l, const struct flow *f)
+static bool early_fast(struct live *l, struct flow *f, const struct cls *c)
 {
 	int fam = f->k.family == 6;
 
-	return f->k.proto == 6 && !l->d->cfg.no_fastpath && l->fast_ok[fam] &&
-	       !l->est_filters[fam] && !mgmt_monitoring(l->d);
+	return f->k.proto == 6 && !l->est_filters[fam] && !mgmt_monitoring(l->d) &&
+	       fast_ok(l, f, c);
 }
 
-static void maybe_mark(struct live *l, struct flow *f, struct live_verdict *v)
+static void maybe_mark(struct live *l, struct flow *f, const struct cls *c,
+		       struct live_verdict *v)
 {
-	if (!fast_ok(l, f->k.family))
+	if (!fast_ok(l, f, c))
 		return;
 	if (f->k.proto == 6 && f->state != FLOW_ESTABLISHED)
 		return;
@@ -905,7 +973,7 @@ static enum live_action inbound_new(struct live *l, const struct live_pkt *lp, s
 	}
 	if (p->proto != 6)
 		flow_established(l, f, c);
-	else if (early_fast(l, f))
+	else if (early_fast(l, f, c))
 		f->state = FLOW_ESTABLISHED;
 	*fp = f;
 	return LIVE_ACCEPT;
@@ -971,7 +1039,7 @@ static void inbound(struct live *l, const struct live_pkt *lp, struct live_verdi
 		return;
 	v->action = LIVE_ACCEPT;
 	if (markable)
-		maybe_mark(l, f, v);
+		maybe_mark(l, f, &c, v);
 }
 
 static enum live_action outbound_new(struct live *l, const struct live_pkt *lp, struct cls *c,
@@ -999,7 +1067,7 @@ static enum live_action outbound_new(struct live *l, const struct live_pkt *lp, 
 	}
 	if (p->proto != 6)
 		flow_established(l, f, c);
-	else if (early_fast(l, f))
+	else if (early_fast(l, f, c))
 		f->state = FLOW_ESTABLISHED;
 	*fp = f;
 	return LIVE_ACCEPT;
@@ -1063,7 +1131,7 @@ static void outbound(struct live *l, const struct live_pkt *lp, struct live_verd
 		return;
 	v->action = LIVE_ACCEPT;
 	if (f)
-		maybe_mark(l, f, v);
+		maybe_mark(l, f, &c, v);
 }
 
 void live_packet(struct live *l, const struct live_pkt *lp, struct live_verdict *v)
@@ -1077,37 +1145,61 @@ void live_packet(struct live *l, const struct live_pkt *lp, struct live_verdict 
 
 /* ---- policy and lifetime ---- */
 
-static const unsigned per_packet_layers[] = {
-	WFP_LAYER_INBOUND_IPPACKET_V4, WFP_LAYER_OUTBOUND_IPPACKET_V4,
-	WFP_LAYER_INBOUND_TRANSPORT_V4, WFP_LAYER_OUTBOUND_TRANSPORT_V4,
-	WFP_LAYER_STREAM_V4, WFP_LAYER_DATAGRAM_DATA_V4,
-};
+/* Fields that are the same for every packet of a TCP/UDP flow in one
+ * direction: filters testing only these can be decided once per flow. */
+static bool tuple_field(unsigned f)
+{
+	switch (f) {
+	case WFP_FIELD_IP_LOCAL_ADDRESS: case WFP_FIELD_IP_REMOTE_ADDRESS:
+	case WFP_FIELD_IP_SOURCE_ADDRESS: case WFP_FIELD_IP_DESTINATION_ADDRESS:
+	case WFP_FIELD_IP_LOCAL_ADDRESS_TYPE: case WFP_FIELD_IP_DESTINATION_ADDRESS_TYPE:
+	case WFP_FIELD_IP_LOCAL_PORT: case WFP_FIELD_IP_REMOTE_PORT:
+	case WFP_FIELD_IP_PROTOCOL: case WFP_FIELD_DIRECTION:
+		return true;
+	default:
+		return false;
+	}
+}
 
-static size_t filters_at(struct live *l, unsigned layer)
+/* The fast-path mode one layer allows (docs/wfpd.md). */
+static int layer_fast_mode(struct live *l, unsigned layer, size_t *count)
 {
 	struct wfp_filter_enum_template t = { .flags = WFP_ENUM_F_LAYER, .layer = (uint16_t)layer };
 	struct wfp_filter **a = NULL;
 	size_t n = 0;
+	int mode = FAST_ALWAYS;
 
+	*count = 0;
 	if (wfp_filter_enum(l->d->session, &t, &a, &n))
-		return (size_t)-1; /* unknown: assume some */
+		return FAST_NEVER;
+	for (size_t i = 0; i < n && mode != FAST_NEVER; i++) {
+		mode = FAST_PER_FLOW;
+		if (a[i]->action.type & WFP_ACTION_FLAG_CALLOUT)
+			mode = FAST_NEVER; /* a callout may decide per packet */
+		for (uint32_t j = 0; j < a[i]->ncond && mode != FAST_NEVER; j++)
+			if (!tuple_field(a[i]->cond[j].field))
+				mode = FAST_NEVER;
+	}
 	wfp_filter_array_free(a, n);
-	return n;
+	*count = n;
+	return mode;
 }
 
 void live_policy_changed(struct live *l)
 {
 	for (int fam = 0; fam < 2; fam++) {
-		size_t n = 0;
+		int mode = FAST_ALWAYS;
+		size_t n;
 
 		for (size_t i = 0; i < sizeof(per_packet_layers) / sizeof(per_packet_layers[0]); i++) {
-			size_t k = filters_at(l, lay(fam ? 6 : 4, per_packet_layers[i]));
+			int m = layer_fast_mode(l, lay(fam ? 6 : 4, per_packet_layers[i]), &n);
 
-			n = (k == (size_t)-1 || n + k < n) ? (size_t)-1 : n + k;
+			if (m > mode)
+				mode = m;
 		}
-		l->fast_ok[fam] = n == 0;
-		l->est_filters[fam] = filters_at(l, lay(fam ? 6 : 4,
-						    WFP_LAYER_ALE_FLOW_ESTABLISHED_V4)) != 0;
+		l->fast_mode[fam] = (uint8_t)mode;
+		layer_fast_mode(l, lay(fam ? 6 : 4, WFP_LAYER_ALE_FLOW_ESTABLISHED_V4), &n);
+		l->est_filters[fam] = n != 0;
 	}
 }
 

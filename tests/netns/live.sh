@@ -14,7 +14,7 @@
 
 require_env socat ncat iperf3 nmap curl iputils-ping python3
 setup_topology
-tap_plan 22
+tap_plan 24
 
 POLICY='filter "no telnet" layer ALE_AUTH_CONNECT_V4 block where IP_REMOTE_PORT == 23 and IP_PROTOCOL == tcp
 filter "no telnet6" layer ALE_AUTH_CONNECT_V6 block where IP_REMOTE_PORT == 23 and IP_PROTOCOL == tcp
@@ -146,6 +146,22 @@ pk1=$("$WFPCTL" -s "$SOCK_C" show --json counters |
 bytes=$(awk '/sender$/ { print $5, $6 }' "$TMP/c1" | tail -1)
 note "5201 sent $bytes while wfpd saw $((pk1 - pk0)) packets"
 ok $([ $((pk1 - pk0)) -lt 2000 ]; echo $?) "fast path: an established stream does not cross to userspace"
+
+# --- the fast-path rule: a per-packet filter that cannot match a flow
+# leaves it on the fast path; one that matches sends every packet up
+pkts() { "$WFPCTL" -s "$SOCK_C" show --json counters |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["packets"])'; }
+stream() { ip netns exec "$NS_C" timeout 10 iperf3 -c $S4 -p $1 -t 2 >/dev/null 2>&1; }
+bg "$NS_S" iperf3 -s -p 5203 --logfile "$TMP/iperf-5203.log"
+sleep 0.3
+load "$SOCK_C" "$POLICY
+filter \"other net\" layer OUTBOUND_TRANSPORT_V4 block where IP_REMOTE_ADDRESS == 192.0.2.0/24" >/dev/null
+p0=$(pkts); stream 5203; p1=$(pkts)
+ok $([ $((p1 - p0)) -lt 2000 ]; echo $?) "5-tuple filter that cannot match: still fast path ($((p1 - p0)) packets up)"
+load "$SOCK_C" "$POLICY
+filter \"count it\" layer OUTBOUND_TRANSPORT_V4 permit where IP_REMOTE_PORT == 5203" >/dev/null
+p0=$(pkts); stream 5203; p1=$(pkts)
+ok $([ $((p1 - p0)) -gt 5000 ]; echo $?) "per-packet filter matching the flow: every packet classified ($((p1 - p0)) packets up)"
 
 # --- unauthorised management client
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$WFPCTL" -s "$SOCK_S" show counters 2>&1)
