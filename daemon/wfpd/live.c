@@ -625,7 +625,7 @@ static void flow_owner(struct live *l, struct flow *f, const struct live_pkt *lp
 		f->uid = si->uid;
 		f->gid = si->uid == 0 ? 0 : (uint32_t)-1;
 	}
-	if (si && si->inode && l->d->app_needed) {
+	if (si && si->inode && (l->d->app_needed || mgmt_monitoring(l->d))) {
 		l->d->ctr.app_lookups++;
 		if (sockdiag_app(si->inode, f->app, sizeof(f->app), &f->pid))
 			f->app[0] = '\0';

@@ -64,7 +64,7 @@ static uint32_t epoch_max(const struct wfpd *d)
  * comes back to wfpd once, and is reauthorized if its layer changed. */
 void wfpd_policy_changed(struct wfpd *d)
 {
-	d->app_needed = policy_tests(d, WFP_FIELD_ALE_APP_ID) || mgmt_monitoring(d);
+	d->app_needed = policy_tests(d, WFP_FIELD_ALE_APP_ID);
 	d->user_needed = policy_tests(d, WFP_FIELD_ALE_USER_ID);
 	live_policy_changed(d->live);
 	d->epoch = d->epoch % epoch_max(d) + 1;

@@ -14,7 +14,7 @@
 
 require_env socat ncat iperf3 nmap curl iputils-ping python3
 setup_topology
-tap_plan 24
+tap_plan 25
 
 POLICY='filter "no telnet" layer ALE_AUTH_CONNECT_V4 block where IP_REMOTE_PORT == 23 and IP_PROTOCOL == tcp
 filter "no telnet6" layer ALE_AUTH_CONNECT_V6 block where IP_REMOTE_PORT == 23 and IP_PROTOCOL == tcp
@@ -111,6 +111,16 @@ print("# server:", " ".join(s[:8]))
 sys.exit(0 if c[:8] == want_c and s[:8] == want_s else 1)
 PY
 ok $? "trace: spec §2.1 steps 7-22 in order (client and server halves)"
+python3 - "$TMP/mon-c" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e["local_port"] == 40080 and e["layer"] == "ALE_AUTH_CONNECT_V4":
+        print("# AUTH_CONNECT owner: uid=%s pid=%s app=%s" % (e.get("uid"), e.get("pid"), e.get("app")))
+        sys.exit(0 if e.get("uid") == 0 and e.get("app", "").endswith("/curl") else 1)
+sys.exit(1)
+PY
+ok $? "process attribution: AUTH_CONNECT carries curl's uid and executable"
 
 # --- stealth: nmap -sS sees a closed port as filtered, then as closed
 scan() { inc 30 nmap -n -Pn -sS -p 81 --max-retries 1 --host-timeout 20s "$@" 2>/dev/null |
