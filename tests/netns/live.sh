@@ -14,7 +14,7 @@
 
 require_env socat ncat iperf3 nmap curl iputils-ping python3
 setup_topology
-tap_plan 25
+tap_plan 27
 
 POLICY='filter "no telnet" layer ALE_AUTH_CONNECT_V4 block where IP_REMOTE_PORT == 23 and IP_PROTOCOL == tcp
 filter "no telnet6" layer ALE_AUTH_CONNECT_V6 block where IP_REMOTE_PORT == 23 and IP_PROTOCOL == tcp
@@ -172,6 +172,16 @@ load "$SOCK_C" "$POLICY
 filter \"count it\" layer OUTBOUND_TRANSPORT_V4 permit where IP_REMOTE_PORT == 5203" >/dev/null
 p0=$(pkts); stream 5203; p1=$(pkts)
 ok $([ $((p1 - p0)) -gt 5000 ]; echo $?) "per-packet filter matching the flow: every packet classified ($((p1 - p0)) packets up)"
+
+# --- ALE_USER_ID: the socket owner's uid decides (NFQUEUE uid at the SYN)
+load "$SOCK_C" "$POLICY
+filter \"no web for nobody\" layer ALE_AUTH_CONNECT_V4 block where ALE_USER_ID == \"O:LSD:(A;;CC;;;S-1-22-1-65534)\"" >/dev/null
+ip netns exec "$NS_C" timeout 5 setpriv --reuid=65534 --regid=65534 --clear-groups \
+	curl -s -m 3 http://$S4/ >/dev/null 2>&1
+rc=$?
+ok $([ $rc -eq 7 ]; echo $?) "ALE_USER_ID: uid 65534 blocked at AUTH_CONNECT (curl exit $rc: could not connect)"
+out=$(inc 5 curl -s http://$S4/)
+ok $([ "$out" = hi ]; echo $?) "ALE_USER_ID: root still allowed"
 
 # --- unauthorised management client
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$WFPCTL" -s "$SOCK_S" show counters 2>&1)
