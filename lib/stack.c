@@ -174,7 +174,8 @@ struct wfp_host *wfp_host_new(struct wfp_engine *e, const struct wfp_host_opts *
 	h->chunks = wfp_calloc(h->nchunks, sizeof(*h->chunks));
 	h->flows = wfp_flow_table_new(o->max_flows ? o->max_flows : 65536,
 				      (o->flags & WFP_HOST_F_FIXED_KEY) ? o->hash_key : NULL);
-	if (!h->name || !h->chunks || !h->flows)
+	h->frags = frag_table_new();
+	if (!h->name || !h->chunks || !h->flows || !h->frags)
 		goto err_free_host;
 	h->flags = o->flags;
 	h->idle_ms = o->idle_timeout_ms ? o->idle_timeout_ms : 60000;
@@ -205,6 +206,7 @@ void wfp_host_free(struct wfp_host *h)
 	}
 	wfp_free(h->chunks);
 	wfp_flow_table_free(h->flows);
+	wfp_free(h->frags);
 	wfp_free(h->name);
 	wfp_free(h);
 }
@@ -858,6 +860,10 @@ static void emit(struct wfp_host *h, unsigned layer, const struct cls *c,
 	}
 	if (c->flags & WFP_CONDITION_FLAG_IS_LOOPBACK)
 		r.flags |= WFP_TRACE_F_LOOPBACK;
+	if (c->flags & WFP_CONDITION_FLAG_IS_FRAGMENT)
+		r.flags |= WFP_TRACE_F_FRAGMENT;
+	if (c->flags & WFP_CONDITION_FLAG_IS_REASSEMBLED)
+		r.flags |= WFP_TRACE_F_REASSEMBLED;
 	if (md && (md->present & WFP_MD_DISCARD_REASON))
 		r.flags |= WFP_TRACE_F_DISCARD;
 	if (stack_blocked(v) && (v->flags & WFP_CLASSIFY_OUT_F_ABSORB))
@@ -1060,6 +1066,34 @@ static bool pkt_valid(const struct wfp_pkt *p)
 	return true;
 }
 
+static int transport_in(struct wfp_host *h, const struct wfp_pkt *p);
+
+/*
+ * Spec §2.5: each fragment is indicated at INBOUND_IPPACKET as a packet
+ * (done by the caller) and again as a fragment (IS_FRAGMENT); the
+ * reassembled packet once more (IS_REASSEMBLED), and only it goes up.
+ */
+static int fragment_in(struct wfp_host *h, const struct wfp_pkt *p, struct cls *c)
+{
+	struct wfp_pkt full;
+	int ret;
+
+	c->flags |= WFP_CONDITION_FLAG_IS_FRAGMENT;
+	if (stack_check(h, lay(p->family, WFP_LAYER_INBOUND_IPPACKET_V4), c))
+		return -EACCES;
+	ret = frag_add(h, p, &full);
+	if (ret <= 0) {
+		if (ret < 0)
+			h->st.drops[WFP_DROP_FRAGMENT]++;
+		return ret;
+	}
+	stack_cls_pkt(h, c, &full, true, pkt_event(&full));
+	c->flags |= WFP_CONDITION_FLAG_IS_REASSEMBLED;
+	if (stack_check(h, lay(p->family, WFP_LAYER_INBOUND_IPPACKET_V4), c))
+		return -EACCES;
+	return transport_in(h, &full);
+}
+
 /* The receive path: INBOUND_IPPACKET, then the transport shim (spec §2). */
 int wfp_host_receive(struct wfp_host *h, const struct wfp_pkt *p)
 {
@@ -1075,15 +1109,16 @@ int wfp_host_receive(struct wfp_host *h, const struct wfp_pkt *p)
 		return -EHOSTUNREACH;
 	}
 	stack_cls_pkt(h, &c, p, true, pkt_event(p));
-	if (p->flags & WFP_PKT_F_FRAGMENT)
-		c.flags |= WFP_CONDITION_FLAG_IS_FRAGMENT;
 	if (stack_check(h, lay(p->family, WFP_LAYER_INBOUND_IPPACKET_V4), &c))
 		return -EACCES;
-	if (p->flags & WFP_PKT_F_FRAGMENT) {
-		/* reassembly is not modelled (docs/internals/stack.md) */
-		h->st.drops[WFP_DROP_FRAGMENT]++;
-		return -EOPNOTSUPP;
-	}
+	if (p->flags & WFP_PKT_F_FRAGMENT)
+		return fragment_in(h, p, &c);
+	return transport_in(h, p);
+}
+
+/* Above the IP layer: the transport shim of the packet's protocol. */
+static int transport_in(struct wfp_host *h, const struct wfp_pkt *p)
+{
 	switch (p->proto) {
 	case WFP_PROTO_TCP:
 		return tcp_input(h, p);

@@ -19,6 +19,7 @@ enum {
 	HOST_MAX_ADDRS = 8,
 	HOST_GC_BUCKETS = 64, /* buckets visited per clock tick */
 	SOCK_CHUNK = 64,
+	FRAG_SLOTS = 64,     /* datagrams under reassembly at once */
 	NL_ADDR_UNSPECIFIED = 0,
 	NL_ADDR_UNICAST = 1,
 	NL_ADDR_MULTICAST = 3,
@@ -49,8 +50,11 @@ struct sock {
 	struct wfp_token tok;
 };
 
+struct wfp_frags;
+
 struct wfp_host {
 	char *name;
+	struct wfp_frags *frags;
 	struct wfp_engine *engine;
 	struct wfp_addr addrs[HOST_MAX_ADDRS];
 	unsigned naddrs;
@@ -140,6 +144,11 @@ int stack_implicit_sock(struct wfp_host *h, int family, int proto, const struct 
 int stack_respond(struct wfp_host *h, struct wfp_pkt *p, uint32_t event);
 /* The layer of the family: v4layer itself or its _V6 sibling. */
 unsigned lay(int family, unsigned v4layer);
+
+/* frag.c: 1 and the reassembled packet in *out, 0 while incomplete,
+ * -ENOBUFS when every slot is busy. */
+struct wfp_frags *frag_table_new(void);
+int frag_add(struct wfp_host *h, const struct wfp_pkt *p, struct wfp_pkt *out);
 
 /* ale.c: flows and reauthorization */
 void ale_key(struct wfp_flow_key *k, int family, int proto, const struct wfp_addr *l,
