@@ -177,6 +177,14 @@ struct wfp_host *wfp_host_new(struct wfp_engine *e, const struct wfp_host_opts *
 	h->frags = frag_table_new();
 	if (!h->name || !h->chunks || !h->flows || !h->frags)
 		goto err_free_host;
+	for (unsigned l = 0; l < WFP_LAYER_MAX; l++) {
+		unsigned n = wfp_layer_field_count(l);
+
+		h->nfields[l] = (uint8_t)(n > WFP_MAX_FIELDS_PER_LAYER ? WFP_MAX_FIELDS_PER_LAYER : n);
+		for (unsigned i = 0; i < h->nfields[l]; i++)
+			h->field_of[l][i] = (int8_t)wfp_layer_field(l, i);
+	}
+	h->full_gc_ms = UINT64_MAX;
 	h->flags = o->flags;
 	h->idle_ms = o->idle_timeout_ms ? o->idle_timeout_ms : 60000;
 	h->tcp_idle_ms = o->tcp_idle_timeout_ms;
@@ -883,18 +891,16 @@ void stack_classify(struct wfp_host *h, unsigned layer, const struct cls *c,
 	struct wfp_metadata m = { 0 };
 	struct wfp_token tok = { 0 };
 	struct wfp_incoming in;
-	unsigned n = wfp_layer_field_count(layer);
+	unsigned n = layer < WFP_LAYER_MAX ? h->nfields[layer] : 0;
 
-	if (n > WFP_MAX_FIELDS_PER_LAYER)
-		n = WFP_MAX_FIELDS_PER_LAYER;
-	memset(vals, 0, sizeof(vals)); /* WFP_EMPTY == 0 */
+	memset(vals, 0, n * sizeof(vals[0])); /* WFP_EMPTY == 0 */
 	if (c->owner && c->owner->has_user) {
 		tok.uid = c->owner->tok.uid;
 		tok.ngids = 1;
 		tok.gids = &c->owner->gid;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		int f = wfp_layer_field(layer, i);
+		int f = h->field_of[layer][i];
 
 		if (f >= 0)
 			fill_one(&vals[i], (unsigned)f, c, &tok);

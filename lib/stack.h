@@ -54,6 +54,11 @@ struct wfp_frags;
 
 struct wfp_host {
 	char *name;
+	/* the layer table's slot -> field map, copied once: the classify
+	 * wrapper reads it for every slot of every classification */
+	int8_t field_of[WFP_LAYER_MAX][WFP_MAX_FIELDS_PER_LAYER];
+	uint8_t nfields[WFP_LAYER_MAX];
+	uint64_t full_gc_ms;  /* clock time of the last GC forced by a full table */
 	struct wfp_frags *frags;
 	struct wfp_engine *engine;
 	struct wfp_addr addrs[HOST_MAX_ADDRS];
