@@ -154,6 +154,7 @@ int tcp_connect(struct wfp_host *h, int sd, const struct wfp_addr *dst, uint16_t
 		return -ENOBUFS;
 	f->sd = sd;
 	f->loopback = wfp_host_is_local(h, dst);
+	s->endpoint = true;
 	/* spec §2.1 step 7: authorised before any packet exists */
 	if (ale_authorize(h, f, true, WFP_EV_CONNECT, 0, 0)) {
 		ale_flow_free(h, f);
@@ -229,6 +230,7 @@ static int segment(struct wfp_host *h, struct wfp_flow *f, const struct wfp_pkt 
 		/* nobody accept()s for an observer: the real stack's app does */
 		s->implicit = stack_observer(h);
 		s->accept_ready = !s->implicit;
+		s->endpoint = true;
 		s->flow = f;
 		f->sd = sd;
 		h->last_sd = sd;

@@ -582,6 +582,7 @@ int wfp_sock_listen(struct wfp_host *h, int sd)
 	if (stack_check(h, lay(s->family, WFP_LAYER_ALE_AUTH_LISTEN_V4), &c))
 		return -EACCES;
 	s->state = WFP_SOCK_LISTEN;
+	s->endpoint = true;
 	return 0;
 }
 
@@ -676,7 +677,11 @@ static void close_notify(struct wfp_host *h, struct sock *s)
 		c.raddr = s->raddr;
 		c.rport = s->rport;
 	}
-	stack_classify(h, lay(s->family, WFP_LAYER_ALE_ENDPOINT_CLOSURE_V4), &c, NULL, &v);
+	/* once per TCP connection (an AUTH_CONNECT or RECV_ACCEPT indication)
+	 * or listener, once per non-TCP endpoint (§3.6) */
+	if (s->proto != WFP_PROTO_TCP || s->endpoint)
+		stack_classify(h, lay(s->family, WFP_LAYER_ALE_ENDPOINT_CLOSURE_V4), &c, NULL,
+			       &v);
 	if (s->has_rsrc)
 		stack_classify(h, lay(s->family, WFP_LAYER_ALE_RESOURCE_RELEASE_V4), &c,
 			       NULL, &v);

@@ -33,6 +33,7 @@ struct sock {
 	bool has_peer;     /* raddr/rport valid */
 	bool accept_ready; /* a completed child not yet accept()ed */
 	bool implicit;     /* observer: made for a real socket we never saw */
+	bool endpoint;     /* TCP: had an AUTH indication or listened (§3.6) */
 	uint8_t family;
 	uint8_t proto;
 	uint8_t state;     /* enum wfp_sock_state */

@@ -169,6 +169,15 @@ static void test_teardown(void **state)
 	}
 	assert_int_equal(net_count(n, CLI, L(ALE_RESOURCE_RELEASE_V4)), 1);
 	assert_int_equal(net_count(n, SRV, L(ALE_RESOURCE_RELEASE_V4)), 0);
+	assert_int_equal(net_count(n, CLI, L(ALE_ENDPOINT_CLOSURE_V4)), 1);
+	assert_int_equal(net_count(n, SRV, L(ALE_ENDPOINT_CLOSURE_V4)), 1);
+	/* a TCP socket that was only bound: RESOURCE_RELEASE, no ENDPOINT_CLOSURE */
+	net_clear(n);
+	c = wfp_sock_open(n->h[CLI], WFP_AF_INET, WFP_PROTO_TCP, NULL);
+	assert_int_equal(wfp_sock_bind(n->h[CLI], c, NULL, 0), 0);
+	assert_int_equal(wfp_sock_close(n->h[CLI], c), 0);
+	assert_int_equal(net_count(n, CLI, L(ALE_RESOURCE_RELEASE_V4)), 1);
+	assert_int_equal(net_count(n, CLI, L(ALE_ENDPOINT_CLOSURE_V4)), 0);
 	assert_int_equal(wfp_host_stats(n->h[CLI])->flows, 0);
 	assert_int_equal(wfp_host_stats(n->h[SRV])->flows, 0);
 	net_free(n);
