@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "compat.h"
 #include "stack.h"
 
 static const char *const event_names[WFP_EV_MAX] = {
@@ -884,6 +885,96 @@ static void emit(struct wfp_host *h, unsigned layer, const struct cls *c,
 	h->trace(&r, h->trace_ctx);
 }
 
+/* msFwpDirection of a classification (spec §7.1). */
+static uint32_t ms_direction(unsigned layer, const struct cls *c)
+{
+	const char *n = wfp_layer_name(layer);
+
+	if (c->has_dir)
+		return c->dir == WFP_DIRECTION_INBOUND ? WFP_MS_DIRECTION_IN : WFP_MS_DIRECTION_OUT;
+	if (!strncmp(n, "INBOUND", 7) || strstr(n, "RECV_ACCEPT") || strstr(n, "LISTEN"))
+		return WFP_MS_DIRECTION_IN;
+	return WFP_MS_DIRECTION_OUT;
+}
+
+static void ev_addr(uint8_t out[16], const struct wfp_addr *a)
+{
+	if (a->family == WFP_AF_INET) {
+		uint32_t n = htonl(a->v4);
+
+		memcpy(out, &n, 4);
+	} else {
+		memcpy(out, a->v6, 16);
+	}
+}
+
+/*
+ * A net event for a carried-out verdict (spec §7.1): drops always, allows
+ * when someone asked for them.  Cold: only blocks and explicit permits
+ * get here.
+ */
+static __attribute__((cold, noinline)) void report(struct wfp_host *h, unsigned layer,
+						  const struct cls *c,
+						  const struct wfp_verdict *v,
+						  const struct wfp_metadata *md, uint32_t keywords)
+{
+	struct wfp_netevent ev = { 0 };
+	uint64_t kw = 0;
+
+	if (v->action != WFP_ACTION_BLOCK) {
+		wfp_engine_get_option(h->engine, WFP_OPTION_NET_EVENT_MATCH_ANY_KEYWORDS, &kw);
+		if (!(kw & WFP_NET_EVENT_KEYWORD_CLASSIFY_ALLOW))
+			return;
+	}
+	ev.time_ns = h->now_ms * 1000000ull;
+	ev.type = v->action == WFP_ACTION_BLOCK ? WFP_NET_EVENT_CLASSIFY_DROP :
+		  WFP_NET_EVENT_CLASSIFY_ALLOW;
+	ev.keywords = keywords;
+	ev.ip_version = c->family;
+	ev.ip_protocol = c->proto;
+	ev.layer_id = (uint16_t)layer;
+	ev.flags = WFP_NET_EVENT_F_IP_VERSION_SET | WFP_NET_EVENT_F_IP_PROTOCOL_SET;
+	if (c->has_laddr && !addr_unspec(&c->laddr)) {
+		ev_addr(ev.local_addr, &c->laddr);
+		ev.flags |= WFP_NET_EVENT_F_LOCAL_ADDR_SET;
+	}
+	if (c->has_raddr) {
+		ev_addr(ev.remote_addr, &c->raddr);
+		ev.flags |= WFP_NET_EVENT_F_REMOTE_ADDR_SET;
+	}
+	if (c->has_lport) {
+		ev.local_port = c->lport;
+		ev.flags |= WFP_NET_EVENT_F_LOCAL_PORT_SET;
+	}
+	if (c->has_rport) {
+		ev.remote_port = c->rport;
+		ev.flags |= WFP_NET_EVENT_F_REMOTE_PORT_SET;
+	}
+	ev.direction = ms_direction(layer, c);
+	ev.filter_id = v->filter_id;
+	if (c->flags & WFP_CONDITION_FLAG_IS_REAUTHORIZE) {
+		ev.reauth_reason = c->reauth;
+		ev.flags |= WFP_NET_EVENT_F_REAUTH_REASON_SET;
+	}
+	if (md && (md->present & WFP_MD_DISCARD_REASON)) {
+		ev.discard_module = md->discard_module;
+		ev.discard_reason = md->discard_reason;
+	} else {
+		ev.discard_module = WFP_DISCARD_MODULE_GENERAL;
+		ev.discard_reason = WFP_DISCARD_FIREWALL_POLICY;
+	}
+	ev.is_loopback = (c->flags & WFP_CONDITION_FLAG_IS_LOOPBACK) != 0;
+	if (c->owner && c->owner->app) {
+		strlcpy(ev.app_id, c->owner->app, sizeof(ev.app_id));
+		ev.flags |= WFP_NET_EVENT_F_APP_ID_SET;
+	}
+	if (c->owner && c->owner->has_user) {
+		ev.uid = c->owner->tok.uid;
+		ev.flags |= WFP_NET_EVENT_F_USER_ID_SET;
+	}
+	wfp_netevent_report(h->engine, &ev);
+}
+
 bool stack_blocked(const struct wfp_verdict *v)
 {
 	return v->action == WFP_ACTION_BLOCK;
@@ -927,6 +1018,7 @@ void stack_classify(struct wfp_host *h, unsigned layer, const struct cls *c,
 	memset(v, 0, sizeof(*v));
 	if (wfp_classify(h->engine, &in, v, NULL))
 		v->action = WFP_ACTION_NONE; /* a bad layer id: no decision */
+	wfp_counters_account(h->engine, layer, v, c->bytes);
 	h->st.classifications++;
 	h->seq++;
 	emit(h, layer, c, md ? &m : NULL, &in, v);
@@ -941,13 +1033,19 @@ int stack_check(struct wfp_host *h, unsigned layer, const struct cls *c)
 	int twin;
 
 	stack_classify(h, layer, c, NULL, &v);
-	if (!stack_blocked(&v))
+	if (!stack_blocked(&v)) {
+		if (v.action == WFP_ACTION_PERMIT)
+			report(h, layer, c, &v, NULL, 0);
 		return 0;
+	}
 	h->st.drops[(c->flags & WFP_CONDITION_FLAG_IS_REAUTHORIZE) ?
 		    WFP_DROP_REAUTH : WFP_DROP_FILTER]++;
 	/* spec §2.6: re-indicate at the twin unless ABSORB (§4.4) */
+	if (v.flags & WFP_CLASSIFY_OUT_F_ABSORB)
+		return -EACCES; /* silent: no discard indication, no event (§4.4) */
+	report(h, layer, c, &v, NULL, 0);
 	twin = wfp_layer_discard_twin(layer);
-	if (twin >= 0 && !(v.flags & WFP_CLASSIFY_OUT_F_ABSORB)) {
+	if (twin >= 0) {
 		md.discard_filter_id = v.filter_id;
 		stack_classify(h, (unsigned)twin, c, &md, &dv);
 	}
@@ -963,7 +1061,11 @@ bool stack_discard(struct wfp_host *h, unsigned layer, const struct cls *c,
 	struct wfp_verdict v;
 
 	stack_classify(h, layer, c, &md, &v);
-	return stack_blocked(&v);
+	if (!stack_blocked(&v))
+		return false;
+	/* a block at a discard layer suppresses the answer: a port-scan drop */
+	report(h, layer, c, &v, &md, WFP_NET_EVENT_KEYWORD_PORT_SCANNING_DROP);
+	return true;
 }
 
 /* ---- IP layer ---- */
@@ -1018,6 +1120,7 @@ void stack_cls_pkt(struct wfp_host *h, struct cls *c, const struct wfp_pkt *p,
 	}
 	c->has_dir = true;
 	c->dir = inbound ? WFP_DIRECTION_INBOUND : WFP_DIRECTION_OUTBOUND;
+	c->bytes = p->payload_len;
 	if ((p->flags & WFP_PKT_F_LOOPBACK) || wfp_host_is_local(h, &c->raddr))
 		c->flags |= WFP_CONDITION_FLAG_IS_LOOPBACK;
 }

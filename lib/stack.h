@@ -102,6 +102,7 @@ struct cls {
 	uint32_t reauth;   /* FWP_CONDITION_REAUTHORIZE_REASON_* */
 	const struct sock *owner; /* app / user, may be NULL */
 	uint64_t flow_handle;
+	uint32_t bytes;    /* for the filter byte counters */
 	struct {
 		uint8_t proto;
 		struct wfp_addr raddr;
