@@ -186,6 +186,8 @@ struct wfp_host *wfp_host_new(struct wfp_engine *e, const struct wfp_host_opts *
 			h->field_of[l][i] = (int8_t)wfp_layer_field(l, i);
 	}
 	h->full_gc_ms = UINT64_MAX;
+	for (unsigned i = 0; i < PORT_BUCKETS; i++)
+		h->port_head[i] = -1;
 	h->flags = o->flags;
 	h->idle_ms = o->idle_timeout_ms ? o->idle_timeout_ms : 60000;
 	h->tcp_idle_ms = o->tcp_idle_timeout_ms;
@@ -360,6 +362,7 @@ int stack_sock_new(struct wfp_host *h, int family, int proto, const struct sock 
 			s->laddr.family = (uint8_t)family;
 			s->raddr.family = (uint8_t)family;
 			s->listener = -1;
+			s->pnext = -1;
 			s->app = app;
 			if (owner_of && owner_of->has_user) {
 				s->has_user = true;
@@ -376,12 +379,46 @@ full:
 	return -EMFILE;
 }
 
+int stack_port_first(const struct wfp_host *h, uint16_t port)
+{
+	return h->port_head[port % PORT_BUCKETS];
+}
+
+void stack_port_link(struct wfp_host *h, int sd)
+{
+	struct sock *s = stack_sock(h, sd);
+	int32_t *head;
+
+	if (!s || s->indexed)
+		return;
+	head = &h->port_head[s->lport % PORT_BUCKETS];
+	s->pnext = *head;
+	*head = sd;
+	s->indexed = true;
+}
+
+static void port_unlink(struct wfp_host *h, int sd, struct sock *s)
+{
+	int32_t *pp = &h->port_head[s->lport % PORT_BUCKETS];
+
+	while (*pp >= 0) {
+		if (*pp == sd) {
+			*pp = s->pnext;
+			break;
+		}
+		pp = &stack_sock(h, *pp)->pnext;
+	}
+	s->indexed = false;
+}
+
 void stack_sock_release(struct wfp_host *h, int sd)
 {
 	struct sock *s = stack_sock(h, sd);
 
 	if (!s)
 		return;
+	if (s->indexed)
+		port_unlink(h, sd, s);
 	wfp_free(s->app);
 	memset(s, 0, sizeof(*s));
 	h->st.sockets--;
@@ -411,6 +448,7 @@ int stack_implicit_sock(struct wfp_host *h, int family, int proto, const struct 
 	s->implicit = true;
 	s->bound = true;
 	s->lport = lport;
+	stack_port_link(h, sd);
 	if (!inbound)
 		s->laddr = *laddr; /* a connecting socket: its real source */
 	s->state = (inbound && proto == WFP_PROTO_TCP) ? WFP_SOCK_LISTEN : WFP_SOCK_BOUND;
@@ -465,16 +503,11 @@ int wfp_sock_remote_port(const struct wfp_host *h, int sd)
 
 static bool port_in_use(struct wfp_host *h, int family, int proto, uint16_t port)
 {
-	for (unsigned c = 0; c < h->nchunks; c++) {
-		if (!h->chunks[c])
-			continue;
-		for (unsigned j = 0; j < SOCK_CHUNK; j++) {
-			struct sock *s = &h->chunks[c][j];
+	for (int sd = stack_port_first(h, port); sd >= 0; sd = stack_sock(h, sd)->pnext) {
+		struct sock *s = stack_sock(h, sd);
 
-			if (s->used && s->bound && s->listener < 0 && s->proto == proto &&
-			    s->family == family && s->lport == port)
-				return true;
-		}
+		if (s->proto == proto && s->family == family && s->lport == port)
+			return true;
 	}
 	return false;
 }
@@ -543,6 +576,7 @@ int stack_bind(struct wfp_host *h, int sd, const struct wfp_addr *addr,
 	s->laddr = c.laddr;
 	s->lport = c.lport;
 	s->bound = true;
+	stack_port_link(h, sd);
 	s->has_rsrc = true;
 	if (s->state == WFP_SOCK_CLOSED)
 		s->state = WFP_SOCK_BOUND;

@@ -20,6 +20,7 @@ enum {
 	HOST_GC_BUCKETS = 64, /* buckets visited per clock tick */
 	SOCK_CHUNK = 64,
 	FRAG_SLOTS = 64,     /* datagrams under reassembly at once */
+	PORT_BUCKETS = 256,  /* bound-socket index by local port */
 	NL_ADDR_UNSPECIFIED = 0,
 	NL_ADDR_UNICAST = 1,
 	NL_ADDR_MULTICAST = 3,
@@ -34,6 +35,8 @@ struct sock {
 	bool accept_ready; /* a completed child not yet accept()ed */
 	bool implicit;     /* observer: made for a real socket we never saw */
 	bool endpoint;     /* TCP: had an AUTH indication or listened (§3.6) */
+	bool indexed;      /* in the port index (bound, not an accepted child) */
+	int32_t pnext;     /* next socket in its port bucket, -1 */
 	uint8_t family;
 	uint8_t proto;
 	uint8_t state;     /* enum wfp_sock_state */
@@ -60,6 +63,7 @@ struct wfp_host {
 	int8_t field_of[WFP_LAYER_MAX][WFP_MAX_FIELDS_PER_LAYER];
 	uint8_t nfields[WFP_LAYER_MAX];
 	uint64_t full_gc_ms;  /* clock time of the last GC forced by a full table */
+	int32_t port_head[PORT_BUCKETS]; /* bound sockets by local port */
 	struct wfp_frags *frags;
 	struct wfp_engine *engine;
 	struct wfp_addr addrs[HOST_MAX_ADDRS];
@@ -112,6 +116,10 @@ struct cls {
 
 /* stack.c */
 struct sock *stack_sock(struct wfp_host *h, int sd);
+/* The bound sockets (not accepted children) with local port `port`: start
+ * with stack_port_first, follow sock->pnext; -1 ends.  Any proto/family. */
+int stack_port_first(const struct wfp_host *h, uint16_t port);
+void stack_port_link(struct wfp_host *h, int sd);
 int stack_sock_new(struct wfp_host *h, int family, int proto, const struct sock *owner_of);
 void stack_sock_release(struct wfp_host *h, int sd);
 bool stack_blocked(const struct wfp_verdict *v);
