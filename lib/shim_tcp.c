@@ -121,7 +121,7 @@ int tcp_connect(struct wfp_host *h, int sd, const struct wfp_addr *dst, uint16_t
 	if (!port)
 		return -EINVAL;
 	if (!s->bound) {
-		ret = stack_bind(h, sd, NULL, 0, true);
+		ret = stack_bind(h, sd, NULL, 0);
 		if (ret)
 			return ret;
 	}

@@ -99,7 +99,7 @@ int udp_sendto(struct wfp_host *h, int sd, const struct wfp_addr *dst, uint16_t 
 	if (!port && s->proto == WFP_PROTO_UDP)
 		return -EINVAL;
 	if (!s->bound) {
-		ret = stack_bind(h, sd, NULL, 0, true);
+		ret = stack_bind(h, sd, NULL, 0);
 		if (ret)
 			return ret;
 	}

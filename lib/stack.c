@@ -532,8 +532,7 @@ static int eph_port(struct wfp_host *h, int family, int proto)
 /* The bind of spec §2.1 steps 1-2 / 4-5: BIND_REDIRECT, then
  * RESOURCE_ASSIGNMENT with the assigned port (IS_WILDCARD_BIND when the
  * application left the port or the address to the stack, spec §3.2). */
-int stack_bind(struct wfp_host *h, int sd, const struct wfp_addr *addr,
-	       uint16_t port, bool implicit)
+int stack_bind(struct wfp_host *h, int sd, const struct wfp_addr *addr, uint16_t port)
 {
 	struct sock *s = stack_sock(h, sd);
 	struct cls c = { .event = WFP_EV_BIND, .ale = true };
@@ -572,7 +571,6 @@ int stack_bind(struct wfp_host *h, int sd, const struct wfp_addr *addr,
 	}
 	if (stack_check(h, lay(s->family, WFP_LAYER_ALE_RESOURCE_ASSIGNMENT_V4), &c))
 		return -EACCES;
-	(void)implicit;
 	s->laddr = c.laddr;
 	s->lport = c.lport;
 	s->bound = true;
@@ -585,7 +583,7 @@ int stack_bind(struct wfp_host *h, int sd, const struct wfp_addr *addr,
 
 int wfp_sock_bind(struct wfp_host *h, int sd, const struct wfp_addr *addr, uint16_t port)
 {
-	return stack_bind(h, sd, addr, port, false);
+	return stack_bind(h, sd, addr, port);
 }
 
 /* ALE_AUTH_LISTEN (spec §2.1 step 3). */
@@ -602,7 +600,7 @@ int wfp_sock_listen(struct wfp_host *h, int sd)
 	if (s->state == WFP_SOCK_LISTEN)
 		return 0;
 	if (!s->bound) {
-		ret = stack_bind(h, sd, NULL, 0, true);
+		ret = stack_bind(h, sd, NULL, 0);
 		if (ret)
 			return ret;
 	}
@@ -633,7 +631,7 @@ int wfp_sock_connect(struct wfp_host *h, int sd, const struct wfp_addr *dst, uin
 		return tcp_connect(h, sd, dst, port);
 	/* connected UDP: only the default peer; ALE runs per datagram flow */
 	if (!s->bound) {
-		int ret = stack_bind(h, sd, NULL, 0, true);
+		int ret = stack_bind(h, sd, NULL, 0);
 
 		if (ret)
 			return ret;

@@ -142,8 +142,8 @@ void stack_cls_pkt(struct wfp_host *h, struct cls *c, const struct wfp_pkt *p,
 		   bool inbound, uint32_t event);
 int stack_local_addr_for(struct wfp_host *h, const struct wfp_addr *dst,
 			 struct wfp_addr *out);
-int stack_bind(struct wfp_host *h, int sd, const struct wfp_addr *addr,
-	       uint16_t port, bool implicit);
+/* bind(): BIND_REDIRECT, RESOURCE_ASSIGNMENT; port 0: an ephemeral one. */
+int stack_bind(struct wfp_host *h, int sd, const struct wfp_addr *addr, uint16_t port);
 bool addr_unspec(const struct wfp_addr *a);
 static inline bool stack_observer(const struct wfp_host *h)
 {
