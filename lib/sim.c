@@ -33,7 +33,7 @@ enum {
 	SIM_MAX_HOSTS = 64,
 	SIM_MAX_TOKENS = 64,
 	SIM_MAX_CONDS = 16,
-	SIM_QUEUE_MAX = 1 << 16,
+	SIM_QUEUE_MAX = 1 << 12, /* packets in flight; a command sends a handful */
 	SIM_DELIVERY_BUDGET = 1 << 20, /* packets per command, against ping-pong */
 	SIM_NAME_MAX = 32
 };
