@@ -1309,6 +1309,29 @@ static int write_filter(const struct wfp_policy *p, const struct pol_filter *pf,
 	return r;
 }
 
+/* An engine's filters come in arbitration order (layer, sublayer weight,
+ * filter weight): a comment marks where a layer or a sublayer starts. */
+static void section(const struct wfp_policy *p, size_t i, FILE *out)
+{
+	const struct wfp_filter *f = &p->filt[i].f, *prev = i ? &p->filt[i - 1].f : NULL;
+	bool new_layer = !prev || prev->layer != f->layer;
+
+	if (new_layer)
+		fprintf(out, "\n# ---- layer %s ----\n", wfp_layer_name(f->layer));
+	if (new_layer || !wfp_guid_eq(&prev->sublayer_key, &f->sublayer_key)) {
+		const struct pol_sublayer *sl = pol_sublayer_by_key(p, &f->sublayer_key);
+
+		fputc('#', out);
+		ref_sublayer(p, &f->sublayer_key, out);
+		for (unsigned k = 0; !sl && k < wfp_builtin_sublayer_count(); k++)
+			if (wfp_guid_eq(&wfp_builtin_sublayer(k)->key, &f->sublayer_key))
+				fprintf(out, " weight 0x%04x", wfp_builtin_sublayer(k)->weight);
+		if (sl)
+			fprintf(out, " weight 0x%04x", sl->s.weight);
+		fputc('\n', out);
+	}
+}
+
 int pol_write_text(const struct wfp_policy *p, FILE *out)
 {
 	int r = 0;
@@ -1319,8 +1342,11 @@ int pol_write_text(const struct wfp_policy *p, FILE *out)
 		write_sublayer(p, &p->subl[i], out);
 	for (size_t i = 0; i < p->ncall; i++)
 		write_callout(p, &p->call[i], out);
-	for (size_t i = 0; i < p->nfilt && !r; i++)
+	for (size_t i = 0; i < p->nfilt && !r; i++) {
+		if (p->from_engine)
+			section(p, i, out);
 		r = write_filter(p, &p->filt[i], out);
+	}
 	if (!r && ferror(out))
 		r = -WFP_E_IO;
 	return r;
