@@ -158,6 +158,17 @@ static int hexval(char c)
 	return -1;
 }
 
+/* Bytes up to the closing quote (or the end of the line), at most
+ * POL_MAX_TOKEN + 1: unescaping only shrinks, so this sizes the copy. */
+static size_t raw_string_len(const char *s, const char *end)
+{
+	size_t n = 0;
+
+	while (s + n < end && s[n] != '"' && s[n] != '\n' && n <= POL_MAX_TOKEN)
+		n += (s[n] == '\\' && s + n + 1 < end) ? 2 : 1;
+	return n;
+}
+
 /* pre: *ps->p == '"'.  The unescaped text goes to the arena. */
 static int lex_string(struct parser *ps, struct token *t)
 {
@@ -165,7 +176,7 @@ static int lex_string(struct parser *ps, struct token *t)
 	char *out;
 	size_t n = 0;
 
-	out = pol_alloc(ps->pol, POL_MAX_TOKEN + 1);
+	out = pol_alloc(ps->pol, raw_string_len(s, ps->end) + 1);
 	if (!out)
 		return fail_at(ps, t, -WFP_E_NOMEM, "out of memory");
 	for (;;) {
