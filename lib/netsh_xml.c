@@ -752,12 +752,13 @@ static int x_filter(struct xctx *c, const xmlNode *n)
 
 static struct pol_provider *need_provider(struct xctx *c, const struct wfp_guid *k)
 {
-	const struct pol_known *kn = pol_known_provider_by_key(k);
+	const struct pol_known *kn;
 	struct pol_provider *pv;
 	char name[96], g[37];
 
 	if (wfp_guid_is_zero(k) || (pv = pol_provider_by_key(c->p, k)))
 		return NULL;
+	kn = pol_known_provider_by_key(k);
 	pv = pol_add_provider(c->p);
 	if (!pv) {
 		xfail(c, NULL, -WFP_E_NOMEM, "out of memory");
@@ -800,12 +801,13 @@ static void need_sublayer(struct xctx *c, const struct wfp_guid *k)
 
 static void need_callout(struct xctx *c, const struct wfp_guid *k, uint16_t layer)
 {
-	const struct pol_known *kn = pol_known_callout_by_key(k);
+	const struct pol_known *kn;
 	struct pol_callout *co;
 	char name[96], g[37];
 
 	if (pol_callout_by_key(c->p, k) || pol_callout_is_builtin(k))
 		return;
+	kn = pol_known_callout_by_key(k);
 	co = pol_add_callout(c->p);
 	if (!co) {
 		xfail(c, NULL, -WFP_E_NOMEM, "out of memory");
