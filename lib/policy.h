@@ -44,18 +44,21 @@ struct pol_provider {
 	struct wfp_provider p;
 	const char *name;
 	struct pol_loc loc;
+	bool placeholder; /* made up by an importer for a missing object */
 };
 
 struct pol_sublayer {
 	struct wfp_sublayer s;
 	const char *name;
 	struct pol_loc loc;
+	bool placeholder; /* made up by an importer for a missing object */
 };
 
 struct pol_callout {
 	struct wfp_callout c;
 	const char *name;
 	struct pol_loc loc;
+	bool placeholder; /* made up by an importer for a missing object */
 };
 
 struct pol_filter {
