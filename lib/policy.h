@@ -116,6 +116,9 @@ struct pol_callout *pol_callout_by_key(const struct wfp_policy *p, const struct 
  * names the same objects (docs/policy.md, "Keys"). */
 void pol_derive_key(enum pol_kind kind, const char *name, struct wfp_guid *out);
 
+/* Can the text language write this name (docs/policy.md)? */
+bool pol_name_valid(const char *n);
+
 /* Give every provider, sublayer and callout without a name one made from
  * its display name (unique, a valid identifier).  0 or -WFP_E_NOMEM. */
 int pol_assign_names(struct wfp_policy *p);

@@ -189,8 +189,9 @@ static int jnamekey(struct jctx *c, struct json_object *o, enum pol_kind kind,
 		return c->failed;
 	if (*name) {
 		pol_derive_key(kind, *name, key);
-		if (!**name || strlen(*name) >= POL_MAX_NAME || !strncasecmp(*name, "FWPM_", 5))
-			return jfail(c, -WFP_E_PARSE, "bad name '%.40s'", *name);
+		if (!pol_name_valid(*name))
+			return jfail(c, -WFP_E_PARSE, "bad name '%.40s' (a letter or '_', then "
+				     "letters, digits, _ . - + * @ $ %%)", *name);
 	} else if (!member(o, "key")) {
 		return jfail(c, -WFP_E_PARSE, "needs a \"name\" or a \"key\"");
 	}

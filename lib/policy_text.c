@@ -489,18 +489,6 @@ static int expect_callout_ref(struct parser *ps, struct wfp_guid *key)
 	return 0;
 }
 
-static bool valid_name(const char *n)
-{
-	char c = (char)(*n | 0x20);
-
-	if (!(c >= 'a' && c <= 'z') && *n != '_')
-		return false;
-	for (; *n; n++)
-		if (!word_char((unsigned char)*n) || *n == '|' || *n == '/' || *n == ':')
-			return false;
-	return true;
-}
-
 /* NAME ["display"] of provider/sublayer/callout; the name must be new. */
 static int object_head(struct parser *ps, enum pol_kind kind, const char **name,
 		       struct wfp_display *d, struct wfp_guid *key)
@@ -510,10 +498,10 @@ static int object_head(struct parser *ps, enum pol_kind kind, const char **name,
 	struct token t = *peek(ps);
 	bool dup;
 
-	if (!word_cstr(&t, buf, sizeof(buf)) || !valid_name(buf))
-		return expected(ps, "a name (a letter or '_', then letters, digits, _ . -)");
-	if (!strncasecmp(buf, "FWPM_", 5))
+	if (word_cstr(&t, buf, sizeof(buf)) && !strncasecmp(buf, "FWPM_", 5))
 		return fail_at(ps, &t, -WFP_E_PARSE, "names starting with FWPM_ are Windows' own");
+	if (!word_cstr(&t, buf, sizeof(buf)) || !pol_name_valid(buf))
+		return expected(ps, "a name (a letter or '_', then letters, digits, _ . -)");
 	dup = kind == POL_PROVIDER ? pol_provider_by_name(ps->pol, buf) != NULL :
 	      kind == POL_SUBLAYER ? pol_sublayer_by_name(ps->pol, buf) != NULL :
 				     pol_callout_by_name(ps->pol, buf) != NULL;
