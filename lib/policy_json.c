@@ -185,8 +185,15 @@ static int jflags(struct jctx *c, struct json_object *o, const struct jflag *t,
 static int jnamekey(struct jctx *c, struct json_object *o, enum pol_kind kind,
 		    const char **name, struct wfp_guid *key)
 {
-	if (jstring(c, o, "name", false, name))
+	const char *n;
+
+	if (jstring(c, o, "name", false, &n))
 		return c->failed;
+	if (n && (kind == POL_PROVIDER ? pol_provider_by_name(c->p, n) != NULL :
+		  kind == POL_SUBLAYER ? pol_sublayer_by_name(c->p, n) != NULL :
+					 pol_callout_by_name(c->p, n) != NULL))
+		return jfail(c, -WFP_E_ALREADY_EXISTS, "name '%.60s' is already used", n);
+	*name = n;
 	if (*name) {
 		pol_derive_key(kind, *name, key);
 		if (!pol_name_valid(*name))
