@@ -96,8 +96,8 @@ static int jstring(struct jctx *c, struct json_object *o, const char *k, bool re
 	if (!json_object_is_type(v, json_type_string))
 		return jfail(c, -WFP_E_PARSE, "\"%s\" must be a string", k);
 	s = json_object_get_string(v);
-	if ((size_t)json_object_get_string_len(v) != strlen(s))
-		return jfail(c, -WFP_E_PARSE, "\"%s\" contains a NUL character", k);
+	if (!pol_is_text((const uint8_t *)s, (size_t)json_object_get_string_len(v)))
+		return jfail(c, -WFP_E_PARSE, "\"%s\" must be UTF-8 text without NUL", k);
 	*out = pol_strdup(c->p, s);
 	return *out ? 0 : jfail(c, -WFP_E_NOMEM, "out of memory");
 }

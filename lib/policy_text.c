@@ -374,8 +374,9 @@ static int expect_string(struct parser *ps, const char *what, const char **out)
 	if (peek(ps)->t != T_STRING)
 		return expected(ps, what);
 	t = take(ps);
-	if (memchr(t.s, 0, t.len))
-		return fail_at(ps, &t, -WFP_E_PARSE, "%s contains a NUL byte", what);
+	/* names end up as Windows' UTF-16 strings: text only */
+	if (!pol_is_text((const uint8_t *)t.s, t.len))
+		return fail_at(ps, &t, -WFP_E_PARSE, "%s must be UTF-8 text without NUL", what);
 	*out = t.s; /* already NUL-terminated in the arena */
 	return 0;
 }
