@@ -15,7 +15,7 @@ static const struct wfpctl_cmd cmds[] = {
 	{ "layers", cmd_layers, "list every layer: run-time id, name, GUID, fields" },
 	{ "fields", cmd_fields, "list every field (condition) with its GUID" },
 	{ "check", cmd_check, "[-n] [--json|--xml] FILE: validate a policy, print it canonically" },
-	{ "show", cmd_show, "[--json|--xml] FILE: load a policy, print the engine's view" },
+	{ "show", cmd_show, "[filters] [--json|--xml] FILE: load a policy, print the engine's view" },
 	{ "sim", cmd_sim, "run a scenario script through the stack model" },
 };
 
