@@ -806,14 +806,20 @@ static void policy_gen(struct policy *p, const uint16_t *taken, unsigned ntaken)
 		uint16_t w;
 		bool clash;
 
+		/* sometimes a taken weight on purpose: the engine moves it
+		 * to the closest free one (docs/internals/arbitration.md) */
+		bool collide = ntaken && chance(10);
+
 		do {
 			w = (uint16_t)(chance(50) ? below(16) * 0x1000 + below(3) : rnd());
+			if (collide)
+				w = i && chance(50) ? p->sl[below(i)].weight : taken[below(ntaken)];
 			clash = false;
 			for (unsigned j = 0; j < ntaken; j++)
 				clash |= taken[j] == w;
 			for (unsigned j = 0; j < i; j++)
 				clash |= p->sl[j].weight == w;
-		} while (clash);
+		} while (clash && !collide);
 		p->sl[i].key = rand_guid();
 		p->sl[i].weight = w;
 	}
@@ -1532,12 +1538,15 @@ static int read_back(struct world *w, struct policy *p)
 		err = wfp_sublayer_get(w->s, &p->sl[i].key, &sl);
 		if (err)
 			return err;
-		if (sl->weight != p->sl[i].weight && !quiet)
-			diag("sublayer weight 0x%04x came back as 0x%04x",
-			     p->sl[i].weight, sl->weight);
 		p->sl[i].weight = sl->weight;
 		wfp_sublayer_free(sl);
 	}
+	/* spec §9: sublayer weights are unique (a taken one is moved) */
+	for (unsigned i = 0; i < p->nsl; i++)
+		for (unsigned j = 0; j < p->nsl; j++)
+			if ((j != i && p->sl[j].weight == p->sl[i].weight) ||
+			    p->sl[i].weight == p->default_w)
+				return -WFP_E_ALREADY_EXISTS;
 	for (unsigned i = 0; i < p->nf; i++) {
 		struct rfilter *f = &p->f[i];
 		struct wfp_filter *g;
