@@ -223,6 +223,8 @@ static int run_set(const char *tag, struct bset *set, struct run_opts *o)
 	figure(name, o->trace, "packets", r);
 
 	tree_stats(tag, &w, p, o->trace);
+	if (o->only_wfp && o->min_s <= 0) /* callgrind: the agreement pass only */
+		goto out;
 	wfp = rate(W_WFP, &w, a, set, p, o->trace, o->min_s);
 	if (o->only_wfp) { /* profiling: perf record wfp_bench --only-wfp */
 		snprintf(name, sizeof(name), "classify.%s.wfp", tag);
@@ -424,6 +426,8 @@ int main(int argc, char **argv)
 			json = argv[++i];
 		else if (!strcmp(argv[i], "--rules"))
 			rules = argv[++i];
+		else if (!strcmp(argv[i], "--min-s"))
+			o.min_s = strtod(argv[++i], NULL);
 		else if (!strcmp(argv[i], "--trace"))
 			o.trace = (uint32_t)strtoul(argv[++i], NULL, 10);
 	}

@@ -337,6 +337,34 @@ static void walk_init(const struct clayer *cl, const struct wfp_incoming *in, bo
 	}
 }
 
+/*
+ * Steps 5-9 for a layer of static filters, given every sublayer's first
+ * match: what filter_verdict() and merge() compute for static verdicts
+ * (BLOCK hard, PERMIT soft unless CLEAR_ACTION_RIGHT, no callout so no
+ * veto), without building a verdict per sublayer.
+ */
+static void arbitrate_static(const struct clayer *cl, const uint32_t *best, struct result *r,
+			     unsigned *nmatched)
+{
+	for (uint32_t s = 0; s < cl->nsub; s++) {
+		const struct csub *cs = &cl->sub[s];
+		const struct cfilter *cf;
+
+		if (best[s] >= cs->first + cs->count)
+			continue;
+		(*nmatched)++;
+		if (!(r->rights & WFP_RIGHT_ACTION_WRITE))
+			continue;
+		cf = &cl->filt[best[s]];
+		r->action = cf->action;
+		r->filter_id = cf->id;
+		r->flags = 0;
+		r->slw = cs->weight;
+		if (cf->action == WFP_ACTION_BLOCK || (cf->flags & WFP_FILTER_F_CLEAR_ACTION_RIGHT))
+			r->rights &= ~(uint32_t)WFP_RIGHT_ACTION_WRITE;
+	}
+}
+
 static int classify(const struct wfp_engine *e, const struct wfp_incoming *in,
 		    struct wfp_verdict *out, struct wfp_explain *explain, bool use_tree)
 {
@@ -360,6 +388,10 @@ static int classify(const struct wfp_engine *e, const struct wfp_incoming *in,
 	if (cl && w.ncand && w.t->all_static && cl->nsub <= FAST_MAXSUB) {
 		first_static(cl, &w, in, best);
 		w.best = best;
+		if (!explain) {
+			arbitrate_static(cl, best, &r, &nmatched);
+			cl = NULL; /* done */
+		}
 	}
 	for (uint32_t s = 0; cl && s < cl->nsub; s++) {
 		const struct csub *cs = &cl->sub[s];
