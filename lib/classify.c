@@ -242,15 +242,19 @@ static inline bool decide(const struct clayer *cl, const struct csub *cs, uint32
 static void first_static(const struct clayer *cl, const struct walk *w,
 			 const struct wfp_incoming *in, uint32_t *best)
 {
-	uint32_t stride = w->t->stride;
+	uint32_t key[CT_MAXDIM]; /* a local copy: stores to best[] cannot alias it */
 
+	memcpy(key, w->key, sizeof(key));
 	for (uint32_t s = 0; s < cl->nsub; s++)
 		best[s] = cl->sub[s].first + cl->sub[s].count;
 	for (unsigned k = 0; k < w->ncand; k++) {
-		for (const uint32_t *p = w->cur[k]; p < w->end[k]; p += stride) {
+		const uint32_t *p = w->cur[k], *pe = w->end[k];
+
+		for (; p < pe; p += CT_STRIDE) {
 			uint32_t i = eidx(p), s = p[CT_STRIDE - 1];
 
-			if (i < best[s] && try_entry(cl, w, p, in))
+			if (i < best[s] && wfp_ctree_entry_in(w->t, p, key) &&
+			    ((p[0] & CT_EXACT) || filter_matches(cl, &cl->filt[i], in)))
 				best[s] = i;
 		}
 	}
