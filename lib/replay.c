@@ -209,6 +209,8 @@ struct rflow {
 	int sd;              /* the model socket of this connection, -1 */
 	int usock;           /* UDP: sockmap slot it holds, -1 */
 	uint64_t stealth_filter;
+	uint16_t stealth_layer;
+	bool has_layer;      /* pub.layer is valid */
 	uint64_t block_gen;  /* engine generation when it was blocked */
 	uint64_t last_us;
 	uint32_t hnext, lprev, lnext; /* hash chain, LRU (indices + 1, 0 = none) */
@@ -232,7 +234,7 @@ struct pending {
 
 struct learn_addr {
 	struct wfp_addr a;
-	uint64_t score, pkts, first;
+	uint64_t score, pkts, rcvd, first;
 	bool used;
 };
 
@@ -509,8 +511,10 @@ void wfp_replay_learn(struct wfp_replay *r, int linktype, const void *data, size
 	d = learn_slot(r, &p.dst);
 	if (s)
 		s->pkts++;
-	if (d)
+	if (d) {
 		d->pkts++;
+		d->rcvd++;
+	}
 	if (p.flags & WFP_PKT_F_FRAGMENT && p.frag_off)
 		return;
 	if (p.proto == WFP_PROTO_TCP) {
@@ -528,8 +532,9 @@ void wfp_replay_learn(struct wfp_replay *r, int linktype, const void *data, size
 int wfp_replay_learn_done(struct wfp_replay *r)
 {
 	if (!r->hosts_given) {
-		/* per family: most SYNs received + SYN-ACKs sent; without any,
-		 * the address in most packets; ties: the first seen */
+		/* per family: most SYNs received + SYN-ACKs sent; then the
+		 * address in most packets, then the one that received most;
+		 * last, the first seen */
 		for (int fam = WFP_AF_INET; fam <= WFP_AF_INET6; fam += 2) {
 			struct learn_addr *best = NULL;
 
@@ -541,7 +546,9 @@ int wfp_replay_learn_done(struct wfp_replay *r)
 				if (!best || l->score > best->score ||
 				    (l->score == best->score &&
 				     (l->pkts > best->pkts ||
-				      (l->pkts == best->pkts && l->first < best->first))))
+				      (l->pkts == best->pkts &&
+				       (l->rcvd > best->rcvd ||
+					(l->rcvd == best->rcvd && l->first < best->first))))))
 					best = l;
 			}
 			if (best)
@@ -914,7 +921,7 @@ static void decide(struct wfp_replay_rec *rec)
 				pick = l;
 				break;
 			}
-			if (l->verdict.filter_id || !pick)
+			if (l->verdict.filter_id)
 				pick = l;
 		}
 	}
@@ -933,7 +940,7 @@ static uint64_t discard_block(const struct wfp_replay_rec *rec, uint16_t *layer)
 		if ((rec->layers[i].flags & WFP_TRACE_F_DISCARD) &&
 		    rec->layers[i].verdict.action == WFP_ACTION_BLOCK) {
 			*layer = rec->layers[i].layer;
-			return rec->layers[i].verdict.filter_id ? rec->layers[i].verdict.filter_id : 1;
+			return rec->layers[i].verdict.filter_id;
 		}
 	return 0;
 }
@@ -958,6 +965,8 @@ static void flow_account(struct wfp_replay *r, struct rflow *f, struct wfp_repla
 		}
 		f->pub.verdict = WFP_RV_BLOCK;
 		f->pub.reason = WFP_RR_REAUTH;
+		f->pub.layer = rec->layer;
+		f->has_layer = rec->has_layer;
 		f->block_gen = wfp_engine_generation(r->e);
 		f->decided = true;
 		return;
@@ -970,6 +979,7 @@ static void flow_account(struct wfp_replay *r, struct rflow *f, struct wfp_repla
 		f->pub.reason = rec->reason;
 		f->pub.filter_id = rec->filter_id;
 		f->pub.layer = rec->layer;
+		f->has_layer = rec->has_layer;
 		if (rec->verdict != WFP_RV_PERMIT)
 			f->block_gen = wfp_engine_generation(r->e);
 	}
@@ -1059,20 +1069,18 @@ static void by_flow(struct rflow *f, struct wfp_replay_rec *rec)
 	if (f->stealth) {
 		set_verdict(rec, WFP_RV_BLOCK, WFP_RR_STEALTH);
 		rec->filter_id = f->stealth_filter;
+		rec->layer = f->stealth_layer;
+		rec->has_layer = f->stealth_filter != 0;
 		return;
 	}
-	if (f->pub.verdict == WFP_RV_PERMIT) {
+	if (f->pub.verdict == WFP_RV_PERMIT)
 		set_verdict(rec, WFP_RV_PERMIT, WFP_RR_FLOW);
-	} else {
+	else
 		set_verdict(rec, f->pub.verdict == WFP_RV_DROP ? WFP_RV_DROP : WFP_RV_BLOCK,
 			    WFP_RR_FLOW_BLOCKED);
-		rec->filter_id = f->pub.reason == WFP_RR_REAUTH ? f->pub.cut_filter_id :
-				 f->pub.filter_id;
-		if (!rec->filter_id)
-			rec->filter_id = f->pub.filter_id;
-		rec->layer = f->pub.layer;
-		rec->has_layer = f->pub.filter_id != 0;
-	}
+	rec->filter_id = f->pub.cut ? f->pub.cut_filter_id : f->pub.filter_id;
+	rec->layer = f->pub.layer;
+	rec->has_layer = f->has_layer;
 }
 
 static void map_errno(struct wfp_replay_rec *rec, int ret)
@@ -1104,6 +1112,18 @@ static void map_errno(struct wfp_replay_rec *rec, int ret)
 	}
 }
 
+/* The model's flow of TCP packet p, or NULL. */
+static struct wfp_flow *model_flow(struct wfp_replay *r, const struct wfp_pkt *p, bool in)
+{
+	struct wfp_flow_key k;
+
+	if (in)
+		ale_key(&k, p->family, WFP_PROTO_TCP, &p->dst, &p->src, p->dport, p->sport, 0);
+	else
+		ale_key(&k, p->family, WFP_PROTO_TCP, &p->src, &p->dst, p->sport, p->dport, 0);
+	return ale_lookup(r->h, &k);
+}
+
 static void inbound(struct wfp_replay *r, struct rflow *f, const struct wfp_pkt *p,
 		    struct wfp_replay_rec *rec)
 {
@@ -1119,6 +1139,11 @@ static void inbound(struct wfp_replay *r, struct rflow *f, const struct wfp_pkt 
 	    (p->proto == WFP_PROTO_TCP ? !tcp_opening(p) :
 	     f->block_gen == wfp_engine_generation(r->e))) {
 		by_flow(f, rec);
+		return;
+	}
+	if (p->proto == WFP_PROTO_TCP && !tcp_opening(p) && f && f->decided &&
+	    (f->fin_in || f->fin_out || f->done) && !model_flow(r, p, true)) {
+		by_flow(f, rec); /* the last ACK: TIME_WAIT is not modelled */
 		return;
 	}
 	/* the sockets the traffic implies exist before it arrives */
@@ -1144,19 +1169,22 @@ static void inbound(struct wfp_replay *r, struct rflow *f, const struct wfp_pkt 
 	map_errno(rec, ret);
 	if (f && st->drops[WFP_DROP_STEALTH] != stealth0) {
 		f->stealth = true;
-		f->stealth_filter = discard_block(rec, &rec->layer);
-		if (f->stealth_filter) {
-			rec->filter_id = f->stealth_filter;
-			rec->has_layer = 1;
-		}
+		f->stealth_filter = discard_block(rec, &f->stealth_layer);
 		if (!f->stealth_filter) {
 			/* suppressed at OUTBOUND_ICMP_ERROR: in the answer's layers */
 			for (unsigned i = 0; i < r->nresp; i++)
-				if (r->resp[i].verdict.action == WFP_ACTION_BLOCK)
+				if (r->resp[i].verdict.action == WFP_ACTION_BLOCK) {
 					f->stealth_filter = r->resp[i].verdict.filter_id;
+					f->stealth_layer = r->resp[i].layer;
+					break;
+				}
+		}
+		if (f->stealth_filter) {
+			rec->filter_id = f->stealth_filter;
+			rec->layer = f->stealth_layer;
+			rec->has_layer = 1;
 		}
 	}
-	/* a server connection completed: remember its socket for send() */
 	sd = wfp_host_last_socket(r->h);
 	if (f && p->proto == WFP_PROTO_TCP && f->sd < 0 && sd >= 0) {
 		struct sock *s = stack_sock(r->h, sd);
@@ -1176,11 +1204,8 @@ static void inbound(struct wfp_replay *r, struct rflow *f, const struct wfp_pkt 
 static void tcp_other(struct wfp_replay *r, struct rflow *f, const struct wfp_pkt *p,
 		      struct wfp_replay_rec *rec)
 {
-	struct wfp_flow_key k;
-	struct wfp_flow *mf;
+	struct wfp_flow *mf = model_flow(r, p, false);
 
-	ale_key(&k, p->family, WFP_PROTO_TCP, &p->src, &p->dst, p->sport, p->dport, 0);
-	mf = ale_lookup(r->h, &k);
 	if (!mf) {
 		if (f && f->decided && f->pub.verdict != WFP_RV_PERMIT)
 			by_flow(f, rec);

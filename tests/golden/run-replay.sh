@@ -19,9 +19,12 @@
 # --json output; a second test checks that the text output agrees on the
 # verdicts and reasons.
 set -u
-wfpctl=$1
-gen=$2
-src=$3
+abs() {
+	case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac
+}
+wfpctl=$(abs "$1")
+gen=$(abs "$2")
+src=$(abs "$3")
 dir=$src/tests/golden/replay
 n=0
 
