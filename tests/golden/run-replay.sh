@@ -47,11 +47,12 @@ fi
 for exp in $tests; do
 	name=$(basename "$exp" .expected)
 	cap=$(sed -n 's/^capture: *//p' "$exp")
+	case $cap in *.pcapng) ;; *) cap=$cap.pcap ;; esac
 	pol=$(sed -n 's/^policy: *//p' "$exp")
 	args=$(sed -n 's/^args: *//p' "$exp")
 	n=$((n + 1))
 	# shellcheck disable=SC2086
-	if ! (cd "$dir" && "$wfpctl" replay --json --policy "$pol" $args "$tmp/$cap.pcap") \
+	if ! (cd "$dir" && "$wfpctl" replay --json --policy "$pol" $args "$tmp/$cap") \
 		>"$tmp/out" 2>"$tmp/err"; then
 		echo "not ok $n - $name: wfpctl replay failed: $(head -n 3 "$tmp/err")"
 		n=$((n + 1))
@@ -81,7 +82,7 @@ for line in open(sys.argv[1]):
 	n=$((n + 1))
 	# the text output: one line per packet with the same verdict and reason
 	# shellcheck disable=SC2086
-	(cd "$dir" && "$wfpctl" replay --no-summary --policy "$pol" $args "$tmp/$cap.pcap") \
+	(cd "$dir" && "$wfpctl" replay --no-summary --policy "$pol" $args "$tmp/$cap") \
 		>"$tmp/text" 2>/dev/null
 	awk '$1 ~ /^[0-9]+$/ { for (i = 1; i <= NF; i++) if ($i ~ /^(permit|block|drop|skip)$/) { print $1, $i, $(i + 1); break } }' \
 		"$tmp/text" >"$tmp/tv"
