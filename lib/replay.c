@@ -363,7 +363,7 @@ struct wfp_replay *wfp_replay_new(struct wfp_engine *e, const struct wfp_replay_
 	r->learn = wfp_calloc(LEARN_ADDRS, sizeof(*r->learn));
 	r->lports = wfp_calloc(LEARN_PORTS, sizeof(*r->lports));
 	/* the model's own tables are never the limit: ours is */
-	ho.max_flows = r->max_flows;
+	ho.max_flows = r->max_flows * 2 + 64;
 	ho.max_sockets = r->max_flows < 4096 ? 4096 : r->max_flows;
 	ho.idle_timeout_ms = o->idle_timeout_ms;
 	ho.flags = WFP_HOST_F_FIXED_KEY; /* reproducible */
@@ -633,6 +633,40 @@ static struct rflow *flow_find(struct wfp_replay *r, const struct fkey *k)
 
 static void sock_unref(struct wfp_replay *r, int slot);
 
+/* The model's flow for our flow f, if it still has one, goes with it:
+ * the two tables stay in step (the model's is never the limit). */
+static void model_flow_free(struct wfp_replay *r, struct rflow *f)
+{
+	struct wfp_flow_key mk;
+	struct wfp_addr l, rm;
+	struct wfp_flow *mf;
+	bool v6 = f->k.family == WFP_AF_INET6;
+
+	bytes_addr(f->k.family, f->k.laddr, &l);
+	bytes_addr(f->k.family, f->k.raddr, &rm);
+	if (f->k.proto == WFP_PROTO_ICMP || f->k.proto == WFP_PROTO_ICMPV6) {
+		/* echo flows are keyed by the request type (shim_icmp.c) */
+		ale_key(&mk, f->k.family, f->k.proto, &l, &rm, v6 ? 128 : 8, 0, f->k.lport);
+		mf = wfp_flow_lookup(r->h->flows, &mk);
+		if (!mf) {
+			ale_key(&mk, f->k.family, f->k.proto, &l, &rm, f->k.lport, f->k.rport, 0);
+			mf = wfp_flow_lookup(r->h->flows, &mk);
+		}
+	} else {
+		ale_key(&mk, f->k.family, f->k.proto, &l, &rm, f->k.lport, f->k.rport, 0);
+		mf = wfp_flow_lookup(r->h->flows, &mk);
+	}
+	if (!mf)
+		return;
+	if (mf->sd >= 0 && f->k.proto == WFP_PROTO_TCP) {
+		struct sock *s = stack_sock(r->h, mf->sd);
+
+		if (s && s->flow == mf)
+			s->flow = NULL;
+	}
+	ale_flow_free(r->h, mf);
+}
+
 static void flow_end(struct wfp_replay *r, struct rflow *f)
 {
 	uint32_t *pp = &r->buckets[fkey_hash(&f->k) & (r->nbuckets - 1)];
@@ -645,17 +679,11 @@ static void flow_end(struct wfp_replay *r, struct rflow *f)
 	if (*pp)
 		*pp = f->hnext;
 	lru_unlink(r, f);
-	/* the model's socket goes quietly (its FIN is not in the capture) */
+	/* the model's flow and socket go quietly (no FIN is in the capture) */
 	r->quiet = true;
-	if (f->sd >= 0) {
-		struct sock *s = stack_sock(r->h, f->sd);
-
-		if (s && s->flow && s->flow->sd == f->sd)
-			ale_flow_free(r->h, s->flow);
-		if (s)
-			s->flow = NULL;
+	model_flow_free(r, f);
+	if (f->sd >= 0)
 		wfp_sock_close(r->h, f->sd);
-	}
 	if (f->usock >= 0)
 		sock_unref(r, f->usock);
 	r->quiet = false;
