@@ -4,6 +4,8 @@
 #                 then the unit/golden/parse/diff/fuzz suites under clang
 #                 ASan+UBSan (fuzz = replay of the checked-in corpus)
 #   make demo     the main job: the TCP connection trace of spec §2.1
+#   make bench    benchmarks: classification (wfp_bench), replay packets/s
+#                 vs a libpcap read loop (wfp_bench_replay)
 #   make fuzz     every libFuzzer harness for FUZZ_SECONDS (default 60) each,
 #                 from the checked-in corpus (clang ASan build)
 # WERROR=1 turns warnings into errors (CI sets it).
@@ -22,7 +24,7 @@ DEB_PKGS := meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
 # after the current file list reconfigures when files come or go.
 SRC_STAMP := .srcs-$(shell ls lib/*.c tools/wfpctl/*.c tests/*/*.c tests/*/*.sh 2>/dev/null | md5sum | cut -c1-12)
 
-.PHONY: all deps check demo clean asan fuzz
+.PHONY: all deps check demo clean asan fuzz bench
 all: $(BUILD)/$(SRC_STAMP)
 	ninja -C $(BUILD)
 	@ln -sf tools/wfpctl/wfpctl $(BUILD)/wfpctl
@@ -58,6 +60,10 @@ check: deps
 fuzz: deps
 	$(MAKE) asan
 	tests/fuzz/run-fuzz $(ASAN_BUILD) $(FUZZ_SECONDS)
+
+bench: all
+	$(BUILD)/bench/wfp_bench
+	$(BUILD)/bench/wfp_bench_replay
 
 demo: deps
 	$(MAKE) all
