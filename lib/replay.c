@@ -1235,7 +1235,10 @@ static void tcp_other(struct wfp_replay *r, struct rflow *f, const struct wfp_pk
 	struct wfp_flow *mf = model_flow(r, p, false);
 
 	if (!mf) {
-		if (f && f->decided && f->pub.verdict != WFP_RV_PERMIT)
+		/* a blocked flow, or the last ACK of a finished one (TIME_WAIT
+		 * is not modelled) */
+		if (f && f->decided && (f->pub.verdict != WFP_RV_PERMIT ||
+					f->fin_in || f->fin_out || f->done))
 			by_flow(f, rec);
 		else
 			set_verdict(rec, WFP_RV_DROP, WFP_RR_TCP_STATE);
