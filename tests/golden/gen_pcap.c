@@ -10,8 +10,8 @@
  *
  * The host of every golden capture is 10.0.0.2 / fd00::2; peers are
  * 10.0.0.x / fd00::x.  Link types vary on purpose (Ethernet, raw IP,
- * Linux cooked v1 and v2).  tests/golden/replay/README explains each
- * capture packet by packet.
+ * Linux cooked v1 and v2).  The comments in tests/golden/replay/*.expected
+ * explain each capture packet by packet.
  */
 #include <arpa/inet.h>
 #include <stdint.h>
@@ -362,7 +362,7 @@ static int to_pcapng(const char *dir, const char *name)
 	return fclose(f) ? -1 : 0;
 }
 
-/* ---- the golden captures (README has them packet by packet) ---- */
+/* ---- the golden captures (NAME.expected has them packet by packet) ---- */
 
 static int gen_handshake(const char *dir)
 {

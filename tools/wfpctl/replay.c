@@ -514,7 +514,7 @@ static void on_flow_b(const struct wfp_replay_flow *fb, void *ctx)
 		json_object_put(j);
 		return;
 	}
-	printf("flow %" PRIu64 " %s (packet %" PRIu64 "): A %s %s filter \"%s\" | B %s %s filter \"%s\"\n",
+	printf("flow %" PRIu64 " %s (packet %" PRIu64 "): A %s/%s \"%s\" | B %s/%s \"%s\"\n",
 	       fb->id, d, fb->first_num, flow_verdict(&fa), wfp_replay_reason_name(fa.reason),
 	       na ? na : "-", flow_verdict(fb), wfp_replay_reason_name(fb->reason),
 	       nb ? nb : "-");
