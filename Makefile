@@ -5,7 +5,8 @@
 #                 ASan+UBSan (fuzz = replay of the checked-in corpus)
 #   make demo     the main job: the TCP connection trace of spec §2.1
 #   make bench    classification/commit/memory figures vs a naive scan and
-#                 DPDK rte_acl (installs libdpdk-dev), -> bench/results.json
+#                 DPDK rte_acl (installs libdpdk-dev), -> bench/results.json;
+#                 replay packets/s vs a bare libpcap read loop
 #   make fuzz     every libFuzzer harness for FUZZ_SECONDS (default 60) each,
 #                 from the checked-in corpus (clang ASan build)
 # WERROR=1 turns warnings into errors (CI sets it).
@@ -69,8 +70,9 @@ bench: deps
 	@test -f $(BENCH_BUILD)/build.ninja || \
 		meson setup $(BENCH_BUILD) -Dbuildtype=release >/dev/null
 	meson setup --reconfigure $(BENCH_BUILD) >/dev/null
-	ninja -C $(BENCH_BUILD) bench/wfp_bench
+	ninja -C $(BENCH_BUILD) bench/wfp_bench bench/wfp_bench_replay
 	$(BENCH_BUILD)/bench/wfp_bench $(BENCH_ARGS) --json bench/results.json
+	$(BENCH_BUILD)/bench/wfp_bench_replay
 
 demo: deps
 	$(MAKE) all

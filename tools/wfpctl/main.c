@@ -17,6 +17,7 @@ static const struct wfpctl_cmd cmds[] = {
 	{ "check", cmd_check, "[-n] [--json|--xml] FILE: validate a policy, print it canonically" },
 	{ "show", cmd_show, "[filters] [--json|--xml] FILE: load a policy, print the engine's view" },
 	{ "sim", cmd_sim, "run a scenario script through the stack model" },
+	{ "replay", cmd_replay, "--policy FILE CAPTURE: replay a pcap through a policy" },
 };
 
 static void usage(FILE *f)
