@@ -370,11 +370,18 @@ int cmd_show_any(int argc, char **argv)
 	char *pos[1];
 	bool topic = false;
 
-	for (int i = 1; i < argc; i++)
-		if (argv[i][0] != '-' && (i == 1 || (strcmp(argv[i - 1], "-s") &&
-						    strcmp(argv[i - 1], "--socket"))))
-			topic = daemon_topic(argv[i]);
-	if (!topic)
+	/* exactly one positional argument, a topic: ask wfpd; anything else
+	 * (`show FILE`, `show filters FILE`) is the offline view */
+	int npos = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-' || (i > 1 && (!strcmp(argv[i - 1], "-s") ||
+						    !strcmp(argv[i - 1], "--socket"))))
+			continue;
+		npos++;
+		topic = daemon_topic(argv[i]);
+	}
+	if (!topic || npos != 1)
 		return cmd_show(argc, argv);
 	if (parse_opts(&c, argc, argv, pos, 1) != 1)
 		return WFPCTL_EXIT_USAGE;

@@ -16,12 +16,14 @@ static const struct wfpctl_cmd cmds[] = {
 	{ "layers", cmd_layers, "list every layer: run-time id, name, GUID, fields" },
 	{ "fields", cmd_fields, "list every field (condition) with its GUID" },
 	{ "check", cmd_check, "[-n] [--json|--xml] FILE: validate a policy, print it canonically" },
-	{ "show", cmd_show_any, "[--json|--xml] FILE: load a policy, print the engine's view;\n"
+	{ "show", cmd_show_any, "[filters] [--json|--xml] FILE: load a policy, print the engine's view;
+"
 	  "             show [-s SOCK] [--json] filters|flows|netevents|counters: ask wfpd" },
 	{ "load", cmd_load, "[-s SOCK] [--json] FILE: replace wfpd's policy (one transaction)" },
 	{ "monitor", cmd_monitor, "[-s SOCK] [--json] [-c N]: stream wfpd's classify events" },
 	{ "flush", cmd_flush, "[-s SOCK] [--json]: delete every filter of wfpd's policy" },
 	{ "sim", cmd_sim, "run a scenario script through the stack model" },
+	{ "replay", cmd_replay, "--policy FILE CAPTURE: replay a pcap through a policy" },
 };
 
 static void usage(FILE *f)
