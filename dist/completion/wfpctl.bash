@@ -39,7 +39,15 @@ _wfpctl()
 		_filedir
 		return
 		;;
-	-c | --count)
+	-c | --count | -x | --explain | --max-flows | -H | --host)
+		return
+		;;
+	-p | --policy | --diff)
+		_filedir '@(wfp|json|xml)'
+		return
+		;;
+	--write-permitted | --write-blocked)
+		_filedir '@(pcap|pcapng)'
 		return
 		;;
 	esac
@@ -89,6 +97,16 @@ _wfpctl()
 			COMPREPLY=($(compgen -W '--json --values --verbose -v -h --help' -- "$cur"))
 		else
 			_filedir sim
+		fi
+		return
+		;;
+	replay)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W '--policy --host --json --explain --no-packets
+				--no-summary --max-flows --write-permitted --write-blocked --diff
+				--policy-change-at --help' -- "$cur"))
+		else
+			_filedir '@(pcap|pcapng|cap)'
 		fi
 		return
 		;;

@@ -48,9 +48,14 @@ awk '/<!-- install-list -->/ { on = 1; next } /<!-- end -->/ { on = 0 }
 while read -r path note; do
 	case $note in "(wfpd)"*) [ $have_wfpd = 1 ] || continue ;; esac
 	path=$(printf '%s' "$path" | sed "s|LIBDIR|$libdir|; s|VERSION|$version|")
-	# globs (examples) expand against the source tree's examples
+	# globs expand against the source directory the files come from
 	case $path in
-	*'*'*) for f in "$src/examples/sim/"${path##*/}; do
+	include/wfp/*'*'*) from=$src/include/wfp ;;
+	*/examples/sim/*'*'*) from=$src/examples/sim ;;
+	*'*'*) echo "unknown glob $path" ;;
+	esac
+	case $path in
+	*'*'*) for f in "$from/"${path##*/}; do
 			[ -e "$f" ] && echo "${path%/*}/${f##*/}"
 		done ;;
 	*) echo "$path" ;;
