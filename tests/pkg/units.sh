@@ -1,0 +1,107 @@
+#!/bin/sh
+# units.sh SRCDIR WFPD WFPCTL - the systemd units of dist/ (TAP).
+#   - systemd-analyze verify accepts both units (their ExecStart pointed at
+#     this build's wfpd and /usr/sbin/nft);
+#   - boot.nft is valid nft syntax;
+#   - wfpd starts and serves its socket under exactly the unit's
+#     CapabilityBoundingSet and NoNewPrivileges (setpriv, in a network
+#     namespace of its own), and fails to without CAP_NET_ADMIN, so the
+#     bounding set is shown to be both sufficient and needed.
+# The live part needs root, unshare and setpriv; it skips otherwise.
+set -u
+src=$1 wfpd=${2:-} wfpctl=${3:-}
+n=0 fail=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+nok() { n=$((n + 1)); fail=1; echo "not ok $n - $*"; }
+skip() { n=$((n + 1)); echo "ok $n # SKIP $*"; }
+check() {
+	d=$1; shift
+	if "$@"; then ok "$d"; else nok "$d"; fi
+}
+tmp=$(mktemp -d) || exit 1
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+if [ -z "$wfpd" ] || [ ! -x "$wfpd" ]; then
+	echo "ok 1 # SKIP wfpd is not built here"; echo "1..1"
+	exit 0
+fi
+
+wfpd=$(cd "$(dirname "$wfpd")" && pwd)/$(basename "$wfpd")
+if command -v systemd-analyze >/dev/null 2>&1; then
+	for u in wfpd.service wfpd-boot.service; do
+		sed "s|/usr/sbin/wfpd|$wfpd|g" "$src/dist/$u" >"$tmp/$u"
+	done
+	if systemd-analyze verify --man=no "$tmp/wfpd.service" "$tmp/wfpd-boot.service" \
+		>"$tmp/verify" 2>&1 && ! grep -q 'wfpd' "$tmp/verify"; then
+		ok "systemd-analyze verify wfpd.service wfpd-boot.service"
+	else
+		sed 's/^/# /' "$tmp/verify"
+		nok "systemd-analyze verify wfpd.service wfpd-boot.service"
+	fi
+else
+	skip "systemd-analyze not installed"
+fi
+if command -v nft >/dev/null 2>&1; then
+	check "boot.nft parses (nft -c)" nft -c -f "$src/dist/boot.nft"
+else
+	skip "nft not installed"
+fi
+
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$src/dist/wfpd.service")
+check "wfpd.service has a CapabilityBoundingSet ($caps)" test -n "$caps"
+if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null || ! command -v setpriv >/dev/null; then
+	skip "wfpd under the unit's capabilities: needs root, unshare and setpriv"
+	echo "1..$n"
+	exit $fail
+fi
+# CAP_NET_ADMIN CAP_CHOWN -> -all,+net_admin,+chown
+set_of() {
+	printf -- '-all'
+	for c in $1; do
+		printf ',+%s' "$(printf '%s' "${c#CAP_}" | tr 'A-Z' 'a-z')"
+	done
+}
+echo 'filter "no telnet" layer ALE_AUTH_CONNECT_V4 block where IP_REMOTE_PORT == 23' >"$tmp/p.wfp"
+
+# run wfpd with bounding set $1 in a new netns; 0 if it serves `show counters`
+try() {
+	rm -f "$tmp/sock" "$tmp/log"
+	unshare -n setpriv --bounding-set "$1" --no-new-privs -- \
+		"$wfpd" --policy "$tmp/p.wfp" --socket "$tmp/sock" >"$tmp/log" 2>&1 &
+	pid=$!
+	i=0
+	while [ $i -lt 50 ]; do
+		if [ -S "$tmp/sock" ] && "$wfpctl" show -s "$tmp/sock" counters >"$tmp/counters" 2>&1; then
+			kill "$pid"
+			wait "$pid" 2>/dev/null
+			pid=
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	pid=
+	return 1
+}
+if try "$(set_of "$caps")"; then
+	ok "wfpd enforces and serves its socket with only $caps"
+else
+	sed 's/^/# /' "$tmp/log" | tail -5
+	nok "wfpd enforces and serves its socket with only $caps"
+fi
+less=$(printf '%s\n' $caps | grep -v '^CAP_NET_ADMIN$' | tr '\n' ' ')
+if try "$(set_of "$less")"; then
+	nok "wfpd without CAP_NET_ADMIN fails to start"
+else
+	ok "wfpd without CAP_NET_ADMIN fails to start ($(tail -1 "$tmp/log"))"
+fi
+echo "1..$n"
+exit $fail
