@@ -65,6 +65,11 @@ if [ -n "$wfpd" ] && [ -x "$wfpd" ]; then
 	"$wfpd" --help >"$tmp/dhelp" 2>&1
 	grep -o -- '--[a-z][a-z-]*' "$tmp/dhelp" | sort -u >"$tmp/dopts"
 	check "wfpd --help lists options" test -s "$tmp/dopts"
+	# and the defaults it prints: (4096), (0x07ff0000), ...
+	grep -o '([0-9][0-9a-fx]*)' "$tmp/dhelp" | tr -d '()' | sort -u >"$tmp/ddef"
+	while read -r v; do
+		check "wfpd.8 states the default $v" grep -q "\(^\|[^0-9a-fx]\)$v\([^0-9a-fx]\|$\)" "$man/wfpd.8"
+	done <"$tmp/ddef"
 	while read -r o; do
 		check "wfpd.8 documents option '$o'" grep -q "Fl $(printf '%s' "$o" | sed 's/^-//')\( \|$\)" "$man/wfpd.8"
 	done <"$tmp/dopts"
