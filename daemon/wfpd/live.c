@@ -119,7 +119,7 @@ struct cls {
 	uint8_t family, proto;
 	bool inbound;
 	bool has_ports, has_dir, ale, has_emb;
-	struct daddr laddr, raddr;
+	struct wfp_addr laddr, raddr;
 	uint16_t lport, rport;
 	uint32_t dir;
 	uint32_t flags;         /* WFP_CONDITION_FLAG_* */
@@ -129,7 +129,7 @@ struct cls {
 	const char *app;
 	int32_t pid;
 	uint32_t bytes;         /* payload, for the filter byte counters */
-	struct dpkt_embedded emb;
+	struct wfp_pkt_embedded emb;
 };
 
 /* ---- helpers ---- */
@@ -151,7 +151,7 @@ static uint32_t hash_key(const struct live *l, const struct flow_key *k)
 	return h;
 }
 
-static void key_addr(uint8_t *dst, const struct daddr *a)
+static void key_addr(uint8_t *dst, const struct wfp_addr *a)
 {
 	memset(dst, 0, 16);
 	if (a->family == 4)
@@ -176,7 +176,7 @@ static bool is_icmp(uint8_t proto)
 	return proto == 1 || proto == 58;
 }
 
-static uint8_t addr_type(const struct daddr *a)
+static uint8_t addr_type(const struct wfp_addr *a)
 {
 	if (a->family == 4) {
 		if ((a->v4 >> 28) == 0xe)
@@ -188,7 +188,7 @@ static uint8_t addr_type(const struct daddr *a)
 	return a->v6[0] == 0xff ? 3 : 1;
 }
 
-static bool addr_loopback(const struct daddr *a)
+static bool addr_loopback(const struct wfp_addr *a)
 {
 	static const uint8_t lo6[16] = { [15] = 1 };
 
@@ -199,7 +199,7 @@ static bool addr_loopback(const struct daddr *a)
 
 /* ---- incoming values ---- */
 
-static void set_addr(struct wfp_value *v, const struct daddr *a)
+static void set_addr(struct wfp_value *v, const struct wfp_addr *a)
 {
 	if (a->family == 4) {
 		v->type = WFP_UINT32;
@@ -356,7 +356,7 @@ static void emit(struct live *l, unsigned layer, const struct cls *c,
 	wfpd_event_emit(l->d, &ev);
 }
 
-static void put_addr16(uint8_t *dst, const struct daddr *a)
+static void put_addr16(uint8_t *dst, const struct wfp_addr *a)
 {
 	if (a->family == 4) {
 		uint32_t n = htonl(a->v4);
@@ -645,7 +645,7 @@ static void lookup_sock(struct live *l, const struct cls *c, struct sockinfo *si
 
 /* ---- the sequences ---- */
 
-static const char *pkt_event(const struct dpkt *p)
+static const char *pkt_event(const struct wfp_pkt *p)
 {
 	if (p->proto == 6) {
 		if (p->tcp_flags & 0x04)
@@ -661,7 +661,7 @@ static const char *pkt_event(const struct dpkt *p)
 	if (p->proto == 17)
 		return "datagram";
 	if (is_icmp(p->proto)) {
-		if (dpkt_icmp_is_error(p))
+		if (pkt_icmp_is_error(p))
 			return "icmp-error";
 		if ((p->proto == 1 && p->icmp_type == 8) || (p->proto == 58 && p->icmp_type == 128))
 			return "icmp-echo";
@@ -674,7 +674,7 @@ static const char *pkt_event(const struct dpkt *p)
 
 static void cls_of(struct cls *c, const struct live_pkt *lp)
 {
-	const struct dpkt *p = &lp->p;
+	const struct wfp_pkt *p = &lp->p;
 
 	memset(c, 0, sizeof(*c));
 	c->event = pkt_event(p);
@@ -694,18 +694,18 @@ static void cls_of(struct cls *c, const struct live_pkt *lp)
 		c->rport = p->icmp_code;
 	}
 	c->bytes = p->payload_len;
-	if (addr_loopback(&c->raddr) || daddr_eq(&c->laddr, &c->raddr))
+	if (addr_loopback(&c->raddr) || wfp_addr_eq(&c->laddr, &c->raddr))
 		c->flags |= WFP_CONDITION_FLAG_IS_LOOPBACK;
-	if (p->flags & DPKT_F_FRAGMENT)
+	if (p->flags & WFP_PKT_F_FRAGMENT)
 		c->flags |= WFP_CONDITION_FLAG_IS_FRAGMENT;
-	if (p->flags & DPKT_F_EMBEDDED) {
+	if (p->flags & WFP_PKT_F_EMBEDDED) {
 		c->has_emb = true;
 		c->emb = p->emb;
 	}
 }
 
 /* Non-error ICMP flows key on the echo id only (spec §3.1). */
-static void flow_key_pkt(struct flow_key *k, const struct cls *c, const struct dpkt *p)
+static void flow_key_pkt(struct flow_key *k, const struct cls *c, const struct wfp_pkt *p)
 {
 	flow_key_of(k, c);
 	if (is_icmp(p->proto)) {
@@ -846,7 +846,7 @@ static void flow_established(struct live *l, struct flow *f, struct cls *c)
 	f->state = FLOW_ESTABLISHED;
 }
 
-static bool data_layer(struct live *l, struct flow *f, struct cls *c, const struct dpkt *p)
+static bool data_layer(struct live *l, struct flow *f, struct cls *c, const struct wfp_pkt *p)
 {
 	unsigned layer;
 	bool blocked;
@@ -898,7 +898,7 @@ static bool ct_existing(const struct live_pkt *lp)
 /* Returns false when this packet must not authorise the fast path: the
  * client's SYN-ACK, whose final ACK must still pass the outbound layers
  * (spec §2.1 steps 18-19). */
-static bool tcp_progress(struct live *l, struct flow *f, struct cls *c, const struct dpkt *p)
+static bool tcp_progress(struct live *l, struct flow *f, struct cls *c, const struct wfp_pkt *p)
 {
 	if (p->tcp_flags & 0x05) { /* FIN / RST: the flow is ending */
 		if (f->state == FLOW_ESTABLISHED || (p->tcp_flags & 0x04))
@@ -920,7 +920,7 @@ static bool tcp_progress(struct live *l, struct flow *f, struct cls *c, const st
 static enum live_action inbound_new(struct live *l, const struct live_pkt *lp, struct cls *c,
 				    const struct flow_key *k, struct flow **fp)
 {
-	const struct dpkt *p = &lp->p;
+	const struct wfp_pkt *p = &lp->p;
 	struct sockinfo si;
 	struct flow *f;
 
@@ -981,7 +981,7 @@ static enum live_action inbound_new(struct live *l, const struct live_pkt *lp, s
 
 static void inbound(struct live *l, const struct live_pkt *lp, struct live_verdict *v)
 {
-	const struct dpkt *p = &lp->p;
+	const struct wfp_pkt *p = &lp->p;
 	struct flow_key k;
 	struct flow *f;
 	struct cls c;
@@ -991,11 +991,11 @@ static void inbound(struct live *l, const struct live_pkt *lp, struct live_verdi
 	v->action = LIVE_DROP;
 	if (check(l, lay(c.family, WFP_LAYER_INBOUND_IPPACKET_V4), &c))
 		return;
-	if (p->flags & DPKT_F_FRAGMENT && p->frag_off) {
+	if (p->flags & WFP_PKT_F_FRAGMENT && p->frag_off) {
 		v->action = LIVE_ACCEPT; /* transport layers see reassembled packets */
 		return;
 	}
-	if (dpkt_icmp_is_error(p)) {
+	if (pkt_icmp_is_error(p)) {
 		if (!check(l, lay(c.family, WFP_LAYER_INBOUND_TRANSPORT_V4), &c) &&
 		    !check(l, lay(c.family, WFP_LAYER_INBOUND_ICMP_ERROR_V4), &c))
 			v->action = LIVE_ACCEPT;
@@ -1045,7 +1045,7 @@ static void inbound(struct live *l, const struct live_pkt *lp, struct live_verdi
 static enum live_action outbound_new(struct live *l, const struct live_pkt *lp, struct cls *c,
 				     const struct flow_key *k, struct flow **fp)
 {
-	const struct dpkt *p = &lp->p;
+	const struct wfp_pkt *p = &lp->p;
 	struct sockinfo si;
 	struct flow *f;
 
@@ -1075,14 +1075,14 @@ static enum live_action outbound_new(struct live *l, const struct live_pkt *lp, 
 
 static void outbound(struct live *l, const struct live_pkt *lp, struct live_verdict *v)
 {
-	const struct dpkt *p = &lp->p;
+	const struct wfp_pkt *p = &lp->p;
 	struct flow_key k;
 	struct flow *f = NULL;
 	struct cls c;
 
 	cls_of(&c, lp);
 	v->action = LIVE_DROP;
-	if (dpkt_icmp_is_error(p)) {
+	if (pkt_icmp_is_error(p)) {
 		/* errors the stack generates: OUTBOUND_ICMP_ERROR first (spec §2.2) */
 		if (!check(l, lay(c.family, WFP_LAYER_OUTBOUND_ICMP_ERROR_V4), &c) &&
 		    !check(l, lay(c.family, WFP_LAYER_OUTBOUND_TRANSPORT_V4), &c) &&
@@ -1090,7 +1090,7 @@ static void outbound(struct live *l, const struct live_pkt *lp, struct live_verd
 			v->action = LIVE_ACCEPT;
 		return;
 	}
-	if (!(p->flags & DPKT_F_FRAGMENT && p->frag_off)) {
+	if (!(p->flags & WFP_PKT_F_FRAGMENT && p->frag_off)) {
 		bool syn = p->proto == 6 && (p->tcp_flags & 0x16) == 0x02;
 
 		flow_key_pkt(&k, &c, p);

@@ -71,7 +71,7 @@ struct wfpd_event {
 	uint32_t discard_module, discard_reason; /* discard layers */
 	bool discard;
 	bool inbound;
-	struct daddr laddr, raddr;
+	struct wfp_addr laddr, raddr;
 	uint16_t lport, rport;  /* ICMP: type, code */
 	uint32_t uid;
 	bool has_uid;
