@@ -70,6 +70,7 @@ enum {
 	TIMEOUT_HANDSHAKE_MS = 30 * 1000,
 	TIMEOUT_CLOSING_MS = 10 * 1000,
 	GC_BUCKETS_PER_TICK = 1024,
+	EVICT_SCAN = 256,
 	APP_LEN = 128
 };
 
@@ -546,13 +547,40 @@ static void flow_unlink(struct live *l, struct flow *f)
 	}
 }
 
+/*
+ * The table is full: make room by forgetting one flow the kernel carries on
+ * its own (marked: fast path) or one that is closing.  Forgetting is safe:
+ * a forgotten flow that is still alive is adopted and reauthorized at its
+ * next packet that comes up (after the next policy change).  Bounded: at
+ * most EVICT_SCAN buckets are looked at; if none qualifies the new flow is
+ * refused (fail closed).
+ */
+static bool evict_one(struct live *l)
+{
+	for (unsigned i = 0; i < EVICT_SCAN; i++) {
+		uint32_t b = (l->gc_cursor + i) & (l->nbuckets - 1);
+
+		for (struct flow *f = l->buckets[b]; f; f = f->next) {
+			if (f->marked || f->state == FLOW_CLOSING) {
+				flow_unlink(l, f);
+				l->d->ctr.flows_evicted++;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 static struct flow *flow_new(struct live *l, const struct flow_key *k)
 {
-	struct flow *f = l->free;
+	struct flow *f;
 	uint32_t b;
 
-	if (!f)
+	if (!l->free && !evict_one(l)) {
+		l->d->ctr.flows_refused++;
 		return NULL;
+	}
+	f = l->free;
 	l->free = f->next;
 	memset(f, 0, sizeof(*f));
 	f->k = *k;
@@ -889,6 +917,21 @@ static struct flow *adopt_flow(struct live *l, const struct flow_key *k,
 	return f;
 }
 
+/* A new connection (a SYN conntrack calls new) on the 5-tuple of an old
+ * flow of ours (port reuse after a reset or TIME_WAIT): the old flow is
+ * over, the new one is authorised afresh. */
+static struct flow *reused_tuple(struct live *l, struct flow *f, const struct live_pkt *lp)
+{
+	const struct wfp_pkt *p = &lp->p;
+
+	if (!f || p->proto != 6 || (p->tcp_flags & 0x16) != 0x02 || lp->ctinfo != LIVE_CT_NEW)
+		return f;
+	if (f->state == FLOW_SYN_SENT || f->state == FLOW_SYN_RCVD)
+		return f; /* a retransmitted SYN of the flow being set up */
+	flow_unlink(l, f);
+	return NULL;
+}
+
 static bool ct_existing(const struct live_pkt *lp)
 {
 	return lp->has_ct && lp->ctinfo != LIVE_CT_NEW && lp->ctinfo != LIVE_CT_RELATED &&
@@ -959,10 +1002,8 @@ static enum live_action inbound_new(struct live *l, const struct live_pkt *lp, s
 	if (check(l, lay(c->family, WFP_LAYER_INBOUND_TRANSPORT_V4), c))
 		return LIVE_DROP;
 	f = flow_new(l, k);
-	if (!f) {
-		l->d->ctr.flows_evicted++;
+	if (!f)
 		return LIVE_DROP; /* flow table full: fail closed */
-	}
 	f->inbound = true;
 	f->state = p->proto == 6 ? FLOW_SYN_RCVD : FLOW_ESTABLISHED;
 	flow_owner(l, f, lp, &si);
@@ -1003,6 +1044,7 @@ static void inbound(struct live *l, const struct live_pkt *lp, struct live_verdi
 	}
 	flow_key_pkt(&k, &c, p);
 	f = flow_find(l, &k);
+	f = reused_tuple(l, f, lp);
 	if (!f) {
 		bool syn = p->proto == 6 && (p->tcp_flags & 0x16) == 0x02;
 
@@ -1051,10 +1093,8 @@ static enum live_action outbound_new(struct live *l, const struct live_pkt *lp, 
 
 	*fp = NULL;
 	f = flow_new(l, k);
-	if (!f) {
-		l->d->ctr.flows_evicted++;
-		return LIVE_DROP;
-	}
+	if (!f)
+		return LIVE_DROP; /* flow table full: fail closed */
 	f->inbound = false;
 	f->state = p->proto == 6 ? FLOW_SYN_SENT : FLOW_ESTABLISHED;
 	lookup_sock(l, c, &si);
@@ -1095,6 +1135,7 @@ static void outbound(struct live *l, const struct live_pkt *lp, struct live_verd
 
 		flow_key_pkt(&k, &c, p);
 		f = flow_find(l, &k);
+		f = reused_tuple(l, f, lp);
 		if (!f && (p->proto == 6 || p->proto == 17 || is_icmp(p->proto))) {
 			if (p->proto == 6 && (p->tcp_flags & 0x04)) {
 				/* a reset for no flow of ours (e.g. the kernel's

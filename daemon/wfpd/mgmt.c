@@ -287,7 +287,7 @@ static const struct {
 	CTR(packets), CTR(accepted), CTR(dropped), CTR(rejected), CTR(malformed),
 	CTR(batches), CTR(verdict_msgs), CTR(enobufs), CTR(recv_errors),
 	CTR(classifications), CTR(fastpath_marks), CTR(reauths),
-	CTR(flows_created), CTR(flows_expired), CTR(flows_evicted),
+	CTR(flows_created), CTR(flows_expired), CTR(flows_evicted), CTR(flows_refused),
 	CTR(stealth_drops), CTR(sockdiag_lookups), CTR(app_lookups),
 	CTR(mgmt_refused), CTR(mgmt_requests),
 };
