@@ -15,6 +15,9 @@
 #   NUM DIR VERDICT REASON FILTER LAYER       one per packet
 #   diff FLOW A_VERDICT A_FILTER B_VERDICT B_FILTER   (--diff)
 #   cut FLOW AT                               (--policy-change-at)
+#   change before NUM                         (--policy-change-at)
+#   explain NUM LAYER ACTION FILTER REAUTH SUBLAYERS   (--explain; SUBLAYERS:
+#       action/hard|soft/applied|-[/veto] per sublayer with filters, or -)
 # '-' stands for none; '#' starts a comment.  The lines are rebuilt from
 # --json output; a second test checks that the text output agrees on the
 # verdicts and reasons.
@@ -52,7 +55,7 @@ for exp in $tests; do
 	args=$(sed -n 's/^args: *//p' "$exp")
 	n=$((n + 1))
 	# shellcheck disable=SC2086
-	if ! (cd "$dir" && "$wfpctl" replay --json --policy "$pol" $args "$tmp/$cap") \
+	if ! (cd "$dir" && "$wfpctl" replay --json --no-summary --policy "$pol" $args "$tmp/$cap") \
 		>"$tmp/out" 2>"$tmp/err"; then
 		echo "not ok $n - $name: wfpctl replay failed: $(head -n 3 "$tmp/err")"
 		n=$((n + 1))
@@ -69,6 +72,16 @@ for line in open(sys.argv[1]):
         print("diff", r["flow"], r["a_verdict"], s(r["a_filter"]), r["b_verdict"], s(r["b_filter"]))
     elif "cut" in r:
         print("cut", r["cut"]["flow"], r["cut"]["at"])
+    elif "policy_change" in r:
+        print("change before", r["policy_change"]["before"])
+    elif "explain" in r:
+        for l in r["explain"]["layers"]:
+            subs = ",".join("%s/%s/%s%s" % (x["action"], "hard" if x["hard"] else "soft",
+                                             "applied" if x["applied"] else "-",
+                                             "/veto" if x["veto"] else "")
+                            for x in l["sublayers"]) or "-"
+            print("explain", r["explain"]["num"], l["layer"], l["action"], s(l["filter"]),
+                  "reauth" if l["reauth"] else "-", subs)
     elif "num" in r:
         print(r["num"], r["dir"], r["verdict"], r["reason"], s(r["filter"]), s(r["layer"]))
 ' "$tmp/out" >"$tmp/got" 2>"$tmp/err"
