@@ -742,7 +742,8 @@ static void expire(struct wfp_replay *r, uint64_t now_us)
 		 * other protocols idle out */
 		if (f->k.proto == WFP_PROTO_TCP && !f->done)
 			idle = (uint64_t)r->idle_us * 120; /* two hours at the default */
-		if (now_us - f->last_us < idle)
+		/* a capture may step back in time (merged files): not idle */
+		if (now_us <= f->last_us || now_us - f->last_us < idle)
 			return;
 		flow_end(r, f);
 	}
