@@ -536,6 +536,16 @@ void wfp_replay_learn(struct wfp_replay *r, int linktype, const void *data, size
 	learn_ports(r, &p);
 }
 
+/* A host address is never multicast, broadcast or unspecified. */
+static bool unicast(const struct wfp_addr *a)
+{
+	if (addr_unspec(a))
+		return false;
+	if (a->family == WFP_AF_INET)
+		return (a->v4 >> 28) != 0xe && a->v4 != 0xffffffffu;
+	return a->v6[0] != 0xff;
+}
+
 int wfp_replay_learn_done(struct wfp_replay *r)
 {
 	if (!r->hosts_given) {
@@ -548,7 +558,7 @@ int wfp_replay_learn_done(struct wfp_replay *r)
 			for (unsigned i = 0; i < LEARN_ADDRS; i++) {
 				struct learn_addr *l = &r->learn[i];
 
-				if (!l->used || l->a.family != fam || addr_unspec(&l->a))
+				if (!l->used || l->a.family != fam || !unicast(&l->a))
 					continue;
 				if (!best || l->score > best->score ||
 				    (l->score == best->score &&
