@@ -40,7 +40,7 @@ tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 tests=$(ls "$dir"/*.expected 2>/dev/null | sort)
 count=$(printf '%s\n' $tests | grep -c .)
-echo "1..$((count * 2 + 1))"
+echo "1..$((count * 2 + 2))"
 n=1
 if "$gen" "$tmp"; then
 	echo "ok $n - gen_pcap wrote the captures"
@@ -107,4 +107,32 @@ for line in open(sys.argv[1]):
 		echo "ok $n - $name text"
 	fi
 done
+
+# --write-permitted / --write-blocked: the split capture, counted record by
+# record (closed.pcap under the stealth policy: RST and ICMP error blocked,
+# SYN and datagram dropped, nothing permitted; ARP and the cut packet are
+# in neither file)
+n=$((n + 1))
+count_pcap() {
+	python3 -c '
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+off, n = 24, 0
+while off + 16 <= len(b):
+    cap = struct.unpack("<I", b[off + 8:off + 12])[0]
+    off += 16 + cap
+    n += 1
+print(n)' "$1"
+}
+if (cd "$dir" && "$wfpctl" replay --no-packets --no-summary --policy stealth.wfp \
+	--write-permitted "$tmp/p.pcap" --write-blocked "$tmp/b.pcap" "$tmp/closed.pcap") \
+	>/dev/null 2>&1 && [ "$(count_pcap "$tmp/p.pcap")" = 0 ] &&
+	[ "$(count_pcap "$tmp/b.pcap")" = 4 ] &&
+	(cd "$dir" && "$wfpctl" replay --no-packets --no-summary --policy handshake.wfp \
+	--write-permitted "$tmp/p.pcap" "$tmp/handshake.pcap") >/dev/null 2>&1 &&
+	[ "$(count_pcap "$tmp/p.pcap")" = 9 ]; then
+	echo "ok $n - split captures hold the permitted / blocked packets"
+else
+	echo "not ok $n - split captures"
+fi
 exit 0
