@@ -45,7 +45,10 @@ check "wfpctl --help lists commands" test -s "$tmp/cmds"
 while read -r c; do
 	check "wfpctl.8 documents command '$c'" grep -q "^\.It Cm $c\( \|$\)" "$man/wfpctl.8"
 done <"$tmp/cmds"
-# and every option the help text shows (-n, --json, ...)
+# and every option the help text and each command's usage show (-n, --json, ...)
+while read -r c; do
+	"$wfpctl" "$c" --help </dev/null 2>&1 | awk '/^usage:/ { on = 1 } on && /^ *$/ { exit } on'
+done <"$tmp/cmds" >>"$tmp/help"
 grep -o -- '[[ |]-\{1,2\}[a-zA-Z][a-zA-Z-]*' "$tmp/help" | cut -c2- | sort -u >"$tmp/opts"
 while read -r o; do
 	fl=$(printf '%s' "$o" | sed 's/^-//')

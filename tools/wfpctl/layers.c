@@ -4,7 +4,9 @@
  * the constant tables, whole or for the named layers.  The names are
  * what shell completion (dist/completion/) offers.
  */
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <wfp/wfp.h>
 
@@ -38,10 +40,20 @@ static int layer_arg(const char *name)
 	return l;
 }
 
+static bool help(int argc, char **argv, const char *usage)
+{
+	if (argc < 2 || (strcmp(argv[1], "-h") && strcmp(argv[1], "--help")))
+		return false;
+	printf("usage: wfpctl %s\n", usage);
+	return true;
+}
+
 int cmd_layers(int argc, char **argv)
 {
 	int l;
 
+	if (help(argc, argv, "layers [LAYER...]"))
+		return WFPCTL_EXIT_OK;
 	if (argc < 2) {
 		for (unsigned i = 0; i < WFP_LAYER_MAX; i++)
 			print_layer(i);
@@ -62,6 +74,8 @@ int cmd_fields(int argc, char **argv)
 {
 	int l, f;
 
+	if (help(argc, argv, "fields [LAYER|FIELD]"))
+		return WFPCTL_EXIT_OK;
 	if (argc > 2) {
 		fprintf(stderr, "usage: wfpctl fields [LAYER|FIELD]\n");
 		return WFPCTL_EXIT_USAGE;
