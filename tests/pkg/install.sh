@@ -51,7 +51,7 @@ while read -r path note; do
 	# globs expand against the source directory the files come from
 	case $path in
 	include/wfp/*'*'*) from=$src/include/wfp ;;
-	*/examples/sim/*'*'*) from=$src/examples/sim ;;
+	*/examples/*/*'*'*) from=${path%/*}; from=$src/examples/${from##*/} ;;
 	*'*'*) echo "unknown glob $path" ;;
 	esac
 	case $path in
