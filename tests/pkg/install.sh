@@ -101,7 +101,7 @@ check "installed wfpctl --version: $v" test "$v" = "wfpctl (openwfp) $version"
 
 # make uninstall's script removes every file and openwfp's directories
 "$src/scripts/uninstall" "$tmp/log" >/dev/null
-left=$(cd "$dest" && find . \( -type f -o -type l \) | head -5)
+left=$(cd "$dest" 2>/dev/null && find . \( -type f -o -type l \) | head -5)
 check "scripts/uninstall removes every installed file${left:+ (left: $left)}" test -z "$left"
 check "scripts/uninstall removes include/wfp and share/doc/openwfp" \
 	test ! -e "$root/include/wfp" -a ! -e "$root/share/doc/openwfp"
