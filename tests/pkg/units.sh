@@ -68,15 +68,19 @@ set_of() {
 }
 echo 'filter "no telnet" layer ALE_AUTH_CONNECT_V4 block where IP_REMOTE_PORT == 23' >"$tmp/p.wfp"
 
-# run wfpd with bounding set $1 in a new netns; 0 if it serves `show counters`
+# run wfpd with bounding set $1 in a new netns (after the boot table when
+# $2 is "boot"); 0 if it serves `show counters`
 try() {
-	rm -f "$tmp/sock" "$tmp/log"
-	unshare -n setpriv --bounding-set "$1" --no-new-privs -- \
-		"$wfpd" --policy "$tmp/p.wfp" --socket "$tmp/sock" >"$tmp/log" 2>&1 &
+	rm -f "$tmp/sock" "$tmp/log" "$tmp/table"
+	pre=:
+	[ "${2:-}" = boot ] && pre="nft -f $src/dist/boot.nft"
+	unshare -n sh -c "$pre && exec setpriv --bounding-set '$1' --no-new-privs -- \
+		'$wfpd' --policy '$tmp/p.wfp' --socket '$tmp/sock'" >"$tmp/log" 2>&1 &
 	pid=$!
 	i=0
 	while [ $i -lt 50 ]; do
 		if [ -S "$tmp/sock" ] && "$wfpctl" show -s "$tmp/sock" counters >"$tmp/counters" 2>&1; then
+			nsenter -t "$pid" -n nft list table inet openwfp >"$tmp/table" 2>&1
 			kill "$pid"
 			wait "$pid" 2>/dev/null
 			pid=
@@ -96,6 +100,19 @@ if try "$(set_of "$caps")"; then
 else
 	sed 's/^/# /' "$tmp/log" | tail -5
 	nok "wfpd enforces and serves its socket with only $caps"
+fi
+# the boot table first, as wfpd-boot.service leaves it: wfpd must start
+# over it and replace it with its own (its epoch set, its queue rules)
+if command -v nsenter >/dev/null && command -v nft >/dev/null; then
+	if try "$(set_of "$caps")" boot && grep -q 'set epoch' "$tmp/table" &&
+		grep -q 'policy drop' "$tmp/table"; then
+		ok "wfpd starts over the boot table (boot.nft) and replaces it with its own"
+	else
+		sed 's/^/# /' "$tmp/log" "$tmp/table" 2>/dev/null | tail -8
+		nok "wfpd starts over the boot table (boot.nft) and replaces it with its own"
+	fi
+else
+	skip "boot table then wfpd: needs nsenter and nft"
 fi
 less=$(printf '%s\n' $caps | grep -v '^CAP_NET_ADMIN$' | tr '\n' ' ')
 if try "$(set_of "$less")"; then
