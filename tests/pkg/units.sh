@@ -6,7 +6,9 @@
 #   - wfpd starts and serves its socket under exactly the unit's
 #     CapabilityBoundingSet and NoNewPrivileges (setpriv, in a network
 #     namespace of its own), and fails to without CAP_NET_ADMIN, so the
-#     bounding set is shown to be both sufficient and needed.
+#     bounding set is shown to be both sufficient and needed;
+#   - wfpd starts over the boot table and replaces it; the boot table alone
+#     drops a ping between two namespaces and keeps loopback working.
 # The live part needs root, unshare and setpriv; it skips otherwise.
 set -u
 src=$1 wfpd=${2:-} wfpctl=${3:-}
@@ -22,6 +24,8 @@ tmp=$(mktemp -d) || exit 1
 pid=
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	ip netns del "o$$a" 2>/dev/null
+	ip netns del "o$$b" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -113,6 +117,31 @@ if command -v nsenter >/dev/null && command -v nft >/dev/null; then
 	fi
 else
 	skip "boot table then wfpd: needs nsenter and nft"
+fi
+# the boot table really drops: two namespaces joined by a veth pair
+#   [o$$a 10.199.0.1/24] ==veth== [o$$b 10.199.0.2/24]
+# ping b -> a works, then a loads boot.nft: ping fails, a's loopback works
+if command -v ip >/dev/null && command -v ping >/dev/null && command -v nft >/dev/null; then
+	na=o$$a nb=o$$b
+	ip netns add "$na" && ip netns add "$nb" &&
+	ip link add "v$$a" type veth peer name "v$$b" &&
+	ip link set "v$$a" netns "$na" && ip link set "v$$b" netns "$nb" &&
+	ip -n "$na" addr add 10.199.0.1/24 dev "v$$a" && ip -n "$nb" addr add 10.199.0.2/24 dev "v$$b" &&
+	ip -n "$na" link set "v$$a" up && ip -n "$nb" link set "v$$b" up &&
+	ip -n "$na" link set lo up && ip -n "$nb" link set lo up
+	if ip netns exec "$nb" ping -c1 -W2 10.199.0.1 >/dev/null 2>&1; then
+		ip netns exec "$na" nft -f "$src/dist/boot.nft"
+		check "boot table: a ping to the host is dropped" \
+			eval '! ip netns exec "$nb" ping -c1 -W1 10.199.0.1 >/dev/null 2>&1'
+		check "boot table: loopback still works" \
+			eval 'ip netns exec "$na" ping -c1 -W1 127.0.0.1 >/dev/null 2>&1'
+	else
+		nok "boot table: the two namespaces can ping before it is loaded"
+	fi
+	ip netns del "$na" 2>/dev/null
+	ip netns del "$nb" 2>/dev/null
+else
+	skip "boot table drop: needs ip, ping and nft"
 fi
 less=$(printf '%s\n' $caps | grep -v '^CAP_NET_ADMIN$' | tr '\n' ' ')
 if try "$(set_of "$less")"; then
