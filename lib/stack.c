@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -158,10 +159,16 @@ struct wfp_host *wfp_host_new(struct wfp_engine *e, const struct wfp_host_opts *
 		errno = EINVAL;
 		return NULL;
 	}
-	if (!o)
-		o = &def;
-	if (o->sz < sizeof(struct wfp_host_opts) ||
-	    (o->eph_lo && o->eph_hi < o->eph_lo)) {
+	if (o) {
+		/* libbpf OPTS style: copy what the caller knows, zero the rest */
+		if (o->sz < offsetof(struct wfp_host_opts, name)) {
+			errno = EINVAL;
+			return NULL;
+		}
+		memcpy(&def, o, o->sz < sizeof(def) ? o->sz : sizeof(def));
+	}
+	o = &def;
+	if (o->eph_lo && o->eph_hi < o->eph_lo) {
 		errno = EINVAL;
 		return NULL;
 	}
