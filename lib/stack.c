@@ -139,6 +139,12 @@ static uint8_t addr_type(const struct wfp_addr *a)
 	return a->v6[0] == 0xff ? NL_ADDR_MULTICAST : NL_ADDR_UNICAST;
 }
 
+bool raw_proto(int proto)
+{
+	return proto != WFP_PROTO_TCP && proto != WFP_PROTO_UDP && proto != WFP_PROTO_ICMP &&
+	       proto != WFP_PROTO_ICMPV6;
+}
+
 unsigned lay(int family, unsigned v4layer)
 {
 	if (family != WFP_AF_INET6)
@@ -469,7 +475,9 @@ int wfp_sock_open(struct wfp_host *h, int family, int proto,
 
 	if (family != WFP_AF_INET && family != WFP_AF_INET6)
 		return -EAFNOSUPPORT;
-	if (proto != WFP_PROTO_TCP && proto != WFP_PROTO_UDP)
+	/* TCP, UDP, or a raw protocol handled like UDP without ports (§2.2);
+	 * ICMP belongs to the host's ICMP module */
+	if (proto <= 0 || proto > 255 || proto == WFP_PROTO_ICMP || proto == WFP_PROTO_ICMPV6)
 		return -EPROTONOSUPPORT;
 	if (owner) {
 		tmp.app = (char *)owner->app;
@@ -570,7 +578,9 @@ int stack_bind(struct wfp_host *h, int sd, const struct wfp_addr *addr, uint16_t
 	 * the call (docs/internals/stack.md). */
 	if (stack_check(h, lay(s->family, WFP_LAYER_ALE_BIND_REDIRECT_V4), &c))
 		return -EACCES;
-	if (!port) {
+	if (raw_proto(s->proto)) {
+		c.flags |= WFP_CONDITION_FLAG_IS_RAW_ENDPOINT;
+	} else if (!port) {
 		eph = eph_port(h, s->family, s->proto);
 		if (eph < 0)
 			return eph;
@@ -692,7 +702,7 @@ int wfp_sock_sendto(struct wfp_host *h, int sd, const struct wfp_addr *dst,
 
 	if (!s)
 		return -EBADF;
-	if (s->proto != WFP_PROTO_UDP)
+	if (s->proto == WFP_PROTO_TCP)
 		return -EOPNOTSUPP;
 	if (!dst || dst->family != s->family || addr_unspec(dst))
 		return -EINVAL;
@@ -1160,6 +1170,8 @@ void stack_cls_pkt(struct wfp_host *h, struct cls *c, const struct wfp_pkt *p,
 	c->has_dir = true;
 	c->dir = inbound ? WFP_DIRECTION_INBOUND : WFP_DIRECTION_OUTBOUND;
 	c->bytes = p->payload_len;
+	if (raw_proto(p->proto))
+		c->flags |= WFP_CONDITION_FLAG_IS_RAW_ENDPOINT;
 	if ((p->flags & WFP_PKT_F_LOOPBACK) || wfp_host_is_local(h, &c->raddr))
 		c->flags |= WFP_CONDITION_FLAG_IS_LOOPBACK;
 }
