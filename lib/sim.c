@@ -109,8 +109,9 @@ struct wfp_sim {
 
 /* ---- errors ---- */
 
-static int fail(struct wfp_sim *s, struct wfp_sim_error *err, unsigned line, int code,
-		const char *fmt, ...)
+static __attribute__((format(printf, 5, 6))) int
+fail(struct wfp_sim *s, struct wfp_sim_error *err, unsigned line, int code,
+     const char *fmt, ...)
 {
 	va_list ap;
 
@@ -125,7 +126,8 @@ static int fail(struct wfp_sim *s, struct wfp_sim_error *err, unsigned line, int
 	return code;
 }
 
-static void note(struct wfp_sim *s, unsigned line, const char *fmt, ...)
+static __attribute__((format(printf, 3, 4))) void
+note(struct wfp_sim *s, unsigned line, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
