@@ -1247,11 +1247,12 @@ static int fragment_in(struct wfp_host *h, const struct wfp_pkt *p, struct cls *
 	if (stack_check(h, lay(p->family, WFP_LAYER_INBOUND_IPPACKET_V4), c))
 		return -EACCES;
 	ret = frag_add(h, p, &full);
-	if (ret <= 0) {
-		if (ret < 0)
-			h->st.drops[WFP_DROP_FRAGMENT]++;
+	if (ret < 0) {
+		h->st.drops[WFP_DROP_FRAGMENT]++;
 		return ret;
 	}
+	if (!ret)
+		return -EINPROGRESS; /* held until the datagram is complete */
 	stack_cls_pkt(h, c, &full, true, pkt_event(&full));
 	c->flags |= WFP_CONDITION_FLAG_IS_REASSEMBLED;
 	if (stack_check(h, lay(p->family, WFP_LAYER_INBOUND_IPPACKET_V4), c))

@@ -256,9 +256,11 @@ WFP_API uint64_t wfp_host_time(const struct wfp_host *h);
 WFP_API const struct wfp_host_stats *wfp_host_stats(const struct wfp_host *h);
 
 /* A packet arrives at the host: the receive path of spec §2.  Returns 0
- * when the packet was delivered or answered, or a negative errno saying
- * why it was dropped (-EACCES: a filter; -ENOBUFS: flow table full;
- * -ECONNREFUSED: no endpoint; -EINVAL: malformed); see also the stats. */
+ * when the packet was delivered or answered, -EINPROGRESS for a fragment
+ * held for reassembly (spec §2.5; only fragments with frag_len set can be
+ * reassembled), or a negative errno saying why it was dropped (-EACCES: a
+ * filter; -ENOBUFS: flow table or reassembly slots full; -ECONNREFUSED: no
+ * endpoint; -EINVAL: malformed); see also the stats. */
 WFP_API int wfp_host_receive(struct wfp_host *h, const struct wfp_pkt *p);
 
 /*
