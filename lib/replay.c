@@ -237,6 +237,7 @@ struct pending {
 
 struct learn_addr {
 	struct wfp_addr a;
+	uint32_t hash;
 	uint64_t score, pkts, rcvd, first;
 	bool used;
 };
@@ -461,11 +462,12 @@ static struct learn_addr *learn_slot(struct wfp_replay *r, const struct wfp_addr
 
 		if (!l->used) {
 			l->used = true;
+			l->hash = h;
 			l->a = *a;
 			l->first = ++r->learn_seq;
 			return l;
 		}
-		if (wfp_addr_eq(&l->a, a))
+		if (l->hash == h && wfp_addr_eq(&l->a, a))
 			return l;
 	}
 	return NULL;
