@@ -609,9 +609,6 @@ static void setup_host(struct wfp_replay *r)
 		wfp_host_add_addr(r->h, &r->hosts[i]);
 }
 
-/* pass 1 again, for ports, once the host is known (bounded: one bitmap
- * per family).  Called by the first wfp_replay_packet when learn ran. */
-
 /* ---- flows ---- */
 
 static struct rflow *fl(struct wfp_replay *r, uint32_t idx1)
