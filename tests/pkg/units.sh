@@ -75,16 +75,20 @@ echo 'filter "no telnet" layer ALE_AUTH_CONNECT_V4 block where IP_REMOTE_PORT ==
 # run wfpd with bounding set $1 in a new netns (after the boot table when
 # $2 is "boot"); 0 if it serves `show counters`
 try() {
-	rm -f "$tmp/sock" "$tmp/log" "$tmp/table"
-	pre=:
-	[ "${2:-}" = boot ] && pre="nft -f $src/dist/boot.nft"
+	rm -f "$tmp/sock" "$tmp/log" "$tmp/table" "$tmp/metrics"
+	pre="ip link set lo up"
+	[ "${2:-}" = boot ] && pre="$pre && nft -f $src/dist/boot.nft"
+	# every optional facility on: the store, the metrics endpoint
 	unshare -n sh -c "$pre && exec setpriv --bounding-set '$1' --no-new-privs -- \
-		'$wfpd' --policy '$tmp/p.wfp' --socket '$tmp/sock'" >"$tmp/log" 2>&1 &
+		'$wfpd' --policy '$tmp/p.wfp' --socket '$tmp/sock' \
+		--store '$tmp/store' --metrics 127.0.0.1:19433" >"$tmp/log" 2>&1 &
 	pid=$!
 	i=0
 	while [ $i -lt 50 ]; do
 		if [ -S "$tmp/sock" ] && "$wfpctl" show -s "$tmp/sock" counters >"$tmp/counters" 2>&1; then
 			nsenter -t "$pid" -n nft list table inet openwfp >"$tmp/table" 2>&1
+			command -v curl >/dev/null && nsenter -t "$pid" -n \
+				curl -s -m 2 http://127.0.0.1:19433/metrics >"$tmp/metrics" 2>&1
 			kill "$pid"
 			wait "$pid" 2>/dev/null
 			pid=
@@ -101,6 +105,9 @@ try() {
 }
 if try "$(set_of "$caps")"; then
 	ok "wfpd enforces and serves its socket with only $caps"
+	if command -v curl >/dev/null; then
+		check "wfpd serves --metrics (and keeps --store) under the same capabilities" grep -q '^wfp' "$tmp/metrics"
+	fi
 else
 	sed 's/^/# /' "$tmp/log" | tail -5
 	nok "wfpd enforces and serves its socket with only $caps"
