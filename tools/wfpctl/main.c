@@ -15,8 +15,9 @@ static const struct wfpctl_cmd cmds[] = {
 	{ "layers", cmd_layers, "list every layer: run-time id, name, GUID, fields" },
 	{ "fields", cmd_fields, "list every field (condition) with its GUID" },
 	{ "check", cmd_check, "[-n] [--json|--xml] FILE: validate a policy, print it canonically" },
-	{ "show", cmd_show, "[--json|--xml] FILE: load a policy, print the engine's view" },
+	{ "show", cmd_show, "[filters] [--json|--xml] FILE: load a policy, print the engine's view" },
 	{ "sim", cmd_sim, "run a scenario script through the stack model" },
+	{ "replay", cmd_replay, "--policy FILE CAPTURE: replay a pcap through a policy" },
 };
 
 static void usage(FILE *f)
