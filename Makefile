@@ -21,16 +21,18 @@ MESON_OPTS := -Dwerror=$(if $(filter 1,$(WERROR)),true,false)
 
 # Debian packages needed to build and test; installed only when missing.
 DEB_PKGS := meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
-	libcmocka-dev libjson-c-dev libxml2-dev libpcap-dev python3
+	libcmocka-dev libjson-c-dev libxml2-dev libpcap-dev python3 \
+	libmnl-dev libnetfilter-queue-dev libnftables-dev libnftnl-dev
 
 # meson lists planned files and builds those that exist; a stamp named
 # after the current file list reconfigures when files come or go.
-SRC_STAMP := .srcs-$(shell ls lib/*.c tools/wfpctl/*.c tests/*/*.c tests/*/*.sh 2>/dev/null | md5sum | cut -c1-12)
+SRC_STAMP := .srcs-$(shell ls lib/*.c tools/wfpctl/*.c tests/*/*.c tests/*/*.sh daemon/*/*.c 2>/dev/null | md5sum | cut -c1-12)
 
 .PHONY: all deps check demo clean asan fuzz bench
 all: $(BUILD)/$(SRC_STAMP)
 	ninja -C $(BUILD)
 	@ln -sf tools/wfpctl/wfpctl $(BUILD)/wfpctl
+	@if [ -e $(BUILD)/daemon/wfpd/wfpd ]; then ln -sf daemon/wfpd/wfpd $(BUILD)/wfpd; fi
 
 deps:
 	@scripts/install-deps $(DEB_PKGS)
