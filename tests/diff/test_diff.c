@@ -732,6 +732,8 @@ static void filter_gen(struct rfilter *f, const struct policy *p)
 	}
 	if (chance(30))
 		f->flags |= WFP_FILTER_F_CLEAR_ACTION_RIGHT;
+	if (chance(10)) /* a lookup hint (spec §6.5): never changes a verdict */
+		f->flags |= WFP_FILTER_F_INDEXED;
 
 	r = below(100);
 	if (r < 30) {
