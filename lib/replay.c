@@ -41,6 +41,7 @@ enum {
 	PENDING_MAX = 64,     /* model answers not yet seen in the capture */
 	PENDING_AGE = 4096,   /* packets after which an unseen answer is dropped */
 	LEARN_ADDRS = 1024,   /* addresses counted by host inference */
+	LEARN_PROBE = 32,     /* slots probed per address */
 	LEARN_PORTS = 16384,  /* (address, port) pairs of listeners / closed ports */
 	SOCKMAP_SIZE = 8192,  /* modelled sockets (power of two) */
 	EXPIRE_PER_PKT = 4    /* idle flows ended per packet, at most */
@@ -198,6 +199,8 @@ struct fkey {
 	uint8_t laddr[16], raddr[16];
 };
 
+_Static_assert(sizeof(struct fkey) <= 40, "fkey_hash reads five words");
+
 struct rflow {
 	struct wfp_replay_flow pub;
 	struct fkey k;
@@ -320,12 +323,17 @@ static void bytes_addr(int family, const uint8_t b[16], struct wfp_addr *a)
 
 static uint32_t fkey_hash(const struct fkey *k)
 {
-	const uint8_t *b = (const uint8_t *)k;
-	uint32_t h = 2166136261u;
+	uint64_t w[5] = { 0 }, h = 0x9e3779b97f4a7c15ull;
 
-	for (size_t i = 0; i < sizeof(*k); i++)
-		h = (h ^ b[i]) * 16777619u;
-	return h;
+	/* not keyed: replay input is a file the user chose, not an attacker
+	 * filling a live table (the model's own table is SipHash-keyed) */
+	memcpy(w, k, sizeof(*k));
+	for (int i = 0; i < 5; i++) {
+		h ^= w[i];
+		h *= 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	return (uint32_t)h;
 }
 
 /* ---- object ---- */
@@ -446,13 +454,12 @@ static struct learn_addr *learn_slot(struct wfp_replay *r, const struct wfp_addr
 	addr_bytes(a, b);
 	memcpy(k.laddr, b, 16);
 	h = fkey_hash(&k);
-	for (unsigned i = 0; i < LEARN_ADDRS; i++) {
+	/* a bounded probe: when the neighbourhood is full, a new address is
+	 * not counted (documented); lookups stay O(1) on any capture */
+	for (unsigned i = 0; i < LEARN_PROBE; i++) {
 		struct learn_addr *l = &r->learn[(h + i) & (LEARN_ADDRS - 1)];
 
 		if (!l->used) {
-			/* a full table ignores new addresses (documented) */
-			if (i > LEARN_ADDRS / 2)
-				return NULL;
 			l->used = true;
 			l->a = *a;
 			l->first = ++r->learn_seq;
@@ -529,6 +536,16 @@ void wfp_replay_learn(struct wfp_replay *r, int linktype, const void *data, size
 	learn_ports(r, &p);
 }
 
+/* A host address is never multicast, broadcast or unspecified. */
+static bool unicast(const struct wfp_addr *a)
+{
+	if (addr_unspec(a))
+		return false;
+	if (a->family == WFP_AF_INET)
+		return (a->v4 >> 28) != 0xe && a->v4 != 0xffffffffu;
+	return a->v6[0] != 0xff;
+}
+
 int wfp_replay_learn_done(struct wfp_replay *r)
 {
 	if (!r->hosts_given) {
@@ -541,7 +558,7 @@ int wfp_replay_learn_done(struct wfp_replay *r)
 			for (unsigned i = 0; i < LEARN_ADDRS; i++) {
 				struct learn_addr *l = &r->learn[i];
 
-				if (!l->used || l->a.family != fam || addr_unspec(&l->a))
+				if (!l->used || l->a.family != fam || !unicast(&l->a))
 					continue;
 				if (!best || l->score > best->score ||
 				    (l->score == best->score &&
@@ -735,7 +752,8 @@ static void expire(struct wfp_replay *r, uint64_t now_us)
 		 * other protocols idle out */
 		if (f->k.proto == WFP_PROTO_TCP && !f->done)
 			idle = (uint64_t)r->idle_us * 120; /* two hours at the default */
-		if (now_us - f->last_us < idle)
+		/* a capture may step back in time (merged files): not idle */
+		if (now_us <= f->last_us || now_us - f->last_us < idle)
 			return;
 		flow_end(r, f);
 	}

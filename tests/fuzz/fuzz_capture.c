@@ -62,18 +62,32 @@ static void pass(const uint8_t *data, size_t size, struct wfp_replay *r, int lea
 	wfp_capture_close(c);
 }
 
+/* One engine for the process: each run starts from policy A again
+ * (REPLACE), so runs do not depend on each other. */
+static struct wfp_session *session(void)
+{
+	static struct wfp_session *s;
+	struct wfp_engine *e;
+
+	if (s)
+		return s;
+	e = wfp_engine_open(NULL);
+	s = e ? wfp_session_open(e, NULL) : NULL;
+	return s;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct wfp_replay_opts o = { .sz = sizeof(o), .max_flows = 8 };
-	struct wfp_engine *e = wfp_engine_open(NULL);
-	struct wfp_session *s = e ? wfp_session_open(e, NULL) : NULL;
+	struct wfp_session *s = session();
 	struct wfp_replay *r;
 
-	if (!s || wfp_policy_load_string(s, policy_a, sizeof(policy_a) - 1, "a", 0, NULL))
-		goto out;
-	r = wfp_replay_new(e, &o);
+	if (!s || wfp_policy_load_string(s, policy_a, sizeof(policy_a) - 1, "a",
+					 WFP_POLICY_REPLACE, NULL))
+		return 0;
+	r = wfp_replay_new(wfp_session_engine(s), &o);
 	if (!r)
-		goto out;
+		return 0;
 	wfp_replay_set_flow_end(r, flow_end, NULL);
 	wfp_replay_set_explain(r, 3);
 	pass(data, size, r, 1, s);
@@ -81,7 +95,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pass(data, size, r, 0, s);
 	wfp_replay_finish(r);
 	wfp_replay_free(r);
-out:
-	wfp_engine_close(e);
 	return 0;
 }

@@ -10,8 +10,8 @@
  *
  * The host of every golden capture is 10.0.0.2 / fd00::2; peers are
  * 10.0.0.x / fd00::x.  Link types vary on purpose (Ethernet, raw IP,
- * Linux cooked v1 and v2).  The comments in tests/golden/replay/*.expected
- * explain each capture packet by packet.
+ * Linux cooked v1 and v2).  The comments in the NAME.expected files of
+ * tests/golden/replay/ explain each capture packet by packet.
  */
 #include <arpa/inet.h>
 #include <stdint.h>

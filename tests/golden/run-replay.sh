@@ -15,6 +15,9 @@
 #   NUM DIR VERDICT REASON FILTER LAYER       one per packet
 #   diff FLOW A_VERDICT A_FILTER B_VERDICT B_FILTER   (--diff)
 #   cut FLOW AT                               (--policy-change-at)
+#   change before NUM                         (--policy-change-at)
+#   explain NUM LAYER ACTION FILTER REAUTH SUBLAYERS   (--explain; SUBLAYERS:
+#       action/hard|soft/applied|-[/veto] per sublayer with filters, or -)
 # '-' stands for none; '#' starts a comment.  The lines are rebuilt from
 # --json output; a second test checks that the text output agrees on the
 # verdicts and reasons.
@@ -37,7 +40,7 @@ tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 tests=$(ls "$dir"/*.expected 2>/dev/null | sort)
 count=$(printf '%s\n' $tests | grep -c .)
-echo "1..$((count * 2 + 1))"
+echo "1..$((count * 2 + 2))"
 n=1
 if "$gen" "$tmp"; then
 	echo "ok $n - gen_pcap wrote the captures"
@@ -52,7 +55,7 @@ for exp in $tests; do
 	args=$(sed -n 's/^args: *//p' "$exp")
 	n=$((n + 1))
 	# shellcheck disable=SC2086
-	if ! (cd "$dir" && "$wfpctl" replay --json --policy "$pol" $args "$tmp/$cap") \
+	if ! (cd "$dir" && "$wfpctl" replay --json --no-summary --policy "$pol" $args "$tmp/$cap") \
 		>"$tmp/out" 2>"$tmp/err"; then
 		echo "not ok $n - $name: wfpctl replay failed: $(head -n 3 "$tmp/err")"
 		n=$((n + 1))
@@ -69,6 +72,16 @@ for line in open(sys.argv[1]):
         print("diff", r["flow"], r["a_verdict"], s(r["a_filter"]), r["b_verdict"], s(r["b_filter"]))
     elif "cut" in r:
         print("cut", r["cut"]["flow"], r["cut"]["at"])
+    elif "policy_change" in r:
+        print("change before", r["policy_change"]["before"])
+    elif "explain" in r:
+        for l in r["explain"]["layers"]:
+            subs = ",".join("%s/%s/%s%s" % (x["action"], "hard" if x["hard"] else "soft",
+                                             "applied" if x["applied"] else "-",
+                                             "/veto" if x["veto"] else "")
+                            for x in l["sublayers"]) or "-"
+            print("explain", r["explain"]["num"], l["layer"], l["action"], s(l["filter"]),
+                  "reauth" if l["reauth"] else "-", subs)
     elif "num" in r:
         print(r["num"], r["dir"], r["verdict"], r["reason"], s(r["filter"]), s(r["layer"]))
 ' "$tmp/out" >"$tmp/got" 2>"$tmp/err"
@@ -94,4 +107,32 @@ for line in open(sys.argv[1]):
 		echo "ok $n - $name text"
 	fi
 done
+
+# --write-permitted / --write-blocked: the split capture, counted record by
+# record (closed.pcap under the stealth policy: RST and ICMP error blocked,
+# SYN and datagram dropped, nothing permitted; ARP and the cut packet are
+# in neither file)
+n=$((n + 1))
+count_pcap() {
+	python3 -c '
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+off, n = 24, 0
+while off + 16 <= len(b):
+    cap = struct.unpack("<I", b[off + 8:off + 12])[0]
+    off += 16 + cap
+    n += 1
+print(n)' "$1"
+}
+if (cd "$dir" && "$wfpctl" replay --no-packets --no-summary --policy stealth.wfp \
+	--write-permitted "$tmp/p.pcap" --write-blocked "$tmp/b.pcap" "$tmp/closed.pcap") \
+	>/dev/null 2>&1 && [ "$(count_pcap "$tmp/p.pcap")" = 0 ] &&
+	[ "$(count_pcap "$tmp/b.pcap")" = 4 ] &&
+	(cd "$dir" && "$wfpctl" replay --no-packets --no-summary --policy handshake.wfp \
+	--write-permitted "$tmp/p.pcap" "$tmp/handshake.pcap") >/dev/null 2>&1 &&
+	[ "$(count_pcap "$tmp/p.pcap")" = 9 ]; then
+	echo "ok $n - split captures hold the permitted / blocked packets"
+else
+	echo "not ok $n - split captures"
+fi
 exit 0

@@ -16,8 +16,7 @@ static const struct wfpctl_cmd cmds[] = {
 	{ "layers", cmd_layers, "list every layer: run-time id, name, GUID, fields" },
 	{ "fields", cmd_fields, "list every field (condition) with its GUID" },
 	{ "check", cmd_check, "[-n] [--json|--xml] FILE: validate a policy, print it canonically" },
-	{ "show", cmd_show_any, "[filters] [--json|--xml] FILE: load a policy, print the engine's view;
-"
+	{ "show", cmd_show_any, "[filters] [--json|--xml] FILE: load a policy, print the engine's view;\n"
 	  "             show [-s SOCK] [--json] filters|flows|netevents|counters: ask wfpd" },
 	{ "load", cmd_load, "[-s SOCK] [--json] FILE: replace wfpd's policy (one transaction)" },
 	{ "monitor", cmd_monitor, "[-s SOCK] [--json] [-c N]: stream wfpd's classify events" },

@@ -316,6 +316,55 @@ static void print_json(struct side *sd, const struct wfp_replay_rec *rec, uint64
 	json_object_put(j);
 }
 
+static void print_explain_json(struct side *sd, const struct wfp_replay_rec *rec)
+{
+	struct json_object *j = json_object_new_object(), *ls = json_object_new_array();
+	struct json_object *x = json_object_new_object();
+	char g[40];
+
+	jadd(x, "num", json_object_new_int64((int64_t)rec->num));
+	for (unsigned i = 0; i < rec->nexplain; i++) {
+		const struct wfp_replay_explain *e = &rec->explain[i];
+		struct json_object *l = json_object_new_object(), *subs = json_object_new_array();
+		const char *n = filter_name(sd, e->l.verdict.filter_id);
+
+		jadd(l, "layer", json_object_new_string(wfp_layer_name(e->l.layer)));
+		jadd(l, "event", json_object_new_string(wfp_stack_event_name(e->l.event)));
+		jadd(l, "reauth", json_object_new_boolean(!!(e->l.flags & WFP_TRACE_F_REAUTH)));
+		jadd(l, "action", json_object_new_string(action_name(e->l.verdict.action)));
+		jadd(l, "filter_id", e->l.verdict.filter_id ?
+			 json_object_new_int64((int64_t)e->l.verdict.filter_id) : NULL);
+		jadd(l, "filter", n ? json_object_new_string(n) : NULL);
+		jadd(l, "matched", json_object_new_int(e->l.verdict.nmatched));
+		for (unsigned k = 0; k < e->ex.nsublayers; k++) {
+			const struct wfp_explain_sublayer *sl = &e->ex.sub[k];
+			struct json_object *o = json_object_new_object();
+
+			jadd(o, "key", json_object_new_string(wfp_guid_format(&sl->key, g)));
+			jadd(o, "weight", json_object_new_int(sl->weight));
+			jadd(o, "action", json_object_new_string(action_name(sl->action)));
+			jadd(o, "filter_id", sl->filter_id ?
+				 json_object_new_int64((int64_t)sl->filter_id) : NULL);
+			jadd(o, "filter_weight", json_object_new_int64((int64_t)sl->filter_weight));
+			jadd(o, "rights_before", json_object_new_int((int)sl->rights_before));
+			jadd(o, "rights_after", json_object_new_int((int)sl->rights_after));
+			jadd(o, "hard", json_object_new_boolean(sl->hard));
+			jadd(o, "applied", json_object_new_boolean(sl->applied));
+			jadd(o, "veto", json_object_new_boolean(sl->veto));
+			jadd(o, "callouts", json_object_new_int(sl->ncallouts));
+			json_object_array_add(subs, o);
+		}
+		jadd(l, "sublayers", subs);
+		jadd(l, "sublayers_truncated", json_object_new_int((int)e->ex.truncated));
+		json_object_array_add(ls, l);
+	}
+	jadd(x, "layers", ls);
+	jadd(j, "explain", x);
+	puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(j);
+}
+
 static void print_explain(struct side *sd, const struct wfp_replay_rec *rec)
 {
 	char g[40];
@@ -572,12 +621,66 @@ static void print_summary(struct run *rn)
 		printf("summary: %" PRIu64 " flows differ\n", rn->ndiff);
 }
 
+static void print_summary_json(struct run *rn)
+{
+	struct json_object *j = json_object_new_object(), *x = json_object_new_object();
+	struct json_object *reasons = json_object_new_object(), *fs = json_object_new_array();
+	struct json_object *ls = json_object_new_array();
+
+	for (unsigned v = 0; v < 4; v++)
+		jadd(x, wfp_replay_verdict_name(v), json_object_new_int64((int64_t)rn->pkts[v]));
+	for (unsigned r = 0; r < WFP_RR_MAX; r++)
+		if (rn->reasons[r])
+			jadd(reasons, wfp_replay_reason_name(r),
+			     json_object_new_int64((int64_t)rn->reasons[r]));
+	jadd(x, "reasons", reasons);
+	jadd(x, "flows_permitted", json_object_new_int64((int64_t)rn->flows[1]));
+	jadd(x, "flows_blocked", json_object_new_int64((int64_t)rn->flows[2]));
+	jadd(x, "flows_dropped", json_object_new_int64((int64_t)rn->flows[3]));
+	jadd(x, "flows_cut", json_object_new_int64((int64_t)rn->cut));
+	for (unsigned i = 0; i < FSTAT_MAX; i++) {
+		struct fstat *f = &rn->fst[i];
+		struct json_object *o;
+
+		if (!f->id)
+			continue;
+		o = json_object_new_object();
+		jadd(o, "filter_id", f->id > 1 ? json_object_new_int64((int64_t)f->id - 1) : NULL);
+		jadd(o, "filter", f->name ? json_object_new_string(f->name) : NULL);
+		jadd(o, "packets_permitted", json_object_new_int64((int64_t)f->pkts[1]));
+		jadd(o, "packets_blocked", json_object_new_int64((int64_t)f->pkts[2]));
+		jadd(o, "flows_permitted", json_object_new_int64((int64_t)f->flows[1]));
+		jadd(o, "flows_blocked", json_object_new_int64((int64_t)f->flows[2]));
+		json_object_array_add(fs, o);
+	}
+	jadd(x, "filters", fs);
+	for (unsigned l = 0; l < LAYER_MAX; l++) {
+		struct json_object *o;
+
+		if (!rn->layer_cnt[l][1] && !rn->layer_cnt[l][2])
+			continue;
+		o = json_object_new_object();
+		jadd(o, "layer", json_object_new_string(wfp_layer_name(l)));
+		jadd(o, "permit", json_object_new_int64((int64_t)rn->layer_cnt[l][1]));
+		jadd(o, "block", json_object_new_int64((int64_t)rn->layer_cnt[l][2]));
+		json_object_array_add(ls, o);
+	}
+	jadd(x, "layers", ls);
+	if (rn->diff)
+		jadd(x, "flows_differ", json_object_new_int64((int64_t)rn->ndiff));
+	jadd(j, "summary", x);
+	puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(j);
+}
+
 /* ---- main ---- */
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: wfpctl replay --policy FILE [--host ADDR]... [--json] [--explain N]\n"
-		   "         [--no-packets] [--no-summary] [--write-permitted OUT.pcap]\n"
+		   "         [--no-packets] [--no-summary] [--max-flows N]\n"
+		   "         [--write-permitted OUT.pcap]\n"
 		   "         [--write-blocked OUT.pcap] [--diff FILE | --policy-change-at N FILE]\n"
 		   "         CAPTURE\n");
 }
@@ -690,7 +793,9 @@ static int replay(struct run *rn, const char *path)
 			else
 				print_line(rn, &rn->a, rec, ts0);
 		}
-		if (rec->nexplain)
+		if (rec->nexplain && rn->o.json)
+			print_explain_json(&rn->a, rec);
+		else if (rec->nexplain)
 			print_explain(&rn->a, rec);
 		ph.ts.tv_sec = (time_t)(cp.ts_us / 1000000u);
 		ph.ts.tv_usec = (suseconds_t)(cp.ts_us % 1000000u);
@@ -712,8 +817,8 @@ static int replay(struct run *rn, const char *path)
 		wfp_replay_finish(rn->b.r);
 	if (rn->o.summary && !rn->o.json)
 		print_summary(rn);
-	else if (rn->diff && rn->o.summary)
-		printf("{\"summary\":{\"flows_differ\":%" PRIu64 "}}\n", rn->ndiff);
+	else if (rn->o.summary)
+		print_summary_json(rn);
 out:
 	if (dp)
 		pcap_dump_close(dp);
