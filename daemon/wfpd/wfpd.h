@@ -51,7 +51,7 @@ struct wfpd_counters {
 	uint64_t packets, accepted, dropped, rejected, malformed;
 	uint64_t batches, verdict_msgs, enobufs, recv_errors;
 	uint64_t classifications, fastpath_marks, reauths;
-	uint64_t flows_created, flows_expired, flows_evicted;
+	uint64_t flows_created, flows_expired, flows_evicted, flows_refused;
 	uint64_t stealth_drops, sockdiag_lookups, app_lookups;
 	uint64_t mgmt_refused, mgmt_requests;
 	uint64_t per_layer[WFP_LAYER_MAX];
@@ -71,7 +71,7 @@ struct wfpd_event {
 	uint32_t discard_module, discard_reason; /* discard layers */
 	bool discard;
 	bool inbound;
-	struct daddr laddr, raddr;
+	struct wfp_addr laddr, raddr;
 	uint16_t lport, rport;  /* ICMP: type, code */
 	uint32_t uid;
 	bool has_uid;
