@@ -297,6 +297,7 @@ static void print_json(struct side *sd, const struct wfp_replay_rec *rec, uint64
 	jadd(j, "layer", rec->has_layer ? json_object_new_string(wfp_layer_name(rec->layer)) :
 			 NULL);
 	jadd(j, "response", json_object_new_boolean(rec->response));
+	jadd(j, "policy_changed", json_object_new_boolean(rec->policy_changed));
 	for (unsigned i = 0; i < rec->nlayers; i++) {
 		const struct wfp_replay_layer *l = &rec->layers[i];
 		struct json_object *x = json_object_new_object();
