@@ -697,6 +697,10 @@ int wfp_ctree_build(struct clayer *cl)
 		t->all_static &= is_static(&cl->filt[i]);
 	}
 	t->stride = CT_STRIDE;
+	for (unsigned d = 0; d < t->ndim; d++) {
+		t->kmask[d] = type_max(t->type[d]);
+		t->maxslot = t->slot[d] > t->maxslot ? t->slot[d] : t->maxslot;
+	}
 	if (cl->nfilt >= tree_min()) {
 		ret = build_tree(cl, t);
 		if (ret)
