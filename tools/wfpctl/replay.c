@@ -714,8 +714,7 @@ static int learn(struct run *rn, const char *path)
 		if (rn->diff)
 			wfp_replay_learn(rn->b.r, lt, cp.data, cp.caplen);
 	}
-	if (ret < 0)
-		fprintf(stderr, "wfpctl replay: %s: %s\n", path, err);
+	/* a truncated file is reported once, by the replay pass */
 	wfp_capture_close(c);
 	return 0;
 }
