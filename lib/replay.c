@@ -936,7 +936,10 @@ static bool pend_match(const struct wfp_pkt *a, const struct wfp_pkt *b)
 		       (icmp_is_error(a->family, a->icmp_type) || a->icmp_id == b->icmp_id);
 	if (a->sport != b->sport || a->dport != b->dport)
 		return false;
-	return a->proto != WFP_PROTO_TCP || (a->tcp_flags & m) == (b->tcp_flags & m);
+	/* the model's answers carry no data: a segment with data is the
+	 * host's own (send()), even when it also acknowledges */
+	return a->proto != WFP_PROTO_TCP ||
+	       ((a->tcp_flags & m) == (b->tcp_flags & m) && !b->payload_len);
 }
 
 static struct pending *pend_find(struct wfp_replay *r, const struct wfp_pkt *p)
