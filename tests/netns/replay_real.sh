@@ -15,7 +15,8 @@
 # Root only; prints a TAP skip with the reason otherwise.  Both namespaces
 # are created here and deleted by a trap, also on failure; no packet
 # leaves them.  IPv6 is off inside them so that neighbour discovery does
-# not take part in the host inference.
+# not take part in the host inference.  KEEP=1 keeps the capture and the
+# outputs (the directory is printed) for a look afterwards.
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-$TOP/build}
