@@ -262,7 +262,8 @@ struct learn_port {
 struct wfp_replay {
 	struct wfp_engine *e;
 	struct wfp_host *h;
-	uint32_t max_flows, idle_us;
+	uint32_t max_flows;
+	uint64_t idle_us;
 	struct rflow *flows;      /* max_flows */
 	uint32_t *buckets;        /* nbuckets, index + 1 */
 	uint32_t nbuckets, nflows, free_head;
@@ -376,8 +377,7 @@ struct wfp_replay *wfp_replay_new(struct wfp_engine *e, const struct wfp_replay_
 	r->max_flows = o->max_flows ? o->max_flows : 65536;
 	if (r->max_flows > (1u << 24))
 		r->max_flows = 1u << 24;
-	r->idle_us = (uint64_t)(o->idle_timeout_ms ? o->idle_timeout_ms : 60000) * 1000u >
-		     UINT32_MAX ? UINT32_MAX : (o->idle_timeout_ms ? o->idle_timeout_ms : 60000) * 1000u;
+	r->idle_us = (uint64_t)(o->idle_timeout_ms ? o->idle_timeout_ms : 60000) * 1000u;
 	for (r->nbuckets = 1; r->nbuckets < r->max_flows; r->nbuckets <<= 1)
 		;
 	r->flows = wfp_calloc(r->max_flows, sizeof(*r->flows));
@@ -764,7 +764,7 @@ static void expire(struct wfp_replay *r, uint64_t now_us)
 		/* open TCP connections stay (as in the model); finished ones and
 		 * other protocols idle out */
 		if (f->k.proto == WFP_PROTO_TCP && !f->done)
-			idle = (uint64_t)r->idle_us * 120; /* two hours at the default */
+			idle = r->idle_us * 120; /* two hours at the default */
 		/* a capture may step back in time (merged files): not idle */
 		if (now_us <= f->last_us || now_us - f->last_us < idle)
 			return;
