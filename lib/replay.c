@@ -1168,6 +1168,7 @@ static void map_errno(struct wfp_replay_rec *rec, int ret)
 		set_verdict(rec, WFP_RV_DROP, WFP_RR_NO_LISTENER);
 		break;
 	case -EOPNOTSUPP:
+	case -EINPROGRESS: /* a fragment held for reassembly (stack) */
 		set_verdict(rec, WFP_RV_PERMIT, WFP_RR_FRAGMENT);
 		break;
 	case -ENOBUFS:

@@ -1324,3 +1324,8 @@ void live_flows_foreach(struct live *l, void (*fn)(const struct live_flow_info *
 		}
 	}
 }
+
+unsigned live_flow_count(const struct live *l)
+{
+	return l->nflows;
+}

@@ -60,6 +60,8 @@ void live_policy_changed(struct live *l);
 /* Bounded expiry of idle flows; call about once a second. */
 void live_gc(struct live *l);
 void live_flush_flows(struct live *l);
+/* Flows in the table now (metrics). */
+unsigned live_flow_count(const struct live *l);
 /* The ct mark value of the current epoch (owned bits only). */
 uint32_t live_epoch_mark(const struct live *l);
 

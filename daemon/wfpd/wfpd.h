@@ -44,6 +44,8 @@ struct wfpd_config {
 	bool keep_table;          /* leave the table on exit (fail-closed) */
 	bool verbose;
 	bool no_fastpath;
+	const char *store;        /* persistent objects (docs/internals/store.md) */
+	const char *metrics;      /* ADDR:PORT of the Prometheus endpoint, or NULL */
 };
 
 /* Counters (wfpctl show counters). */
@@ -110,6 +112,11 @@ void loop_del(struct wfpd *d, int fd);
 int loop_run(struct wfpd *d);
 uint64_t now_ms(void);
 void logmsg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* metrics.c: Prometheus text endpoint (libmicrohttpd) */
+int metrics_open(struct wfpd *d, const char *addr);
+void metrics_tick(void);
+void metrics_close(struct wfpd *d);
 
 /* config.c */
 int config_parse(struct wfpd_config *c, int argc, char **argv);
