@@ -1,0 +1,604 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wfp_ebpf.c - wfp-ebpf: drive the eBPF back end without the daemon.
+ *
+ *   wfp-ebpf probe
+ *       load the programs and say which hooks this kernel has
+ *   wfp-ebpf run CGROUP POLICY
+ *       load a policy file (.wfp text, JSON or netsh XML), attach to the
+ *       cgroup, print "ready" and then one line per kernel classification
+ *       until SIGINT/SIGTERM
+ *   wfp-ebpf diff CGROUP CASES SEED
+ *       the differential test (issue 7 scope 5, TAP): random policies
+ *       and socket calls made from the cgroup; every kernel verdict must
+ *       equal wfp_classify() on the same incoming values
+ *
+ * Used by tests/netns/ebpf_*.sh, which create the cgroup and the network
+ * namespace; this program never touches anything else.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <grp.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <wfp/wfp.h>
+#include <wfp/wfp_ebpf.h>
+
+#include "loader.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static const char *verdict_name(uint32_t v)
+{
+	return v == WFP_ALE_BLOCK ? "block" : v == WFP_ALE_DEFER ? "defer" : "permit";
+}
+
+static void fmt_val(const struct wfp_ale_in *in, unsigned ks, bool v6, char *buf, size_t len)
+{
+	const struct wfp_ale_val *v = &in->v[ks];
+
+	if (!(in->present & (1U << ks))) {
+		snprintf(buf, len, "%s", in->avail & (1U << ks) ? "empty" : "?");
+		return;
+	}
+	if ((ks == WFP_KS_LADDR || ks == WFP_KS_RADDR) && v6) {
+		uint8_t a[16];
+
+		for (int i = 0; i < 8; i++) {
+			a[i] = (uint8_t)(v->hi >> (56 - 8 * i));
+			a[8 + i] = (uint8_t)(v->lo >> (56 - 8 * i));
+		}
+		inet_ntop(AF_INET6, a, buf, (socklen_t)len);
+	} else if (ks == WFP_KS_LADDR || ks == WFP_KS_RADDR) {
+		struct in_addr a = { htonl((uint32_t)v->lo) };
+
+		inet_ntop(AF_INET, &a, buf, (socklen_t)len);
+	} else {
+		snprintf(buf, len, "%" PRIu64, (uint64_t)v->lo);
+	}
+}
+
+/* One line per event: key=value, stable names for the tests. */
+static void print_event(const struct wfp_ale_event *ev, void *ctx)
+{
+	int layer = wfp_ebpf_layer(ev->in.klayer);
+	bool v6 = layer >= 0 && (wfp_layer_flags((unsigned)layer) & WFP_LAYER_F_V6);
+	char la[64], lp[16], ra[64], rp[16], pr[16], path[WFP_ALE_PATH_MAX + 1];
+	const struct wfp_ale_owner *o = &ev->owner;
+
+	(void)ctx;
+	fmt_val(&ev->in, WFP_KS_LADDR, v6, la, sizeof(la));
+	fmt_val(&ev->in, WFP_KS_LPORT, v6, lp, sizeof(lp));
+	fmt_val(&ev->in, WFP_KS_RADDR, v6, ra, sizeof(ra));
+	fmt_val(&ev->in, WFP_KS_RPORT, v6, rp, sizeof(rp));
+	fmt_val(&ev->in, WFP_KS_PROTO, v6, pr, sizeof(pr));
+	memcpy(path, o->path, WFP_ALE_PATH_MAX);
+	path[WFP_ALE_PATH_MAX] = 0;
+	printf("event layer=%s verdict=%s filter=%" PRIu64 " gen=%" PRIu64
+	       " cookie=%" PRIu64 " pid=%u tgid=%u uid=%u gid=%u euid=%u"
+	       " cgroup=%" PRIu64 " comm=%.16s app=%s laddr=%s lport=%s"
+	       " raddr=%s rport=%s proto=%s\n",
+	       layer >= 0 ? wfp_layer_name((unsigned)layer) : "?",
+	       verdict_name(ev->verdict), (uint64_t)ev->filter_id,
+	       (uint64_t)ev->generation, (uint64_t)ev->cookie, o->pid, o->tgid,
+	       o->uid, o->gid, o->euid, (uint64_t)o->cgroup_id, o->comm,
+	       o->path_known ? path : "?", la, lp, ra, rp, pr);
+	fflush(stdout);
+}
+
+static void print_hooks(const struct wfp_ebpf *b)
+{
+	struct wfp_ebpf_hooks h;
+
+	wfp_ebpf_hooks(b, &h);
+	printf("hook sock_addr %s\n", h.sock_addr ? "yes" : "no");
+	printf("hook exec_path %s", h.exec_path ? "yes\n" : "no");
+	if (!h.exec_path)
+		printf(" (%s)\n", strerror(-h.exec_err));
+	printf("hook lsm_cgroup %s", h.lsm_cgroup ? "yes\n" : "no");
+	if (!h.lsm_cgroup)
+		printf(" (%s)\n", strerror(-h.lsm_err));
+}
+
+static struct wfp_ebpf *open_or_die(void)
+{
+	const char *why = "";
+	struct wfp_ebpf *b = wfp_ebpf_open(&why);
+
+	if (!b) {
+		fprintf(stderr, "wfp-ebpf: %s: %s\n", why, strerror(errno));
+		exit(2);
+	}
+	return b;
+}
+
+static int cmd_probe(void)
+{
+	struct wfp_ebpf *b = open_or_die();
+
+	print_hooks(b);
+	wfp_ebpf_close(b);
+	return 0;
+}
+
+static int cmd_run(const char *cgroup, const char *policy)
+{
+	struct wfp_engine *e = wfp_engine_open(NULL);
+	struct wfp_session *s = e ? wfp_session_open(e, NULL) : NULL;
+	struct wfp_policy_error perr = { 0 };
+	struct wfp_ebpf_stats st;
+	const char *why = "";
+	struct wfp_ebpf *b;
+	int ret;
+
+	if (!s) {
+		fprintf(stderr, "wfp-ebpf: cannot open an engine\n");
+		return 2;
+	}
+	ret = wfp_policy_load_file(s, policy, 0, &perr);
+	if (ret) {
+		fprintf(stderr, "wfp-ebpf: %s:%u: %s\n", policy, perr.line, perr.msg);
+		return 2;
+	}
+	b = open_or_die();
+	ret = wfp_ebpf_publish(b, e, &st);
+	if (ret) {
+		fprintf(stderr, "wfp-ebpf: publish: %s\n", wfp_strerror(ret));
+		return 2;
+	}
+	ret = wfp_ebpf_attach(b, cgroup, &why);
+	if (ret) {
+		fprintf(stderr, "wfp-ebpf: attach %s: %s\n", why, strerror(-ret));
+		return 2;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	print_hooks(b);
+	printf("ready filters=%u defer=%u callout=%u\n", st.nfilt, st.ndefer, st.ncallout);
+	fflush(stdout);
+	while (!stop) {
+		ret = wfp_ebpf_poll(b, 100, print_event, NULL);
+		if (ret < 0 && ret != -EINTR)
+			break;
+	}
+	wfp_ebpf_poll(b, 0, print_event, NULL);
+	wfp_ebpf_close(b);
+	wfp_session_close(s);
+	wfp_engine_close(e);
+	return 0;
+}
+
+/* ---- the differential test ---- */
+
+static uint64_t rng_state;
+
+static uint32_t rnd(uint32_t n)
+{
+	/* xorshift64*: reproducible from the seed on every libc */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return n ? (uint32_t)((rng_state * 0x2545F4914F6CDD1DULL) >> 33) % n : 0;
+}
+
+static const uint16_t ports[] = { 5000, 5001, 5002, 5003 };
+static char self_exe[WFP_ALE_PATH_MAX];
+
+static const uint16_t diff_layers[] = {
+	WFP_LAYER_ALE_RESOURCE_ASSIGNMENT_V4, WFP_LAYER_ALE_RESOURCE_ASSIGNMENT_V6,
+	WFP_LAYER_ALE_AUTH_CONNECT_V4, WFP_LAYER_ALE_AUTH_CONNECT_V6,
+	WFP_LAYER_ALE_AUTH_LISTEN_V4, WFP_LAYER_ALE_AUTH_LISTEN_V6,
+};
+
+static void v6_loop(uint8_t a[16])
+{
+	memset(a, 0, 16);
+	a[15] = 1;
+}
+
+/* A random condition on one of the fields the kernel knows (and, rarely,
+ * one it does not: those filters must defer). */
+static int rand_cond(unsigned layer, struct wfp_filter_cond *c, char *sd, size_t sdlen)
+{
+	bool v6 = wfp_layer_flags(layer) & WFP_LAYER_F_V6;
+	static const uint16_t matches[] = {
+		WFP_MATCH_EQUAL, WFP_MATCH_NOT_EQUAL, WFP_MATCH_GREATER, WFP_MATCH_LESS,
+		WFP_MATCH_GREATER_OR_EQUAL, WFP_MATCH_LESS_OR_EQUAL,
+	};
+	unsigned pick = rnd(10);
+
+	memset(c, 0, sizeof(*c));
+	c->match = rnd(3) ? WFP_MATCH_EQUAL : matches[rnd(6)];
+	switch (pick) {
+	case 0: /* app */
+		c->field = WFP_FIELD_ALE_APP_ID;
+		c->match = rnd(2) ? WFP_MATCH_EQUAL : WFP_MATCH_NOT_EQUAL;
+		c->value.type = WFP_BYTE_BLOB;
+		c->value.v.type = WFP_BYTE_BLOB;
+		c->value.v.blob.data = (const uint8_t *)(rnd(2) ? self_exe : "/usr/bin/curl");
+		c->value.v.blob.size = (uint32_t)strlen((const char *)c->value.v.blob.data);
+		break;
+	case 1: { /* user */
+		static const char *const aces[] = {
+			"(A;;CC;;;S-1-22-1-0)", "(A;;CC;;;S-1-22-1-65534)",
+			"(D;;CC;;;S-1-22-1-65534)", "(A;;CC;;;WD)", "(A;;CC;;;AN)",
+			"(D;;CC;;;BA)", "(A;;CC;;;S-1-22-2-65534)", "(A;;CC;;;SY)",
+			"(A;OICIIO;CC;;;WD)", "(A;;RC;;;WD)",
+		};
+		int n = snprintf(sd, sdlen, "O:SYD:");
+
+		for (unsigned k = 0, m = 1 + rnd(3); k < m; k++)
+			n += snprintf(sd + n, sdlen - (size_t)n, "%s", aces[rnd(10)]);
+		if (!rnd(10))
+			snprintf(sd, sdlen, "O:SY"); /* no DACL */
+		c->field = WFP_FIELD_ALE_USER_ID;
+		c->match = rnd(3) ? WFP_MATCH_EQUAL : WFP_MATCH_NOT_EQUAL;
+		c->value.type = WFP_SECURITY_DESCRIPTOR;
+		c->value.v.type = WFP_SECURITY_DESCRIPTOR;
+		c->value.v.blob.data = (const uint8_t *)sd;
+		c->value.v.blob.size = (uint32_t)strlen(sd);
+		break;
+	}
+	case 2: case 3: /* local/remote port */
+		if (pick == 3 && (layer == WFP_LAYER_ALE_RESOURCE_ASSIGNMENT_V4 ||
+				  layer == WFP_LAYER_ALE_RESOURCE_ASSIGNMENT_V6 ||
+				  layer == WFP_LAYER_ALE_AUTH_LISTEN_V4 ||
+				  layer == WFP_LAYER_ALE_AUTH_LISTEN_V6))
+			pick = 2;
+		c->field = pick == 2 ? WFP_FIELD_IP_LOCAL_PORT : WFP_FIELD_IP_REMOTE_PORT;
+		if (!rnd(4)) {
+			c->match = WFP_MATCH_RANGE;
+			c->value.type = WFP_RANGE;
+			c->value.range.low.type = WFP_UINT16;
+			c->value.range.high.type = WFP_UINT16;
+			c->value.range.low.u16 = ports[rnd(4)];
+			c->value.range.high.u16 = (uint16_t)(c->value.range.low.u16 + rnd(3));
+		} else {
+			c->value.type = WFP_UINT16;
+			c->value.v.type = WFP_UINT16;
+			c->value.v.u16 = rnd(8) ? ports[rnd(4)] : 0;
+		}
+		break;
+	case 4: /* protocol */
+		if (layer == WFP_LAYER_ALE_AUTH_LISTEN_V4 || layer == WFP_LAYER_ALE_AUTH_LISTEN_V6)
+			return rand_cond(layer, c, sd, sdlen);
+		c->field = WFP_FIELD_IP_PROTOCOL;
+		c->value.type = WFP_UINT8;
+		c->value.v.type = WFP_UINT8;
+		c->value.v.u8 = rnd(2) ? 6 : 17;
+		break;
+	case 5: case 6: case 7: /* addresses */
+		c->field = pick == 5 || layer <= WFP_LAYER_ALE_AUTH_LISTEN_V6_DISCARD ?
+			   WFP_FIELD_IP_LOCAL_ADDRESS : WFP_FIELD_IP_REMOTE_ADDRESS;
+		if (v6) {
+			if (rnd(2)) {
+				c->match = rnd(2) ? WFP_MATCH_EQUAL : WFP_MATCH_NOT_EQUAL;
+				c->value.type = WFP_V6_ADDR_MASK;
+				v6_loop(c->value.v6.addr);
+				c->value.v6.prefix_len = (uint8_t)(rnd(2) ? 128 : rnd(129));
+			} else {
+				c->value.type = WFP_BYTE_ARRAY16;
+				c->value.v.type = WFP_BYTE_ARRAY16;
+				if (rnd(2))
+					v6_loop(c->value.v.a16);
+			}
+		} else if (rnd(2)) {
+			c->match = rnd(2) ? WFP_MATCH_EQUAL : WFP_MATCH_NOT_EQUAL;
+			c->value.type = WFP_V4_ADDR_MASK;
+			c->value.v4.addr = 0x7f000001 + rnd(2);
+			c->value.v4.mask = rnd(2) ? 0xffffffff : 0xff000000;
+		} else {
+			c->value.type = WFP_UINT32;
+			c->value.v.type = WFP_UINT32;
+			c->value.v.u32 = rnd(4) ? 0x7f000001 + rnd(2) : 0;
+		}
+		break;
+	case 8: /* empty */
+		c->field = WFP_FIELD_IP_LOCAL_PORT;
+		c->match = rnd(2) ? WFP_MATCH_EQUAL : WFP_MATCH_NOT_EQUAL;
+		c->value.type = WFP_EMPTY;
+		c->value.v.type = WFP_EMPTY;
+		break;
+	default: /* a field the kernel does not know: the filter defers */
+		if (rnd(3))
+			return rand_cond(layer, c, sd, sdlen);
+		c->field = WFP_FIELD_INTERFACE_TYPE;
+		c->value.type = WFP_UINT32;
+		c->value.v.type = WFP_UINT32;
+		c->value.v.u32 = 24;
+		break;
+	}
+	return 0;
+}
+
+static const struct wfp_guid subkeys[3] = {
+	{ { 0xe7, 0xb1, 1 } }, { { 0xe7, 0xb1, 2 } }, { { 0xe7, 0xb1, 3 } },
+};
+
+static int rand_policy(struct wfp_session *s)
+{
+	unsigned nsub = 1 + rnd(3), nfilt = rnd(12);
+	char sds[8][256];
+
+	for (unsigned i = 0; i < nsub; i++) {
+		struct wfp_sublayer sl = {
+			.key = subkeys[i], .display = { .name = "diff" },
+			.weight = (uint16_t)(0x100 + rnd(0x8000)),
+		};
+		int ret = wfp_sublayer_add(s, &sl);
+
+		if (ret)
+			return ret;
+	}
+	for (unsigned i = 0; i < nfilt; i++) {
+		struct wfp_filter_cond cond[8];
+		struct wfp_filter f = { .display = { .name = "diff" } };
+		unsigned n = rnd(4);
+		int ret;
+
+		f.layer = diff_layers[rnd(6)];
+		f.sublayer_key = subkeys[rnd(nsub)];
+		f.action.type = rnd(2) ? WFP_ACTION_BLOCK : WFP_ACTION_PERMIT;
+		if (rnd(3) == 0)
+			f.flags |= WFP_FILTER_F_CLEAR_ACTION_RIGHT;
+		if (rnd(2)) {
+			f.weight.type = WFP_UINT64;
+			f.weight.u64 = rnd(3);
+		}
+		for (unsigned k = 0; k < n; k++)
+			rand_cond(f.layer, &cond[k], sds[k], sizeof(sds[k]));
+		f.ncond = n;
+		f.cond = cond;
+		ret = wfp_filter_add(s, &f, NULL);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* What the child did: one entry per socket call. */
+struct step {
+	int call;	/* 1 bind, 2 connect, 3 listen, 4 sendto */
+	int err;	/* 0 or errno */
+};
+
+static void sa_make(struct sockaddr_storage *ss, socklen_t *len, bool v6, bool any,
+		    uint16_t port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (v6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(port);
+		if (!any)
+			a->sin6_addr = in6addr_loopback;
+		*len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		a->sin_addr.s_addr = htonl(any ? 0 : 0x7f000001 + rnd(2));
+		*len = sizeof(*a);
+	}
+}
+
+/* The child: join the cgroup, maybe become nobody, make the calls. */
+static void child_ops(const char *cgroup, int wfd, unsigned op, bool nobody)
+{
+	struct step st[3];
+	struct sockaddr_storage ss;
+	char procs[512];
+	socklen_t len;
+	bool v6 = op & 1, udp = op & 2;
+	unsigned n = 0;
+	int fd, cfd;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup);
+	cfd = open(procs, O_WRONLY);
+	if (cfd < 0 || dprintf(cfd, "%d\n", getpid()) < 0)
+		_exit(3);
+	close(cfd);
+	if (nobody && (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		       setresuid(65534, 65534, 65534)))
+		_exit(3);
+	fd = socket(v6 ? AF_INET6 : AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+	if (fd < 0)
+		_exit(3);
+	if (rnd(3)) {
+		sa_make(&ss, &len, v6, rnd(2), rnd(3) ? ports[rnd(4)] : 0);
+		st[n].call = 1;
+		st[n++].err = bind(fd, (struct sockaddr *)&ss, len) ? errno : 0;
+	}
+	sa_make(&ss, &len, v6, false, ports[rnd(4)]);
+	if (!udp && rnd(3) == 0) {
+		st[n].call = 3;
+		st[n++].err = listen(fd, 1) ? errno : 0;
+	} else if (udp && rnd(2)) {
+		st[n].call = 4;
+		st[n++].err = sendto(fd, "x", 1, 0, (struct sockaddr *)&ss, len) < 0 ? errno : 0;
+	} else {
+		st[n].call = 2;
+		st[n++].err = connect(fd, (struct sockaddr *)&ss, len) ? errno : 0;
+	}
+	if (write(wfd, st, n * sizeof(st[0])) < 0)
+		_exit(3);
+	_exit(0);
+}
+
+struct diff_ctx {
+	struct wfp_engine *e;
+	uint32_t tgid;
+	unsigned nev, agree, defer, bad;
+	unsigned nblock_ev;
+	int block_call[4];
+	unsigned ncase;
+};
+
+static int klayer_call(unsigned kl)
+{
+	switch (kl) {
+	case WFP_KL_BIND4: case WFP_KL_BIND6:
+		return 1;
+	case WFP_KL_LISTEN4: case WFP_KL_LISTEN6:
+		return 3;
+	default:
+		return 2; /* connect or sendto */
+	}
+}
+
+static void diff_event(const struct wfp_ale_event *ev, void *arg)
+{
+	struct diff_ctx *d = arg;
+	struct wfp_value vals[WFP_MAX_FIELDS_PER_LAYER];
+	char app[WFP_ALE_PATH_MAX + 1];
+	struct wfp_incoming in = { 0 };
+	struct wfp_verdict v;
+	struct wfp_token tok;
+	int layer;
+
+	if (ev->owner.tgid != d->tgid)
+		return; /* not this case's child */
+	d->nev++;
+	memcpy(app, ev->owner.path, WFP_ALE_PATH_MAX);
+	app[WFP_ALE_PATH_MAX] = 0;
+	layer = wfp_ebpf_incoming(&ev->in, app, &ev->owner, &tok, vals,
+				  WFP_MAX_FIELDS_PER_LAYER);
+	if (layer < 0) {
+		d->bad++;
+		return;
+	}
+	in.layer = (uint16_t)layer;
+	in.nvalues = (uint16_t)wfp_layer_field_count((unsigned)layer);
+	in.values = vals;
+	wfp_classify(d->e, &in, &v, NULL);
+	if (ev->verdict == WFP_ALE_DEFER) {
+		d->defer++;
+		return;
+	}
+	if ((ev->verdict == WFP_ALE_BLOCK) != wfp_verdict_blocks(&v) ||
+	    ev->filter_id != v.filter_id) {
+		printf("# case %u: %s kernel=%s filter %" PRIu64 ", libwfp=%s filter %"
+		       PRIu64 "\n", d->ncase, wfp_layer_name((unsigned)layer),
+		       verdict_name(ev->verdict), (uint64_t)ev->filter_id,
+		       wfp_action_name(v.action), (uint64_t)v.filter_id);
+		d->bad++;
+		return;
+	}
+	if (ev->verdict == WFP_ALE_BLOCK && d->nblock_ev < 4)
+		d->block_call[d->nblock_ev++] = klayer_call(ev->in.klayer);
+	d->agree++;
+}
+
+static int cmd_diff(const char *cgroup, unsigned cases, uint64_t seed)
+{
+	struct diff_ctx d = { 0 };
+	unsigned errno_bad = 0, nblocked = 0;
+	struct wfp_ebpf *b;
+	const char *why = "";
+	ssize_t n;
+	int ret;
+
+	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
+	if (n <= 0)
+		return 2;
+	self_exe[n] = 0;
+	rng_state = seed ? seed : 1;
+	b = open_or_die();
+	ret = wfp_ebpf_attach(b, cgroup, &why);
+	if (ret) {
+		printf("1..0 # SKIP attach %s: %s\n", why, strerror(-ret));
+		return 0;
+	}
+	printf("1..2\n");
+	for (unsigned c = 0; c < cases; c++) {
+		struct wfp_engine *e = wfp_engine_open(NULL);
+		struct wfp_session *s = e ? wfp_session_open(e, NULL) : NULL;
+		struct step st[3];
+		unsigned op = rnd(4);
+		bool nobody = rnd(3) == 0;
+		int p[2], status;
+		pid_t pid;
+
+		if (!s || rand_policy(s) || wfp_ebpf_publish(b, e, NULL) || pipe(p)) {
+			printf("# case %u: setup failed\n", c);
+			d.bad++;
+			wfp_engine_close(e);
+			continue;
+		}
+		rnd(1); /* the child continues the sequence from here */
+		pid = fork();
+		if (pid == 0) {
+			close(p[0]);
+			child_ops(cgroup, p[1], op, nobody);
+		}
+		close(p[1]);
+		n = read(p[0], st, sizeof(st));
+		close(p[0]);
+		waitpid(pid, &status, 0);
+		d.e = e;
+		d.tgid = (uint32_t)pid;
+		d.ncase = c;
+		d.nblock_ev = 0;
+		while (wfp_ebpf_poll(b, 0, diff_event, &d) > 0)
+			;
+		/* a blocked call fails with EPERM, and only a blocked one */
+		for (ssize_t k = 0; n > 0 && k < n / (ssize_t)sizeof(st[0]); k++) {
+			bool blocked = false;
+
+			for (unsigned j = 0; j < d.nblock_ev; j++)
+				blocked |= d.block_call[j] == (st[k].call == 4 ? 2 : st[k].call);
+			nblocked += blocked;
+			if (blocked != (st[k].err == EPERM)) {
+				printf("# case %u: call %d errno %d, kernel %s\n", c, st[k].call,
+				       st[k].err, blocked ? "blocked" : "did not block");
+				errno_bad++;
+			}
+		}
+		wfp_session_close(s);
+		wfp_engine_close(e);
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			printf("# case %u: child failed\n", c);
+			d.bad++;
+		}
+	}
+	wfp_ebpf_unpublish(b);
+	printf("# %u cases, %u kernel classifications: %u agree, %u deferred, %u disagree\n",
+	       cases, d.nev, d.agree, d.defer, d.bad);
+	printf("%s 1 - kernel verdict == wfp_classify verdict\n",
+	       d.bad == 0 && d.agree >= cases / 2 ? "ok" : "not ok");
+	printf("# %u blocked calls\n", nblocked);
+	printf("%s 2 - blocked calls fail with EPERM, others do not\n",
+	       errno_bad == 0 ? "ok" : "not ok");
+	wfp_ebpf_close(b);
+	return d.bad || errno_bad;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "probe"))
+		return cmd_probe();
+	if (argc == 4 && !strcmp(argv[1], "run"))
+		return cmd_run(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "diff"))
+		return cmd_diff(argv[2], (unsigned)strtoul(argv[3], NULL, 10),
+				strtoull(argv[4], NULL, 0));
+	fprintf(stderr, "usage: wfp-ebpf probe | run CGROUP POLICY | diff CGROUP CASES SEED\n");
+	return 2;
+}
