@@ -107,9 +107,11 @@ static void print_hooks(const struct wfp_ebpf *b)
 
 	wfp_ebpf_hooks(b, &h);
 	printf("hook sock_addr %s\n", h.sock_addr ? "yes" : "no");
-	printf("hook exec_path %s", h.exec_path ? "yes\n" : "no");
-	if (!h.exec_path)
-		printf(" (%s)\n", strerror(-h.exec_err));
+	if (h.exec_path || h.exec_err) {
+		printf("hook exec_path %s", h.exec_path ? "yes\n" : "no");
+		if (!h.exec_path)
+			printf(" (%s)\n", strerror(-h.exec_err));
+	}
 	printf("hook lsm_cgroup %s", h.lsm_cgroup ? "yes\n" : "no");
 	if (!h.lsm_cgroup)
 		printf(" (%s)\n", strerror(-h.lsm_err));
