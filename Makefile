@@ -1,13 +1,17 @@
 # openwfp top-level Makefile: a thin wrapper around meson + ninja.
 #   make          build everything into build/ (build/wfpctl, build/libwfp.so)
 #   make check    install missing packages, build, run every suite (gcc),
-#                 then the unit/golden/parse suites under clang ASan+UBSan
+#                 then the unit/golden/parse/diff/fuzz suites under clang
+#                 ASan+UBSan (fuzz = replay of the checked-in corpus)
 #   make demo     the main job: the TCP connection trace of spec §2.1
+#   make fuzz     every libFuzzer harness for FUZZ_SECONDS (default 60) each,
+#                 from the checked-in corpus (clang ASan build)
 # WERROR=1 turns warnings into errors (CI sets it).
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 WERROR     ?= 0
+FUZZ_SECONDS ?= 60
 MESON_OPTS := -Dwerror=$(if $(filter 1,$(WERROR)),true,false)
 
 # Debian packages needed to build and test; installed only when missing.
@@ -18,7 +22,7 @@ DEB_PKGS := meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
 # after the current file list reconfigures when files come or go.
 SRC_STAMP := .srcs-$(shell ls lib/*.c tools/wfpctl/*.c tests/*/*.c tests/*/*.sh 2>/dev/null | md5sum | cut -c1-12)
 
-.PHONY: all deps check demo clean asan
+.PHONY: all deps check demo clean asan fuzz
 all: $(BUILD)/$(SRC_STAMP)
 	ninja -C $(BUILD)
 	@ln -sf tools/wfpctl/wfpctl $(BUILD)/wfpctl
@@ -49,7 +53,11 @@ check: deps
 	$(MAKE) asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		tests/run.py $(BUILD) $(ASAN_BUILD):unit,golden,parse,diff
+		tests/run.py $(BUILD) $(ASAN_BUILD):unit,golden,parse,diff,fuzz
+
+fuzz: deps
+	$(MAKE) asan
+	tests/fuzz/run-fuzz $(ASAN_BUILD) $(FUZZ_SECONDS)
 
 demo: deps
 	$(MAKE) all

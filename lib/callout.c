@@ -118,9 +118,9 @@ static unsigned callout_count(const struct wfp_engine *e)
 	return n;
 }
 
-static int callout_new(struct wfp_session *s, const struct wfp_callout *in,
-		       struct callout_obj **out)
+static int callout_new(struct wfp_session *s, const void *arg, struct obj_hdr **out)
 {
+	const struct wfp_callout *in = arg;
 	uint32_t known = WFP_CALLOUT_F_PERSISTENT | WFP_CALLOUT_F_USES_PROVIDER_CONTEXT;
 	enum obj_life life = wfp_life_of(s, in->flags & WFP_CALLOUT_F_PERSISTENT);
 	struct provider_obj *prov;
@@ -152,30 +152,18 @@ static int callout_new(struct wfp_session *s, const struct wfp_callout *in,
 	c->provider = prov;
 	c->layer = in->applicable_layer;
 	c->id = s->e->next_callout_id++;
-	*out = c;
+	*out = &c->h;
 	return 0;
 }
 
 WFP_API int wfp_callout_add(struct wfp_session *s, const struct wfp_callout *in, uint32_t *id)
 {
-	struct callout_obj *c;
-	struct txn *t;
-	int ret;
+	struct obj_hdr *h;
+	int ret = wfp_obj_add(s, callout_new, in, &h);
 
-	if (!in)
-		return -WFP_E_NULL_POINTER;
-	ret = wfp_txn_enter(s, true, &t);
-	if (ret)
-		return ret;
-	ret = callout_new(s, in, &c);
-	if (ret == 0) {
-		uint32_t cid = c->id;
-
-		ret = wfp_obj_insert(s->e, t, &c->h);
-		if (ret == 0 && id)
-			*id = cid;
-	}
-	return wfp_txn_leave(s, t, ret);
+	if (ret == 0 && id)
+		*id = ((struct callout_obj *)h)->id;
+	return ret;
 }
 
 WFP_API int wfp_callout_delete(struct wfp_session *s, const struct wfp_guid *key)
@@ -185,27 +173,14 @@ WFP_API int wfp_callout_delete(struct wfp_session *s, const struct wfp_guid *key
 	return wfp_obj_delete(s, OBJ_CALLOUT, (struct obj_hdr *)wfp_callout_find(s->e, key));
 }
 
-WFP_API int wfp_callout_get(struct wfp_session *s, const struct wfp_guid *key,
-			    struct wfp_callout **out)
+static void *callout_copy(const struct obj_hdr *h)
 {
-	struct callout_obj *c;
-	struct wfp_callout *o;
-	struct txn *t;
-	int ret;
+	const struct callout_obj *c = (const struct callout_obj *)h;
+	struct wfp_callout *o = wfp_calloc(1, sizeof(*o));
 
-	if (!key || !out)
-		return -WFP_E_NULL_POINTER;
-	*out = NULL;
-	ret = wfp_txn_enter(s, false, &t);
-	if (ret)
-		return ret;
-	c = wfp_callout_find(s->e, key);
-	if (!c)
-		return wfp_txn_leave(s, t, -WFP_E_CALLOUT_NOT_FOUND);
-	o = wfp_calloc(1, sizeof(*o));
 	if (!o || wfp_display_dup(&o->display, &c->h)) {
 		wfp_free(o);
-		return wfp_txn_leave(s, t, -WFP_E_NOMEM);
+		return NULL;
 	}
 	o->key = c->h.key;
 	o->flags = c->h.flags | (c->reg->registered ? WFP_CALLOUT_F_REGISTERED : 0);
@@ -213,8 +188,13 @@ WFP_API int wfp_callout_get(struct wfp_session *s, const struct wfp_guid *key,
 	o->callout_id = c->id;
 	if (c->provider)
 		o->provider_key = c->provider->h.key;
-	*out = o;
-	return wfp_txn_leave(s, t, 0);
+	return o;
+}
+
+WFP_API int wfp_callout_get(struct wfp_session *s, const struct wfp_guid *key,
+			    struct wfp_callout **out)
+{
+	return wfp_obj_get(s, OBJ_CALLOUT, key, callout_copy, (void **)out);
 }
 
 WFP_API void wfp_callout_free(struct wfp_callout *c)

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "classify_tree.h"
 
 struct result {
 	uint32_t action;
@@ -178,33 +179,96 @@ explain_sub(struct wfp_explain *x, const struct csub *cs, const struct cfilter *
 	es->ncallouts = (uint8_t)(ncallouts > 255 ? 255 : ncallouts);
 }
 
+/*
+ * Where a sublayer's filters come from: the whole sublayer (linear), or the
+ * tree leaf of the key (candidates, ascending filter index).  With a valid
+ * key, every filter's box is a cheap first test and an exact filter needs
+ * no other.
+ */
+struct walk {
+	const struct ctree *t;  /* NULL: no valid key */
+	uint32_t key[CT_MAXDIM];
+	const uint32_t *cand;   /* NULL: linear */
+	const uint32_t *cend;
+};
+
+static inline bool try_filter(const struct clayer *cl, const struct walk *w, uint32_t i,
+			      const struct wfp_incoming *in)
+{
+	if (w->t) {
+		if (!wfp_ctree_inbox(w->t, i, w->key))
+			return false;
+		if (w->t->exact[i])
+			return true;
+	}
+	return filter_matches(cl, &cl->filt[i], in);
+}
+
+/* Steps 5-8 for filter i once it matched: true if it decides. */
+static inline bool decide(const struct clayer *cl, const struct csub *cs, uint32_t i,
+			  const struct wfp_incoming *in, const struct result *r,
+			  struct fverdict *v, unsigned *nmatched, unsigned *ncallouts)
+{
+	(*nmatched)++;
+	filter_verdict(&cl->filt[i], cs->weight, in, r, v);
+	*ncallouts += v->from_callout;
+	return v->action != WFP_ACTION_CONTINUE;
+}
+
 /* Steps 3-8 for one sublayer: its first terminating verdict, or NULL. */
 static const struct cfilter *run_sublayer(const struct clayer *cl, const struct csub *cs,
-					  const struct wfp_incoming *in, const struct result *r,
-					  struct fverdict *v, unsigned *nmatched,
-					  unsigned *ncallouts)
+					  struct walk *w, const struct wfp_incoming *in,
+					  const struct result *r, struct fverdict *v,
+					  unsigned *nmatched, unsigned *ncallouts)
 {
-	const struct cfilter *cf = &cl->filt[cs->first];
-	const struct cfilter *end = cf + cs->count;
+	uint32_t end = cs->first + cs->count;
 
-	for (; cf < end; cf++) {
-		if (!filter_matches(cl, cf, in))
-			continue;
-		(*nmatched)++;
-		filter_verdict(cf, cs->weight, in, r, v);
-		*ncallouts += v->from_callout;
-		if (v->action != WFP_ACTION_CONTINUE)
-			return cf;
+	if (w->cand) {
+		const uint32_t *p = w->cand;
+
+		while (p < w->cend && *p < cs->first)
+			p++; /* the rest of a sublayer that decided early */
+		for (; p < w->cend && *p < end; p++) {
+			if (try_filter(cl, w, *p, in) &&
+			    decide(cl, cs, *p, in, r, v, nmatched, ncallouts)) {
+				w->cand = p + 1;
+				return &cl->filt[*p];
+			}
+		}
+		w->cand = p;
+		return NULL;
 	}
+	for (uint32_t i = cs->first; i < end; i++)
+		if (try_filter(cl, w, i, in) && decide(cl, cs, i, in, r, v, nmatched, ncallouts))
+			return &cl->filt[i];
 	return NULL;
 }
 
-WFP_API int wfp_classify(const struct wfp_engine *e, const struct wfp_incoming *in,
-			 struct wfp_verdict *out, struct wfp_explain *explain)
+static void walk_init(const struct clayer *cl, const struct wfp_incoming *in, bool use_tree,
+		      struct walk *w)
+{
+	const struct ctree *t = cl->tree;
+
+	w->t = NULL;
+	w->cand = NULL;
+	if (!t || !wfp_ctree_key(t, in, w->key))
+		return;
+	w->t = t;
+	if (use_tree && t->pool) {
+		const uint32_t *leaf = wfp_ctree_leaf(t, w->key);
+
+		w->cand = leaf + 1;
+		w->cend = leaf + 1 + leaf[0];
+	}
+}
+
+static int classify(const struct wfp_engine *e, const struct wfp_incoming *in,
+		    struct wfp_verdict *out, struct wfp_explain *explain, bool use_tree)
 {
 	struct result r = { .action = WFP_ACTION_NONE, .rights = WFP_RIGHT_ACTION_WRITE };
 	const struct clayer *cl;
 	unsigned nmatched = 0;
+	struct walk w;
 
 	if (!e || !in || !out)
 		return -WFP_E_NULL_POINTER;
@@ -215,6 +279,8 @@ WFP_API int wfp_classify(const struct wfp_engine *e, const struct wfp_incoming *
 		explain->truncated = 0;
 	}
 	cl = __atomic_load_n(&e->published[in->layer], __ATOMIC_ACQUIRE);
+	if (cl)
+		walk_init(cl, in, use_tree, &w);
 	for (uint32_t s = 0; cl && s < cl->nsub; s++) {
 		const struct csub *cs = &cl->sub[s];
 		uint32_t before = r.rights;
@@ -223,7 +289,7 @@ WFP_API int wfp_classify(const struct wfp_engine *e, const struct wfp_incoming *
 		const struct cfilter *cf;
 		int merged = 0;
 
-		cf = run_sublayer(cl, cs, in, &r, &v, &nmatched, &ncallouts);
+		cf = run_sublayer(cl, cs, &w, in, &r, &v, &nmatched, &ncallouts);
 		if (cf)
 			merged = merge(&r, &v, cf, cs->weight);
 		if (__builtin_expect(explain != NULL, 0))
@@ -238,4 +304,17 @@ WFP_API int wfp_classify(const struct wfp_engine *e, const struct wfp_incoming *
 	out->sublayer_weight = r.slw;
 	out->nmatched = (uint16_t)(nmatched > 0xFFFF ? 0xFFFF : nmatched);
 	return 0;
+}
+
+WFP_API int wfp_classify(const struct wfp_engine *e, const struct wfp_incoming *in,
+			 struct wfp_verdict *out, struct wfp_explain *explain)
+{
+	return classify(e, in, out, explain, true);
+}
+
+/* The same without the tree: the reference the tests compare against. */
+int wfp_classify_linear(const struct wfp_engine *e, const struct wfp_incoming *in,
+			struct wfp_verdict *out, struct wfp_explain *explain)
+{
+	return classify(e, in, out, explain, false);
 }

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "classify_tree.h"
 
 static int by_order(const void *a, const void *b)
 {
@@ -39,6 +40,7 @@ void wfp_clayer_free(struct clayer *cl)
 {
 	if (!cl)
 		return;
+	wfp_ctree_free(cl->tree);
 	for (uint32_t i = 0; i < cl->ncond; i++)
 		wfp_ccond_fini(&cl->cond[i]);
 	wfp_free(cl);
@@ -130,7 +132,9 @@ struct clayer *wfp_clayer_build(const struct wfp_engine *e, unsigned layer, int 
 			goto out_free_cl;
 	}
 	cl->nfilt = n;
-	*err = 0;
+	*err = wfp_ctree_build(cl);
+	if (*err)
+		goto out_free_cl;
 	wfp_free(v);
 	return cl;
 

@@ -22,6 +22,7 @@
  * classifies on one thread).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -30,6 +31,36 @@
 #include "log.h"
 
 const char *wfp_version(void);
+
+static const char *store_path_of(const struct wfp_engine_opts *o)
+{
+	if (!o || o->sz < offsetof(struct wfp_engine_opts, store_path) + sizeof(o->store_path))
+		return NULL;
+	return o->store_path;
+}
+
+/* Load the persistent objects; a store that exists but cannot be read
+ * fails the open rather than starting with a silently empty policy. */
+static int store_open(struct wfp_engine *e, const char *path)
+{
+	struct wfp_policy_error err = { 0 };
+	struct wfp_session *s;
+	int ret;
+
+	e->store_path = wfp_strdup(path);
+	if (!e->store_path)
+		return -WFP_E_NOMEM;
+	s = wfp_session_open(e, NULL);
+	if (!s)
+		return -errno;
+	e->store_loading = true;
+	ret = wfp_store_load(s, path, &err);
+	e->store_loading = false;
+	if (ret)
+		wfp_logf(WFP_LOG_ERROR, "store %s:%u:%u: %s", path, err.line, err.col, err.msg);
+	wfp_session_close(s);
+	return ret;
+}
 
 WFP_API struct wfp_engine *wfp_engine_open(const struct wfp_engine_opts *opts)
 {
@@ -49,6 +80,10 @@ WFP_API struct wfp_engine *wfp_engine_open(const struct wfp_engine_opts *opts)
 	e->next_callout_id = 1;
 	wfp_netevent_init(e);
 	ret = wfp_sublayers_init_builtin(e);
+	if (ret == 0)
+		ret = wfp_builtin_callouts_init(e);
+	if (ret == 0 && store_path_of(opts))
+		ret = store_open(e, store_path_of(opts));
 	if (ret) {
 		wfp_engine_close(e);
 		errno = -ret;
@@ -95,6 +130,7 @@ WFP_API void wfp_engine_close(struct wfp_engine *e)
 		wfp_session_close(e->sessions);
 	free_objects(e);
 	wfp_netevent_fini(e);
+	wfp_free(e->store_path);
 	wfp_free(e);
 }
 
@@ -364,11 +400,10 @@ static void txn_reap(struct txn *t)
 	t->nlog = 0;
 }
 
-/* Compile every dirty layer, then publish all or nothing. */
-static int txn_publish(struct wfp_engine *e, struct txn *t)
+/* Compile every dirty layer into fresh[]; nothing is published yet. */
+static int txn_compile(struct wfp_engine *e, const struct txn *t,
+		       struct clayer *fresh[WFP_LAYER_MAX])
 {
-	struct clayer *fresh[WFP_LAYER_MAX] = { 0 };
-	bool changed = false;
 	int ret = 0;
 
 	for (unsigned l = 0; l < WFP_LAYER_MAX; l++) {
@@ -376,8 +411,17 @@ static int txn_publish(struct wfp_engine *e, struct txn *t)
 			continue;
 		fresh[l] = wfp_clayer_build(e, l, &ret);
 		if (!fresh[l])
-			goto out_free_fresh;
+			return ret;
 	}
+	return 0;
+}
+
+/* Publish all of fresh[] at once: nothing here can fail. */
+static void txn_swap(struct wfp_engine *e, const struct txn *t,
+		     struct clayer *fresh[WFP_LAYER_MAX])
+{
+	bool changed = false;
+
 	for (unsigned l = 0; l < WFP_LAYER_MAX; l++) {
 		struct clayer *old;
 
@@ -387,16 +431,11 @@ static int txn_publish(struct wfp_engine *e, struct txn *t)
 		__atomic_store_n(&e->published[l], fresh[l], __ATOMIC_RELEASE);
 		__atomic_store_n(&e->layer_gen[l], e->layer_gen[l] + 1, __ATOMIC_RELEASE);
 		wfp_clayer_free(old);
+		fresh[l] = NULL;
 		changed = true;
 	}
 	if (changed)
 		__atomic_store_n(&e->generation, e->generation + 1, __ATOMIC_RELEASE);
-	return 0;
-
-out_free_fresh:
-	for (unsigned l = 0; l < WFP_LAYER_MAX; l++)
-		wfp_clayer_free(fresh[l]);
-	return ret;
 }
 
 static void txn_end(struct wfp_session *s, struct txn *t)
@@ -408,19 +447,32 @@ static void txn_end(struct wfp_session *s, struct txn *t)
 	txn_free(t);
 }
 
+/*
+ * Commit: compile, write the store if persistent objects changed, then
+ * publish.  Every step that can fail comes before the first visible
+ * change, so a failure rolls back with nothing published or stored.
+ */
 static int txn_finish(struct wfp_session *s, struct txn *t, bool commit)
 {
+	struct clayer *fresh[WFP_LAYER_MAX] = { 0 };
+	struct wfp_engine *e = s->e;
 	int ret = 0;
 
 	if (commit && t->nlog) {
-		ret = txn_publish(s->e, t);
+		ret = txn_compile(e, t, fresh);
+		if (ret == 0 && e->store_path && !e->store_loading &&
+		    wfp_txn_touches_persistent(t))
+			ret = wfp_store_save(s, e->store_path);
 		if (ret == 0) {
-			wfp_change_notify(s->e, t);
+			txn_swap(e, t, fresh);
+			wfp_change_notify(e, t);
 			txn_reap(t);
 		}
+		for (unsigned l = 0; l < WFP_LAYER_MAX; l++)
+			wfp_clayer_free(fresh[l]);
 	}
 	if (!commit || ret)
-		txn_rollback(s->e, t);
+		txn_rollback(e, t);
 	txn_end(s, t);
 	return ret;
 }

@@ -496,8 +496,12 @@ static struct wfp_filter *filter_copy(const struct filter_obj *f)
 	return o;
 }
 
-static int filter_get(struct wfp_session *s, struct filter_obj *(*find)(struct wfp_session *, const void *),
-		      const void *k, struct wfp_filter **out)
+static void *filter_copy_hdr(const struct obj_hdr *h)
+{
+	return filter_copy((const struct filter_obj *)h);
+}
+
+WFP_API int wfp_filter_get_by_id(struct wfp_session *s, uint64_t id, struct wfp_filter **out)
 {
 	struct filter_obj *f;
 	struct txn *t;
@@ -509,34 +513,17 @@ static int filter_get(struct wfp_session *s, struct filter_obj *(*find)(struct w
 	ret = wfp_txn_enter(s, false, &t);
 	if (ret)
 		return ret;
-	f = find(s, k);
+	f = wfp_filter_find_id(s->e, id);
 	if (!f)
 		return wfp_txn_leave(s, t, -WFP_E_FILTER_NOT_FOUND);
 	*out = filter_copy(f);
 	return wfp_txn_leave(s, t, *out ? 0 : -WFP_E_NOMEM);
 }
 
-static struct filter_obj *find_by_id(struct wfp_session *s, const void *k)
-{
-	return wfp_filter_find_id(s->e, *(const uint64_t *)k);
-}
-
-static struct filter_obj *find_by_key(struct wfp_session *s, const void *k)
-{
-	return wfp_filter_find_key(s->e, k);
-}
-
-WFP_API int wfp_filter_get_by_id(struct wfp_session *s, uint64_t id, struct wfp_filter **out)
-{
-	return filter_get(s, find_by_id, &id, out);
-}
-
 WFP_API int wfp_filter_get_by_key(struct wfp_session *s, const struct wfp_guid *key,
 				  struct wfp_filter **out)
 {
-	if (!key)
-		return -WFP_E_NULL_POINTER;
-	return filter_get(s, find_by_key, key, out);
+	return wfp_obj_get(s, OBJ_FILTER, key, filter_copy_hdr, (void **)out);
 }
 
 static bool enum_wants(const struct wfp_filter_enum_template *t, const struct filter_obj *f)

@@ -126,6 +126,8 @@ struct csub {
 	uint32_t count;
 };
 
+struct ctree; /* classify_tree.h: the multi-field index */
+
 /* One layer's published policy; immutable once published. */
 struct clayer {
 	uint16_t layer;
@@ -135,6 +137,7 @@ struct clayer {
 	struct csub *sub;       /* descending weight */
 	struct cfilter *filt;   /* per sublayer: weight desc, id asc */
 	struct wfp_ccond *cond;
+	struct ctree *tree;     /* NULL: nothing to index */
 };
 
 struct clayer *wfp_clayer_build(const struct wfp_engine *e, unsigned layer, int *err);
@@ -236,6 +239,9 @@ struct wfp_engine {
 	struct change_sub *change_subs;
 	int next_sub_id;
 	struct wfp_layer_stats stats[WFP_LAYER_MAX];
+	/* persistence (store.c) */
+	char *store_path;
+	bool store_loading;
 };
 
 /* engine.c: transaction plumbing used by every object file. */
@@ -264,6 +270,17 @@ void wfp_objlist_push(struct obj_hdr **head, struct obj_hdr *h);
 int wfp_obj_insert(struct wfp_engine *e, struct txn *t, struct obj_hdr *h);
 /* Deletes h (NULL: not found) through s, in s's transaction. */
 int wfp_obj_delete(struct wfp_session *s, enum obj_kind kind, struct obj_hdr *h);
+/* Builds a new object from caller input (validation included). */
+typedef int (*obj_new_fn)(struct wfp_session *s, const void *in, struct obj_hdr **out);
+/* Copies an object out for get/enum; NULL when out of memory. */
+typedef void *(*obj_copy_fn)(const struct obj_hdr *h);
+/* The skeleton of every *_add: build, log, link, in s's transaction.
+ * *out (may be NULL) receives the new object, which outlives the call. */
+int wfp_obj_add(struct wfp_session *s, obj_new_fn build, const void *in,
+		struct obj_hdr **out);
+/* The skeleton of every *_get: find by key, copy out. */
+int wfp_obj_get(struct wfp_session *s, enum obj_kind kind, const struct wfp_guid *key,
+		obj_copy_fn copy, void **out);
 /* Resolves an optional provider key for an object of lifetime life. */
 int wfp_obj_provider(struct wfp_session *s, const struct wfp_guid *key, enum obj_life life,
 		     struct provider_obj **out);
@@ -287,6 +304,8 @@ void wfp_sublayer_unlink(struct wfp_engine *e, struct obj_hdr *h);
 void wfp_sublayer_relink(struct wfp_engine *e, struct obj_hdr *h);
 void wfp_sublayer_destroy(struct obj_hdr *h);
 int wfp_sublayers_init_builtin(struct wfp_engine *e);
+/* builtin_callouts.c: the built-in callouts (spec Appendix A). */
+int wfp_builtin_callouts_init(struct wfp_engine *e);
 void wfp_callout_unlink(struct wfp_engine *e, struct obj_hdr *h);
 void wfp_callout_relink(struct wfp_engine *e, struct obj_hdr *h);
 void wfp_callout_destroy(struct obj_hdr *h);
@@ -305,6 +324,9 @@ void wfp_netevent_fini(struct wfp_engine *e);
 /* Tell subscribers about the committed changes in t's log. */
 void wfp_change_notify(struct wfp_engine *e, const struct txn *t);
 void wfp_change_unsubscribe_session(struct wfp_session *s);
+
+/* store.c */
+bool wfp_txn_touches_persistent(const struct txn *t);
 
 /* Auto weight (filter.c), documented in docs/internals/weights.md. */
 uint64_t wfp_auto_weight(unsigned layer, const struct wfp_filter_cond *cond, uint32_t n);

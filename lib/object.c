@@ -76,6 +76,61 @@ int wfp_obj_delete(struct wfp_session *s, enum obj_kind kind, struct obj_hdr *h)
 	return wfp_txn_leave(s, t, ret);
 }
 
+int wfp_obj_add(struct wfp_session *s, obj_new_fn build, const void *in,
+		struct obj_hdr **out)
+{
+	struct obj_hdr *h = NULL;
+	struct txn *t;
+	int ret;
+
+	if (!in)
+		return -WFP_E_NULL_POINTER;
+	ret = wfp_txn_enter(s, true, &t);
+	if (ret)
+		return ret;
+	ret = build(s, in, &h);
+	if (ret == 0)
+		ret = wfp_obj_insert(s->e, t, h);
+	if (ret == 0 && out)
+		*out = h;
+	return wfp_txn_leave(s, t, ret);
+}
+
+static struct obj_hdr *find(const struct wfp_engine *e, enum obj_kind kind,
+			    const struct wfp_guid *key)
+{
+	switch (kind) {
+	case OBJ_PROVIDER:
+		return wfp_objlist_find(e->providers, key);
+	case OBJ_SUBLAYER:
+		return wfp_objlist_find(e->sublayers, key);
+	case OBJ_CALLOUT:
+		return wfp_objlist_find(e->callouts, key);
+	default:
+		return (struct obj_hdr *)wfp_filter_find_key(e, key);
+	}
+}
+
+int wfp_obj_get(struct wfp_session *s, enum obj_kind kind, const struct wfp_guid *key,
+		obj_copy_fn copy, void **out)
+{
+	struct obj_hdr *h;
+	struct txn *t;
+	int ret;
+
+	if (!key || !out)
+		return -WFP_E_NULL_POINTER;
+	*out = NULL;
+	ret = wfp_txn_enter(s, false, &t);
+	if (ret)
+		return ret;
+	h = find(s->e, kind, key);
+	if (!h)
+		return wfp_txn_leave(s, t, wfp_obj_ops[kind].not_found);
+	*out = copy(h);
+	return wfp_txn_leave(s, t, *out ? 0 : -WFP_E_NOMEM);
+}
+
 int wfp_obj_provider(struct wfp_session *s, const struct wfp_guid *key, enum obj_life life,
 		     struct provider_obj **out)
 {

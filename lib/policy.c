@@ -418,6 +418,53 @@ const struct pol_known *pol_known_callout_by_key(const struct wfp_guid *k)
 	return known_by_key(known_callouts, NKNOWN(known_callouts), k);
 }
 
+/* ---- references by name, Windows name or GUID ---- */
+
+int pol_ref_provider(const struct wfp_policy *p, const char *s, struct wfp_guid *out)
+{
+	const struct pol_provider *pv = pol_provider_by_name(p, s);
+	const struct pol_known *k;
+
+	if (pv) {
+		*out = pv->p.key;
+		return 0;
+	}
+	if ((k = pol_known_provider_by_name(s)))
+		return wfp_guid_parse(k->guid, out);
+	return wfp_guid_parse(s, out) ? -1 : 0;
+}
+
+int pol_ref_sublayer(const struct wfp_policy *p, const char *s, struct wfp_guid *out)
+{
+	const struct pol_sublayer *sl = pol_sublayer_by_name(p, s);
+	const struct wfp_builtin_sublayer *b;
+
+	if (sl) {
+		*out = sl->s.key;
+		return 0;
+	}
+	b = wfp_builtin_sublayer_by_name(strip_prefix(s, "FWPM_SUBLAYER_"));
+	if (b) {
+		*out = b->key;
+		return 0;
+	}
+	return wfp_guid_parse(s, out) ? -1 : 0;
+}
+
+int pol_ref_callout(const struct wfp_policy *p, const char *s, struct wfp_guid *out)
+{
+	const struct pol_callout *c = pol_callout_by_name(p, s);
+	const struct pol_known *k;
+
+	if (c) {
+		*out = c->c.key;
+		return 0;
+	}
+	if ((k = pol_known_callout_by_name(s)))
+		return wfp_guid_parse(k->guid, out);
+	return wfp_guid_parse(s, out) ? -1 : 0;
+}
+
 /* ---- format detection and the parse entry points ---- */
 
 int wfp_policy_detect(const char *text, size_t len)

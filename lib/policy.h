@@ -116,6 +116,13 @@ void pol_derive_key(enum pol_kind kind, const char *name, struct wfp_guid *out);
  * its display name (unique, a valid identifier).  0 or -WFP_E_NOMEM. */
 int pol_assign_names(struct wfp_policy *p);
 
+/* Resolve a reference: a name declared in p, a Windows name
+ * (FWPM_SUBLAYER_UNIVERSAL, FWPM_PROVIDER_MPSSVC_WSH, ...; the prefix is
+ * optional), or a GUID with or without braces.  0, or -1 if unknown. */
+int pol_ref_provider(const struct wfp_policy *p, const char *s, struct wfp_guid *out);
+int pol_ref_sublayer(const struct wfp_policy *p, const char *s, struct wfp_guid *out);
+int pol_ref_callout(const struct wfp_policy *p, const char *s, struct wfp_guid *out);
+
 /* Fill err (may be NULL) and return code. */
 int pol_error(struct wfp_policy_error *err, int code, const char *file,
 	      unsigned line, unsigned col, const char *context, size_t clen,
@@ -157,6 +164,11 @@ enum pol_vkind pol_field_vkind(unsigned field);
 int pol_value_parse(struct wfp_policy *p, unsigned field, unsigned layer,
 		    const char *s, size_t len, bool quoted, bool mask_ok,
 		    struct wfp_cond_value *out, char *msg, size_t msglen);
+
+/* Are the field's values strings (blob, Unicode string, SDDL)? */
+bool pol_field_is_string(unsigned field, unsigned layer);
+/* Is d[0..n) valid UTF-8 without NUL bytes (writable as a string)? */
+bool pol_is_text(const uint8_t *d, size_t n);
 
 /* Parse "A-B" (or two parts given separately) as a RANGE value. */
 int pol_range_parse(struct wfp_policy *p, unsigned field, unsigned layer,

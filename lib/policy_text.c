@@ -436,20 +436,13 @@ static int expect_provider_ref(struct parser *ps, struct wfp_guid *key)
 {
 	char buf[POL_MAX_NAME];
 	struct token t = *peek(ps);
-	const struct pol_provider *pv;
-	const struct pol_known *k;
 
 	if (t.t == T_GUID)
 		return expect_guid(ps, key);
 	if (!word_cstr(&t, buf, sizeof(buf)))
 		return expected(ps, "a provider name or GUID");
-	if ((pv = pol_provider_by_name(ps->pol, buf)))
-		*key = pv->p.key;
-	else if ((k = pol_known_provider_by_name(buf)))
-		wfp_guid_parse(k->guid, key);
-	else if (wfp_guid_parse(buf, key))
-		return fail_at(ps, &t, -WFP_E_PROVIDER_NOT_FOUND,
-			       "unknown provider '%s' (declare it first)", buf);
+	if (pol_ref_provider(ps->pol, buf, key))
+		return fail_at(ps, &t, -WFP_E_PROVIDER_NOT_FOUND, "unknown provider '%s' (declare it first)", buf);
 	take(ps);
 	return 0;
 }
@@ -458,23 +451,13 @@ static int expect_sublayer_ref(struct parser *ps, struct wfp_guid *key)
 {
 	char buf[POL_MAX_NAME];
 	struct token t = *peek(ps);
-	const struct pol_sublayer *sl;
-	const struct wfp_builtin_sublayer *b;
-	const char *n = buf;
 
 	if (t.t == T_GUID)
 		return expect_guid(ps, key);
 	if (!word_cstr(&t, buf, sizeof(buf)))
 		return expected(ps, "a sublayer name or GUID");
-	if (!strncasecmp(n, "FWPM_SUBLAYER_", 14))
-		n += 14;
-	if ((sl = pol_sublayer_by_name(ps->pol, buf)))
-		*key = sl->s.key;
-	else if ((b = wfp_builtin_sublayer_by_name(n)))
-		*key = b->key;
-	else if (wfp_guid_parse(buf, key))
-		return fail_at(ps, &t, -WFP_E_SUBLAYER_NOT_FOUND,
-			       "unknown sublayer '%s' (declare it first)", buf);
+	if (pol_ref_sublayer(ps->pol, buf, key))
+		return fail_at(ps, &t, -WFP_E_SUBLAYER_NOT_FOUND, "unknown sublayer '%s' (declare it first)", buf);
 	take(ps);
 	return 0;
 }
@@ -483,20 +466,13 @@ static int expect_callout_ref(struct parser *ps, struct wfp_guid *key)
 {
 	char buf[POL_MAX_NAME];
 	struct token t = *peek(ps);
-	const struct pol_callout *c;
-	const struct pol_known *k;
 
 	if (t.t == T_GUID)
 		return expect_guid(ps, key);
 	if (!word_cstr(&t, buf, sizeof(buf)))
 		return expected(ps, "a callout name or GUID");
-	if ((c = pol_callout_by_name(ps->pol, buf)))
-		*key = c->c.key;
-	else if ((k = pol_known_callout_by_name(buf)))
-		wfp_guid_parse(k->guid, key);
-	else if (wfp_guid_parse(buf, key))
-		return fail_at(ps, &t, -WFP_E_CALLOUT_NOT_FOUND,
-			       "unknown callout '%s' (declare it first)", buf);
+	if (pol_ref_callout(ps->pol, buf, key))
+		return fail_at(ps, &t, -WFP_E_CALLOUT_NOT_FOUND, "unknown callout '%s' (declare it first)", buf);
 	take(ps);
 	return 0;
 }

@@ -540,6 +540,13 @@ static int cond_type(unsigned field, unsigned layer)
 	return t;
 }
 
+bool pol_field_is_string(unsigned field, unsigned layer)
+{
+	int t = cond_type(field, layer);
+
+	return t == WFP_BYTE_BLOB || t == WFP_UNICODE_STRING || t == WFP_SECURITY_DESCRIPTOR;
+}
+
 static int parse_single(struct wfp_policy *p, unsigned type, enum pol_vkind k,
 			const char *s, size_t len, bool quoted,
 			struct wfp_value *v, char *msg, size_t ml)
@@ -643,6 +650,8 @@ int pol_range_parse(struct wfp_policy *p, unsigned field, unsigned layer,
 }
 
 /* ---- formatting ---- */
+
+static bool utf8_valid(const uint8_t *d, size_t n);
 
 struct obuf {
 	char *b;
@@ -760,6 +769,11 @@ static void fmt_v6(struct obuf *o, const uint8_t a[16])
 	put(o, "%s", inet_ntop(AF_INET6, a, buf, sizeof(buf)) ? buf : "::");
 }
 
+bool pol_is_text(const uint8_t *d, size_t n)
+{
+	return !memchr(d, 0, n) && utf8_valid(d, n);
+}
+
 static bool utf8_valid(const uint8_t *d, size_t n)
 {
 	for (size_t i = 0; i < n;) {
@@ -792,7 +806,7 @@ static void fmt_blob(struct obuf *o, const struct wfp_value *v)
 
 	/* bytes that are not text (a NUL, invalid UTF-8) are written as
 	 * hex:, so every blob survives the round trip exactly */
-	text = !memchr(d, 0, n) && utf8_valid(d, n);
+	text = pol_is_text(d, n);
 	if (text && v->type == WFP_SID) {
 		put(o, "%.*s", (int)n, (const char *)d);
 		return;

@@ -32,9 +32,9 @@ void wfp_provider_destroy(struct obj_hdr *h)
 	wfp_free(p);
 }
 
-static int provider_new(struct wfp_session *s, const struct wfp_provider *in,
-			struct provider_obj **out)
+static int provider_new(struct wfp_session *s, const void *arg, struct obj_hdr **out)
 {
+	const struct wfp_provider *in = arg;
 	uint32_t known = WFP_PROVIDER_F_PERSISTENT | WFP_PROVIDER_F_DISABLED;
 	struct provider_obj *p;
 	int ret;
@@ -55,25 +55,13 @@ static int provider_new(struct wfp_session *s, const struct wfp_provider *in,
 		wfp_provider_destroy(&p->h);
 		return ret;
 	}
-	*out = p;
+	*out = &p->h;
 	return 0;
 }
 
 WFP_API int wfp_provider_add(struct wfp_session *s, const struct wfp_provider *in)
 {
-	struct provider_obj *p;
-	struct txn *t;
-	int ret;
-
-	if (!in)
-		return -WFP_E_NULL_POINTER;
-	ret = wfp_txn_enter(s, true, &t);
-	if (ret)
-		return ret;
-	ret = provider_new(s, in, &p);
-	if (ret == 0)
-		ret = wfp_obj_insert(s->e, t, &p->h);
-	return wfp_txn_leave(s, t, ret);
+	return wfp_obj_add(s, provider_new, in, NULL);
 }
 
 WFP_API int wfp_provider_delete(struct wfp_session *s, const struct wfp_guid *key)
@@ -83,33 +71,25 @@ WFP_API int wfp_provider_delete(struct wfp_session *s, const struct wfp_guid *ke
 	return wfp_obj_delete(s, OBJ_PROVIDER, (struct obj_hdr *)wfp_provider_find(s->e, key));
 }
 
-WFP_API int wfp_provider_get(struct wfp_session *s, const struct wfp_guid *key,
-			     struct wfp_provider **out)
+static void *provider_copy(const struct obj_hdr *h)
 {
-	struct provider_obj *p;
-	struct wfp_provider *o;
-	struct txn *t;
-	int ret;
+	const struct provider_obj *p = (const struct provider_obj *)h;
+	struct wfp_provider *o = wfp_calloc(1, sizeof(*o));
 
-	if (!key || !out)
-		return -WFP_E_NULL_POINTER;
-	*out = NULL;
-	ret = wfp_txn_enter(s, false, &t);
-	if (ret)
-		return ret;
-	p = wfp_provider_find(s->e, key);
-	if (!p)
-		return wfp_txn_leave(s, t, -WFP_E_PROVIDER_NOT_FOUND);
-	o = wfp_calloc(1, sizeof(*o));
 	if (!o || wfp_display_dup(&o->display, &p->h) ||
 	    (p->service_name && !(o->service_name = wfp_strdup(p->service_name)))) {
 		wfp_provider_free(o);
-		return wfp_txn_leave(s, t, -WFP_E_NOMEM);
+		return NULL;
 	}
 	o->key = p->h.key;
 	o->flags = p->h.flags;
-	*out = o;
-	return wfp_txn_leave(s, t, 0);
+	return o;
+}
+
+WFP_API int wfp_provider_get(struct wfp_session *s, const struct wfp_guid *key,
+			     struct wfp_provider **out)
+{
+	return wfp_obj_get(s, OBJ_PROVIDER, key, provider_copy, (void **)out);
 }
 
 WFP_API void wfp_provider_free(struct wfp_provider *p)

@@ -87,9 +87,9 @@ static int closest_free_weight(const struct wfp_engine *e, uint16_t want)
 	return -1;
 }
 
-static int sublayer_new(struct wfp_session *s, const struct wfp_sublayer *in,
-			struct sublayer_obj **out)
+static int sublayer_new(struct wfp_session *s, const void *arg, struct obj_hdr **out)
 {
+	const struct wfp_sublayer *in = arg;
 	enum obj_life life = wfp_life_of(s, in->flags & WFP_SUBLAYER_F_PERSISTENT);
 	struct provider_obj *prov;
 	struct sublayer_obj *sl;
@@ -115,25 +115,13 @@ static int sublayer_new(struct wfp_session *s, const struct wfp_sublayer *in,
 	}
 	sl->provider = prov;
 	sl->weight = (uint16_t)w;
-	*out = sl;
+	*out = &sl->h;
 	return 0;
 }
 
 WFP_API int wfp_sublayer_add(struct wfp_session *s, const struct wfp_sublayer *in)
 {
-	struct sublayer_obj *sl;
-	struct txn *t;
-	int ret;
-
-	if (!in)
-		return -WFP_E_NULL_POINTER;
-	ret = wfp_txn_enter(s, true, &t);
-	if (ret)
-		return ret;
-	ret = sublayer_new(s, in, &sl);
-	if (ret == 0)
-		ret = wfp_obj_insert(s->e, t, &sl->h);
-	return wfp_txn_leave(s, t, ret);
+	return wfp_obj_add(s, sublayer_new, in, NULL);
 }
 
 WFP_API int wfp_sublayer_delete(struct wfp_session *s, const struct wfp_guid *key)
@@ -143,8 +131,9 @@ WFP_API int wfp_sublayer_delete(struct wfp_session *s, const struct wfp_guid *ke
 	return wfp_obj_delete(s, OBJ_SUBLAYER, (struct obj_hdr *)wfp_sublayer_find(s->e, key));
 }
 
-static struct wfp_sublayer *sublayer_copy(const struct sublayer_obj *sl)
+static void *sublayer_copy(const struct obj_hdr *h)
 {
+	const struct sublayer_obj *sl = (const struct sublayer_obj *)h;
 	struct wfp_sublayer *o = wfp_calloc(1, sizeof(*o));
 
 	if (!o || wfp_display_dup(&o->display, &sl->h)) {
@@ -162,21 +151,7 @@ static struct wfp_sublayer *sublayer_copy(const struct sublayer_obj *sl)
 WFP_API int wfp_sublayer_get(struct wfp_session *s, const struct wfp_guid *key,
 			     struct wfp_sublayer **out)
 {
-	struct sublayer_obj *sl;
-	struct txn *t;
-	int ret;
-
-	if (!key || !out)
-		return -WFP_E_NULL_POINTER;
-	*out = NULL;
-	ret = wfp_txn_enter(s, false, &t);
-	if (ret)
-		return ret;
-	sl = wfp_sublayer_find(s->e, key);
-	if (!sl)
-		return wfp_txn_leave(s, t, -WFP_E_SUBLAYER_NOT_FOUND);
-	*out = sublayer_copy(sl);
-	return wfp_txn_leave(s, t, *out ? 0 : -WFP_E_NOMEM);
+	return wfp_obj_get(s, OBJ_SUBLAYER, key, sublayer_copy, (void **)out);
 }
 
 WFP_API void wfp_sublayer_free(struct wfp_sublayer *sl)
@@ -215,7 +190,7 @@ WFP_API int wfp_sublayer_enum(struct wfp_session *s, struct wfp_sublayer ***out,
 	if (!a)
 		return wfp_txn_leave(s, t, -WFP_E_NOMEM);
 	for (struct obj_hdr *h = s->e->sublayers; h; h = h->next) {
-		a[i] = sublayer_copy((struct sublayer_obj *)h);
+		a[i] = sublayer_copy(h);
 		if (!a[i]) {
 			wfp_sublayer_array_free(a, i);
 			return wfp_txn_leave(s, t, -WFP_E_NOMEM);

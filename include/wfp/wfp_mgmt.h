@@ -34,6 +34,10 @@ struct wfp_display {
 struct wfp_engine_opts {
 	size_t sz; /* sizeof(struct wfp_engine_opts) */
 	uint32_t flags;
+	/* Persistent objects live in this file (docs/internals/store.md):
+	 * loaded at open, rewritten by every commit that changes one.
+	 * NULL: nothing persists. */
+	const char *store_path;
 };
 
 /* Returns a new engine owned by the caller, or NULL with errno set. */

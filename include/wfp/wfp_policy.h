@@ -81,6 +81,12 @@ WFP_API int wfp_policy_write_text(struct wfp_session *s, FILE *out);
  * (nftables style). */
 WFP_API void wfp_policy_error_print(const struct wfp_policy_error *e, FILE *out);
 
+/* The store of persistent objects (docs/internals/store.md).  Engines
+ * opened with wfp_engine_opts.store_path call these themselves. */
+WFP_API int wfp_store_save(struct wfp_session *s, const char *path);
+WFP_API int wfp_store_load(struct wfp_session *s, const char *path,
+			   struct wfp_policy_error *err);
+
 #ifdef __cplusplus
 }
 #endif

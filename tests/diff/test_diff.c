@@ -78,7 +78,11 @@ static bool chance(unsigned pct)
 /* Layers and fields, copied from spec §1.3 (slot order) and §1.4 (types)
  * rather than asked of the layer table, so that the table is checked too. */
 
-enum ty { T_SKIP, T_U8, T_U16, T_U32, T_U64, T_A4, T_A6, T_FLAGS, T_BLOB, T_SID };
+enum ty {
+	T_SKIP, T_U8, T_U16, T_U32, T_U64, T_A4, T_A6, T_FLAGS, T_BLOB, T_SID,
+	T_TOKEN,  /* incoming token, conditions are security descriptors */
+	T_BITMAP, /* BITMAP_ARRAY64 incoming, BITMAP_INDEX/ARRAY64 conditions */
+};
 
 #define F(x) WFP_FIELD_##x
 static const uint16_t f_connect[] = {
@@ -142,9 +146,8 @@ static const struct lay lays[NLAY] = {
 };
 #undef LAY
 
-/* Spec §1.4.  T_SKIP: tokens (SD conditions need a token model of their
- * own), BITMAP_* (Windows-internal) and IPSEC_SECURITY_REALM_ID (no
- * documented type); their incoming values stay EMPTY. */
+/* Spec §1.4.  T_SKIP: IPSEC_SECURITY_REALM_ID (no documented type); its
+ * incoming value stays EMPTY. */
 static enum ty field_ty(unsigned f, bool v6)
 {
 	switch (f) {
@@ -192,6 +195,15 @@ static enum ty field_ty(unsigned f, bool v6)
 		return T_BLOB;
 	case WFP_FIELD_ALE_PACKAGE_ID:
 		return T_SID;
+	case WFP_FIELD_ALE_USER_ID:
+	case WFP_FIELD_ALE_REMOTE_USER_ID:
+	case WFP_FIELD_ALE_REMOTE_MACHINE_ID:
+		return T_TOKEN;
+	case WFP_FIELD_BITMAP_IP_LOCAL_ADDRESS:
+	case WFP_FIELD_BITMAP_IP_LOCAL_PORT:
+	case WFP_FIELD_BITMAP_IP_REMOTE_ADDRESS:
+	case WFP_FIELD_BITMAP_IP_REMOTE_PORT:
+		return T_BITMAP;
 	default:
 		return T_SKIP;
 	}
@@ -217,6 +229,8 @@ static uint16_t wtype(enum ty t)
 		[T_U32] = WFP_UINT32, [T_U64] = WFP_UINT64, [T_A4] = WFP_UINT32,
 		[T_A6] = WFP_BYTE_ARRAY16, [T_FLAGS] = WFP_UINT32,
 		[T_BLOB] = WFP_BYTE_BLOB, [T_SID] = WFP_SID,
+		[T_TOKEN] = WFP_TOKEN_ACCESS_INFORMATION,
+		[T_BITMAP] = WFP_BITMAP_ARRAY64,
 	};
 	return map[t];
 }
@@ -263,6 +277,32 @@ static const uint32_t flag_bits[] = {
 };
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Tokens and security descriptors, with the access-check outcome for
+ * FWP_ACTRL_MATCH_FILTER worked out by hand from the SDDL (spec §5.8,
+ * docs/internals/sd.md: S-1-22-1-<uid>, S-1-22-2-<gid>, WD = everyone,
+ * SY = uid 0, ACEs in order, empty DACL denies, no DACL grants). */
+static const uint32_t gid_a[] = { 0 }, gid_b[] = { 1000, 100 },
+		      gid_c[] = { 1001, 27, 100 }, gid_d[] = { 65534 };
+static const struct wfp_token toks[] = {
+	{ 0, 1, gid_a }, { 1000, 2, gid_b }, { 1001, 3, gid_c }, { 65534, 1, gid_d },
+};
+static const char *const sds[] = {
+	"D:(A;;CC;;;WD)",
+	"D:(A;;CC;;;S-1-22-1-1000)",
+	"D:(D;;CC;;;S-1-22-2-27)(A;;CC;;;WD)",
+	"O:LSD:(A;;CC;;;S-1-22-2-100)(A;;CC;;;SY)",
+	"D:",
+	"O:SYG:SY",
+};
+static const bool granted[NELEM(sds)][NELEM(toks)] = {
+	{ 1, 1, 1, 1 },
+	{ 0, 1, 0, 0 },
+	{ 1, 1, 0, 1 },
+	{ 1, 1, 1, 0 },
+	{ 0, 0, 0, 0 },
+	{ 1, 1, 1, 1 },
+};
+
 static uint64_t getu(const struct wfp_value *v)
 {
 	switch (v->type) {
@@ -272,6 +312,8 @@ static uint64_t getu(const struct wfp_value *v)
 		return v->u16;
 	case WFP_UINT32:
 		return v->u32;
+	case WFP_BITMAP_INDEX:
+		return v->u8;
 	default:
 		return v->u64;
 	}
@@ -371,6 +413,15 @@ static void univ_gen(struct wfp_value u[K], enum ty t)
 		case T_SID:
 			setstr(v, t, sids[below(NELEM(sids))]);
 			break;
+		case T_TOKEN:
+			memset(v, 0, sizeof(*v));
+			v->type = chance(50) ? WFP_TOKEN_ACCESS_INFORMATION :
+					       WFP_TOKEN_INFORMATION;
+			v->token = &toks[below(NELEM(toks))];
+			break;
+		case T_BITMAP:
+			setu(v, t, r < 20 ? rnd() : (1ULL << below(64)) | (1ULL << below(64)));
+			break;
 		case T_SKIP:
 			memset(v, 0, sizeof(*v));
 			break;
@@ -396,6 +447,10 @@ static void neighbour(struct wfp_value *v, enum ty t)
 		setstr(v, t, blobs[below(NELEM(blobs))]);
 	} else if (t == T_SID) {
 		setstr(v, t, sids[below(NELEM(sids))]);
+	} else if (t == T_TOKEN) {
+		v->token = &toks[below(NELEM(toks))];
+	} else if (t == T_BITMAP) {
+		v->u64 ^= 1ULL << below(64);
 	}
 }
 
@@ -497,17 +552,42 @@ static void cond_gen(struct wfp_filter_cond *c, const struct policy *p,
 
 	memset(c, 0, sizeof(*c));
 	c->field = lays[li].fields[slot];
-	if (chance(6)) { /* EMPTY condition: true only for an EMPTY input */
-		c->match = WFP_MATCH_EQUAL;
+	if (chance(6)) { /* EMPTY condition: == holds for EMPTY input only */
+		c->match = chance(70) ? WFP_MATCH_EQUAL : WFP_MATCH_NOT_EQUAL;
 		cv->type = WFP_EMPTY;
+		return;
+	}
+	if (t == T_TOKEN) { /* §5.8: an access check, == or != */
+		c->match = chance(70) ? WFP_MATCH_EQUAL : WFP_MATCH_NOT_EQUAL;
+		setstr(&cv->v, T_BLOB, sds[below(NELEM(sds))]);
+		cv->v.type = cv->type = WFP_SECURITY_DESCRIPTOR;
+		return;
+	}
+	if (t == T_BITMAP) { /* an index into the bitmap, or the bitmap */
+		c->match = chance(70) ? WFP_MATCH_EQUAL : WFP_MATCH_NOT_EQUAL;
+		if (chance(60)) {
+			struct wfp_value b;
+			unsigned i = below(64);
+
+			pick(&b, u, t);
+			for (unsigned k = 0; k < 64 && b.u64 && chance(80); k++)
+				if (b.u64 >> (i = below(64)) & 1)
+					break;
+			memset(&cv->v, 0, sizeof(cv->v));
+			cv->v.type = cv->type = WFP_BITMAP_INDEX;
+			cv->v.u8 = (uint8_t)i;
+		} else {
+			pick(&cv->v, u, t);
+			cv->type = cv->v.type;
+		}
 		return;
 	}
 	switch (t) {
 	case T_A4:
 	case T_A6:
 		mask = chance(25);
-		if (mask) {
-			c->match = WFP_MATCH_EQUAL;
+		if (mask) { /* != on a mask: not in the subnet */
+			c->match = chance(75) ? WFP_MATCH_EQUAL : WFP_MATCH_NOT_EQUAL;
 			break;
 		}
 		/* fall through */
@@ -531,10 +611,11 @@ static void cond_gen(struct wfp_filter_cond *c, const struct policy *p,
 
 		pick(&a, u, t);
 		cv->type = WFP_V4_ADDR_MASK;
-		cv->v4.addr = a.u32 & m;
+		cv->v4.addr = chance(20) ? a.u32 : a.u32 & m; /* host bits ignored */
 		cv->v4.mask = m;
 	} else if (mask) {
 		unsigned plen = chance(60) ? 48 + below(81) : below(129);
+		bool host_bits = chance(20);
 		struct wfp_value a;
 
 		pick(&a, u, t);
@@ -544,7 +625,7 @@ static void cond_gen(struct wfp_filter_cond *c, const struct policy *p,
 			uint8_t keep = i * 8 + 8 <= plen ? 0xff :
 				       i * 8 >= plen ? 0 : (uint8_t)(0xff << (8 - plen % 8));
 
-			cv->v6.addr[i] = a.a16[i] & keep;
+			cv->v6.addr[i] = host_bits ? a.a16[i] : a.a16[i] & keep;
 		}
 		cv->v6.prefix_len = (uint8_t)plen;
 	} else if (c->match == WFP_MATCH_RANGE) {
@@ -762,16 +843,31 @@ static bool ref_test(const struct wfp_filter_cond *c, const struct wfp_value *v)
 	if (vempty)
 		return c->match == WFP_MATCH_NOT_EQUAL;
 
-	if (cv->type == WFP_V4_ADDR_MASK)
-		return (v->u32 & cv->v4.mask) == (cv->v4.addr & cv->v4.mask);
-	if (cv->type == WFP_V6_ADDR_MASK) {
-		for (unsigned bit = 0; bit < cv->v6.prefix_len; bit++) {
-			unsigned m = 0x80 >> (bit % 8);
+	/* equality-only operands; != is the negation of == */
+	if (cv->type == WFP_V4_ADDR_MASK || cv->type == WFP_V6_ADDR_MASK ||
+	    cv->type == WFP_SECURITY_DESCRIPTOR || cv->type == WFP_BITMAP_INDEX) {
+		bool eq = true;
 
-			if ((v->a16[bit / 8] & m) != (cv->v6.addr[bit / 8] & m))
-				return false;
+		if (cv->type == WFP_V4_ADDR_MASK) {
+			eq = (v->u32 & cv->v4.mask) == (cv->v4.addr & cv->v4.mask);
+		} else if (cv->type == WFP_V6_ADDR_MASK) {
+			for (unsigned bit = 0; bit < cv->v6.prefix_len; bit++) {
+				unsigned m = 0x80 >> (bit % 8);
+
+				if ((v->a16[bit / 8] & m) != (cv->v6.addr[bit / 8] & m))
+					eq = false;
+			}
+		} else if (cv->type == WFP_BITMAP_INDEX) {
+			eq = v->u64 >> cv->v.u8 & 1;
+		} else {
+			unsigned sd = 0, tok = (unsigned)(v->token - toks);
+
+			while (strlen(sds[sd]) != cv->v.blob.size ||
+			       memcmp(sds[sd], cv->v.blob.data, cv->v.blob.size))
+				sd++;
+			eq = granted[sd][tok];
 		}
-		return true;
+		return c->match == WFP_MATCH_NOT_EQUAL ? !eq : eq;
 	}
 	if (cv->type == WFP_RANGE)
 		return vcmp(v, &cv->range.low) >= 0 && vcmp(v, &cv->range.high) <= 0;
@@ -1054,8 +1150,13 @@ static char *fmt_value(const struct wfp_value *v, char *buf, size_t len)
 	}
 	case WFP_BYTE_BLOB:
 	case WFP_SID:
+	case WFP_SECURITY_DESCRIPTOR:
 		snprintf(buf, len, "\"%.*s\"", (int)v->blob.size,
 			 (const char *)v->blob.data);
+		break;
+	case WFP_TOKEN_INFORMATION:
+	case WFP_TOKEN_ACCESS_INFORMATION:
+		snprintf(buf, len, "token uid %u, %u gids", v->token->uid, v->token->ngids);
 		break;
 	default:
 		snprintf(buf, len, "%" PRIu64 "/0x%" PRIx64, getu(v), getu(v));
@@ -1524,11 +1625,13 @@ static bool from_conditions(const struct policy *p, unsigned li, unsigned slot,
 			if (p->f[i].cond[j].field == field &&
 			    p->f[i].cond[j].value.type != WFP_EMPTY)
 				c[n++] = &p->f[i].cond[j];
-	if (!n)
+	if (!n || t == T_TOKEN)
 		return false;
 	cv = &c[below(n)]->value;
 	memset(v, 0, sizeof(*v));
-	if (cv->type == WFP_V4_ADDR_MASK) {
+	if (cv->type == WFP_BITMAP_INDEX) {
+		setu(v, t, chance(50) ? 1ULL << cv->v.u8 : rnd() & ~(1ULL << cv->v.u8));
+	} else if (cv->type == WFP_V4_ADDR_MASK) {
 		unsigned plen = (unsigned)__builtin_popcount(cv->v4.mask);
 
 		setu(v, t, cv->v4.addr | (rnd() & ~cv->v4.mask));
@@ -1855,7 +1958,9 @@ static bool layer_table_agrees(void)
 				     wfp_layer_name(l->id), s, wfp_layer_field(l->id, s),
 				     l->fields[s]);
 				good = false;
-			} else if (wfp_field_type(l->fields[s], l->id) != wtype(t)) {
+			} else if (wfp_field_type(l->fields[s], l->id) != wtype(t) &&
+				   !(t == T_TOKEN && wfp_field_type(l->fields[s], l->id) ==
+				     WFP_TOKEN_INFORMATION)) {
 				diag("%s %s: table type %d, spec §1.4 %u",
 				     wfp_layer_name(l->id), wfp_field_name(l->fields[s]),
 				     wfp_field_type(l->fields[s], l->id), wtype(t));

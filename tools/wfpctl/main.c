@@ -16,6 +16,7 @@ static const struct wfpctl_cmd cmds[] = {
 	{ "fields", cmd_fields, "list every field (condition) with its GUID" },
 	{ "check", cmd_check, "[-n] [--json|--xml] FILE: validate a policy, print it canonically" },
 	{ "show", cmd_show, "[--json|--xml] FILE: load a policy, print the engine's view" },
+	{ "sim", cmd_sim, "run a scenario script through the stack model" },
 };
 
 static void usage(FILE *f)

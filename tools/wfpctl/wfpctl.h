@@ -22,5 +22,6 @@ int cmd_layers(int argc, char **argv);
 int cmd_fields(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
 
 #endif

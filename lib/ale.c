@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ale.c - Application Layer Enforcement: classify once per flow, then
+ * reauthorize when the policy of the authorising layer changes (spec §3).
+ *
+ * A flow is created by its first packet or connect(); ale_authorize()
+ * classifies it at ALE_AUTH_CONNECT (outbound) or ALE_AUTH_RECV_ACCEPT
+ * (inbound) and remembers that layer and its generation
+ * (wfp_engine_layer_generation).  Every later packet of the flow, in
+ * either direction, calls ale_reauth(): if the generation moved - a filter
+ * was added to or removed from that layer - the packet is classified
+ * again at the same layer with FLAGS IS_REAUTHORIZE and
+ * REAUTHORIZE_REASON POLICY_CHANGE.  PERMIT refreshes the remembered
+ * generation; BLOCK discards the packet at the layer's _DISCARD twin and
+ * tears the flow down (spec §3.3, §9: no RST, the socket gets
+ * ECONNABORTED).
+ *
+ * Non-TCP flows die after idle_ms without a packet (spec §3.1, virtual
+ * clock); TCP flows live as long as their connection, except half-open
+ * ones, which use the same idle timeout so that a SYN flood drains.
+ */
+#include <string.h>
+
+#include "stack.h"
+
+void ale_key(struct wfp_flow_key *k, int family, int proto, const struct wfp_addr *l,
+	     const struct wfp_addr *r, uint16_t lport, uint16_t rport, uint16_t id)
+{
+	wfp_flow_key_init(k);
+	k->family = (uint8_t)family;
+	k->proto = (uint8_t)proto;
+	if (family == WFP_AF_INET) {
+		memcpy(k->laddr, &l->v4, 4);
+		memcpy(k->raddr, &r->v4, 4);
+	} else {
+		memcpy(k->laddr, l->v6, 16);
+		memcpy(k->raddr, r->v6, 16);
+	}
+	k->lport = lport;
+	k->rport = rport;
+	k->icmp_id = id;
+}
+
+static void key_addr(const struct wfp_flow_key *k, const uint8_t *b, struct wfp_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = k->family;
+	if (k->family == WFP_AF_INET)
+		memcpy(&a->v4, b, 4);
+	else
+		memcpy(a->v6, b, 16);
+}
+
+void ale_cls_addrs(const struct wfp_flow *f, struct wfp_addr *l, struct wfp_addr *r)
+{
+	key_addr(&f->key, f->key.laddr, l);
+	key_addr(&f->key, f->key.raddr, r);
+}
+
+static bool expired(const struct wfp_host *h, const struct wfp_flow *f)
+{
+	if (f->state == WFP_FLOW_ESTABLISHED)
+		return false; /* TCP: lives with its connection */
+	return h->now_ms - f->last_ms >= h->idle_ms;
+}
+
+/* Unlinks f from its socket's list of UDP flows. */
+static void sock_unlink(struct wfp_host *h, struct wfp_flow *f)
+{
+	struct sock *s = stack_sock(h, f->sd);
+	struct wfp_flow **pp;
+
+	if (!s)
+		return;
+	if (s->flow == f)
+		s->flow = NULL;
+	for (pp = &s->flows; *pp; pp = &(*pp)->snext) {
+		if (*pp == f) {
+			*pp = f->snext;
+			break;
+		}
+	}
+}
+
+void ale_flow_free(struct wfp_host *h, struct wfp_flow *f)
+{
+	sock_unlink(h, f);
+	wfp_flow_remove(h->flows, f);
+}
+
+static void expire_one(struct wfp_flow *f, void *ctx)
+{
+	struct wfp_host *h = ctx;
+
+	if (!expired(h, f))
+		return;
+	h->st.flows_expired++;
+	if (f->key.proto == WFP_PROTO_TCP)
+		tcp_flow_gone(h, f, -ETIMEDOUT);
+	else
+		ale_flow_free(h, f);
+}
+
+void ale_expire(struct wfp_host *h, uint32_t nbuckets)
+{
+	wfp_flow_scan(h->flows, nbuckets, expire_one, h);
+}
+
+struct wfp_flow *ale_lookup(struct wfp_host *h, const struct wfp_flow_key *k)
+{
+	struct wfp_flow *f = wfp_flow_lookup(h->flows, k);
+
+	if (f && expired(h, f)) {
+		expire_one(f, h);
+		return NULL;
+	}
+	return f;
+}
+
+struct wfp_flow *ale_flow_new(struct wfp_host *h, const struct wfp_flow_key *k)
+{
+	struct wfp_flow *f = wfp_flow_insert(h->flows, k);
+
+	if (!f) {
+		/* full: one bounded GC slice, then one more try */
+		ale_expire(h, HOST_GC_BUCKETS);
+		f = wfp_flow_insert(h->flows, k);
+	}
+	if (!f) {
+		h->st.drops[WFP_DROP_FLOW_LIMIT]++;
+		return NULL;
+	}
+	f->last_ms = h->now_ms;
+	h->st.flows_created++;
+	return f;
+}
+
+void ale_cls(struct wfp_host *h, struct cls *c, const struct wfp_flow *f, uint32_t event)
+{
+	struct sock *s = stack_sock(h, f->sd);
+
+	if (!s)
+		s = stack_sock(h, f->listener);
+	memset(c, 0, sizeof(*c));
+	c->event = event;
+	c->family = f->key.family;
+	c->proto = f->key.proto;
+	c->ale = true;
+	c->has_laddr = c->has_raddr = c->has_lport = c->has_rport = true;
+	key_addr(&f->key, f->key.laddr, &c->laddr);
+	key_addr(&f->key, f->key.raddr, &c->raddr);
+	c->lport = f->key.lport;
+	c->rport = f->key.rport;
+	c->owner = s;
+	c->flow_handle = f->handle;
+	if (f->loopback)
+		c->flags |= WFP_CONDITION_FLAG_IS_LOOPBACK;
+}
+
+static unsigned auth_layer(int family, bool outbound)
+{
+	return lay(family, outbound ? WFP_LAYER_ALE_AUTH_CONNECT_V4 :
+			   WFP_LAYER_ALE_AUTH_RECV_ACCEPT_V4);
+}
+
+int ale_authorize(struct wfp_host *h, struct wfp_flow *f, bool outbound, uint32_t event,
+		  uint8_t icmp_type, uint8_t icmp_code)
+{
+	unsigned layer = auth_layer(f->key.family, outbound);
+	struct cls c;
+
+	ale_cls(h, &c, f, event);
+	if (f->key.proto == WFP_PROTO_ICMP || f->key.proto == WFP_PROTO_ICMPV6) {
+		c.lport = icmp_type;
+		c.rport = icmp_code;
+	}
+	f->auth_layer = (uint16_t)layer;
+	f->auth_gen = wfp_engine_layer_generation(h->engine, layer);
+	f->dir = outbound ? WFP_DIRECTION_OUTBOUND : WFP_DIRECTION_INBOUND;
+	return stack_check(h, layer, &c);
+}
+
+int ale_established(struct wfp_host *h, struct wfp_flow *f, uint32_t event)
+{
+	struct cls c;
+
+	ale_cls(h, &c, f, event);
+	/* DIRECTION here is the flow's, not the packet's (spec §1.4) */
+	c.has_dir = true;
+	c.dir = f->dir;
+	return stack_check(h, lay(f->key.family, WFP_LAYER_ALE_FLOW_ESTABLISHED_V4), &c);
+}
+
+int ale_reauth(struct wfp_host *h, struct wfp_flow *f, uint32_t event)
+{
+	uint64_t gen = wfp_engine_layer_generation(h->engine, f->auth_layer);
+	struct cls c;
+
+	f->last_ms = h->now_ms;
+	if (gen == f->auth_gen)
+		return 0;
+	ale_cls(h, &c, f, event);
+	c.flags |= WFP_CONDITION_FLAG_IS_REAUTHORIZE;
+	c.reauth = WFP_REAUTH_POLICY_CHANGE;
+	h->st.reauths++;
+	if (stack_check(h, f->auth_layer, &c)) {
+		if (f->key.proto == WFP_PROTO_TCP)
+			tcp_flow_gone(h, f, -ECONNABORTED);
+		else
+			ale_flow_free(h, f);
+		return -EACCES;
+	}
+	f->auth_gen = gen;
+	return 0;
+}

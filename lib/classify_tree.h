@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * classify_tree.h - the multi-field index of a compiled layer: per-filter
+ * boxes over up to five integer fields, and a HiCuts-style decision tree
+ * whose leaves list candidate filters in arbitration order.  Private to
+ * libwfp; the theory is in classify_tree.c and docs/internals/classify.md.
+ */
+#ifndef WFP_CLASSIFY_TREE_H
+#define WFP_CLASSIFY_TREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <wfp/wfp.h>
+
+enum {
+	CT_MAXDIM = 5,            /* indexed fields per layer */
+	CT_LEAF = 0x80000000u,    /* tag of a leaf reference */
+};
+
+/* A filter's bounding box: it can only match keys inside it. */
+struct ct_box {
+	uint32_t lo[CT_MAXDIM];
+	uint32_t hi[CT_MAXDIM];
+};
+
+struct ct_node {
+	uint8_t dim;
+	uint8_t shift;
+	uint16_t pad;
+	uint32_t mask;  /* cuts - 1 */
+	uint32_t kids;  /* index of the first child reference in kid[] */
+};
+
+/*
+ * One layer's index.  Boxes exist whenever the layer has an indexed field;
+ * the tree only for layers with at least wfp_tree_min_filters filters.
+ */
+struct ctree {
+	uint8_t ndim;
+	uint16_t slot[CT_MAXDIM];  /* incoming value slot of each dimension */
+	uint16_t type[CT_MAXDIM];  /* its data type: UINT8, UINT16 or UINT32 */
+	struct ct_box *box;        /* per filter, index as clayer.filt */
+	uint8_t *exact;            /* 1: matches <=> key inside box */
+	uint32_t root;             /* node index, or CT_LEAF | pool offset */
+	struct ct_node *node;
+	uint32_t *kid;
+	uint32_t *pool;            /* leaves: count, then filter indexes asc */
+	uint32_t nnode, nkid, npool;
+	size_t bytes;              /* memory of everything above */
+};
+
+struct clayer;
+
+/* Smallest layer that gets a tree (tests and bench lower it). */
+extern unsigned wfp_tree_min_filters;
+
+/* wfp_classify() without the tree (boxes still prefilter): tests and
+ * bench compare the two. */
+int wfp_classify_linear(const struct wfp_engine *e, const struct wfp_incoming *in,
+			struct wfp_verdict *out, struct wfp_explain *explain);
+
+/* Builds cl->tree (left NULL when nothing can be indexed).  0 or -NOMEM. */
+int wfp_ctree_build(struct clayer *cl);
+void wfp_ctree_free(struct ctree *t);
+/* Bytes of the index of cl (boxes and tree), for the bench. */
+size_t wfp_clayer_index_bytes(const struct clayer *cl);
+
+/* The key of an incoming set; false if a dimension's value is missing or
+ * of another type (then only the linear path is exact). */
+static inline bool wfp_ctree_key(const struct ctree *t, const struct wfp_incoming *in,
+				 uint32_t key[CT_MAXDIM])
+{
+	for (unsigned d = 0; d < t->ndim; d++) {
+		const struct wfp_value *v;
+
+		if (t->slot[d] >= in->nvalues)
+			return false;
+		v = &in->values[t->slot[d]];
+		if (v->type != t->type[d])
+			return false;
+		key[d] = v->type == WFP_UINT32 ? v->u32 :
+			 v->type == WFP_UINT16 ? v->u16 : v->u8;
+	}
+	return true;
+}
+
+static inline bool wfp_ctree_inbox(const struct ctree *t, uint32_t i,
+				   const uint32_t key[CT_MAXDIM])
+{
+	const struct ct_box *b = &t->box[i];
+
+	for (unsigned d = 0; d < t->ndim; d++)
+		if (key[d] < b->lo[d] || key[d] > b->hi[d])
+			return false;
+	return true;
+}
+
+/* The leaf of key: a count followed by that many filter indexes. */
+static inline const uint32_t *wfp_ctree_leaf(const struct ctree *t,
+					     const uint32_t key[CT_MAXDIM])
+{
+	uint32_t ref = t->root;
+
+	while (!(ref & CT_LEAF)) {
+		const struct ct_node *n = &t->node[ref];
+
+		ref = t->kid[n->kids + ((key[n->dim] >> n->shift) & n->mask)];
+	}
+	return &t->pool[ref & ~CT_LEAF];
+}
+
+#endif

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: MIT
+/*
+ * shim_icmp.c - ICMP and ICMPv6 in the stack model (spec §2.3).
+ *
+ *   echo request out  AUTH_CONNECT, FLOW_ESTABLISHED (first of its flow),
+ *                     DATAGRAM_DATA, OUTBOUND_TRANSPORT, OUTBOUND_IPPACKET
+ *   non-error in      INBOUND_IPPACKET, INBOUND_TRANSPORT, AUTH_RECV_ACCEPT,
+ *                     FLOW_ESTABLISHED (first of its flow), DATAGRAM_DATA;
+ *                     an echo request is answered on the same flow
+ *   error in          INBOUND_IPPACKET, INBOUND_TRANSPORT, INBOUND_ICMP_ERROR
+ *                     (order of spec §9; errors never reach ALE)
+ *   error out         OUTBOUND_ICMP_ERROR, OUTBOUND_TRANSPORT,
+ *                     OUTBOUND_IPPACKET
+ *
+ * Flow key (spec §3.1): type, code, id; an echo reply maps to its
+ * request's flow (the key holds the request type), so a permitted ping
+ * needs no inbound rule for the reply.  Echo requests come from the
+ * host's ICMP module, not from a socket: no bind layers, EMPTY app id.
+ */
+#include <string.h>
+
+#include "stack.h"
+
+enum {
+	ICMP4_ECHO_REPLY = 0,
+	ICMP4_UNREACH = 3,
+	ICMP4_UNREACH_PROTO = 2,
+	ICMP4_UNREACH_PORT = 3,
+	ICMP4_ECHO = 8,
+	ICMP6_UNREACH = 1,
+	ICMP6_UNREACH_PORT = 4,
+	ICMP6_PARAM_PROB = 4,
+	ICMP6_PARAM_NEXT_HEADER = 1,
+	ICMP6_ECHO = 128,
+	ICMP6_ECHO_REPLY = 129
+};
+
+bool icmp_is_error(int family, uint8_t type)
+{
+	if (family == WFP_AF_INET6)
+		return type < 128;
+	return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+}
+
+static int icmp_proto(int family)
+{
+	return family == WFP_AF_INET6 ? WFP_PROTO_ICMPV6 : WFP_PROTO_ICMP;
+}
+
+static uint8_t echo_type(int family)
+{
+	return family == WFP_AF_INET6 ? ICMP6_ECHO : ICMP4_ECHO;
+}
+
+static uint8_t reply_type(int family)
+{
+	return family == WFP_AF_INET6 ? ICMP6_ECHO_REPLY : ICMP4_ECHO_REPLY;
+}
+
+static void icmp_pkt(struct wfp_pkt *p, const struct wfp_addr *src, const struct wfp_addr *dst,
+		     uint8_t type, uint8_t code, uint16_t id)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = src->family;
+	p->proto = (uint8_t)icmp_proto(src->family);
+	p->src = *src;
+	p->dst = *dst;
+	p->icmp_type = type;
+	p->icmp_code = code;
+	p->icmp_id = id;
+	p->icmp_seq = 1;
+	p->payload_len = 56; /* ping's default */
+}
+
+static int datagram_data(struct wfp_host *h, const struct wfp_pkt *p, bool inbound,
+			 uint32_t event)
+{
+	struct cls c;
+
+	stack_cls_pkt(h, &c, p, inbound, event);
+	return stack_check(h, lay(p->family, WFP_LAYER_DATAGRAM_DATA_V4), &c);
+}
+
+int icmp_echo(struct wfp_host *h, const struct wfp_addr *dst, uint16_t id)
+{
+	uint8_t type = echo_type(dst->family);
+	struct wfp_flow_key k;
+	struct wfp_flow *f;
+	struct wfp_addr l;
+	struct wfp_pkt p;
+	int ret;
+
+	if (!id)
+		id = h->icmp_id_next; /* one "ping process" per host */
+	ret = stack_local_addr_for(h, dst, &l);
+	if (ret)
+		return ret;
+	ale_key(&k, dst->family, icmp_proto(dst->family), &l, dst, type, 0, id);
+	f = ale_lookup(h, &k);
+	if (!f) {
+		f = ale_flow_new(h, &k);
+		if (!f)
+			return -ENOBUFS;
+		f->state = WFP_FLOW_OPEN;
+		f->loopback = wfp_host_is_local(h, dst);
+		if (ale_authorize(h, f, true, WFP_EV_ICMP_ECHO, type, 0) ||
+		    ale_established(h, f, WFP_EV_ICMP_ECHO)) {
+			ale_flow_free(h, f);
+			return -EACCES;
+		}
+	} else if (ale_reauth(h, f, WFP_EV_ICMP_ECHO)) {
+		return -EACCES;
+	}
+	icmp_pkt(&p, &l, dst, type, 0, id);
+	p.icmp_seq = ++h->icmp_seq;
+	if (datagram_data(h, &p, false, WFP_EV_ICMP_ECHO))
+		return -EACCES;
+	return stack_ip_output(h, &p, WFP_EV_ICMP_ECHO);
+}
+
+int icmp_send_unreach(struct wfp_host *h, const struct wfp_pkt *p)
+{
+	bool v6 = p->family == WFP_AF_INET6, udp = p->proto == WFP_PROTO_UDP;
+	struct wfp_pkt q;
+	struct cls c;
+
+	icmp_pkt(&q, &p->dst, &p->src,
+		 v6 ? (udp ? ICMP6_UNREACH : ICMP6_PARAM_PROB) : ICMP4_UNREACH,
+		 v6 ? (udp ? ICMP6_UNREACH_PORT : ICMP6_PARAM_NEXT_HEADER) :
+		      (udp ? ICMP4_UNREACH_PORT : ICMP4_UNREACH_PROTO), 0);
+	q.icmp_seq = 0;
+	q.payload_len = 0;
+	q.flags |= WFP_PKT_F_EMBEDDED;
+	q.emb.proto = p->proto;
+	q.emb.src = p->src;
+	q.emb.dst = p->dst;
+	q.emb.sport = p->sport;
+	q.emb.dport = p->dport;
+	stack_cls_pkt(h, &c, &q, false, WFP_EV_ICMP_ERROR);
+	if (stack_check(h, lay(p->family, WFP_LAYER_OUTBOUND_ICMP_ERROR_V4), &c)) {
+		h->st.drops[WFP_DROP_STEALTH]++; /* the MSDN stealth filter (§3.8) */
+		return -EACCES;
+	}
+	return stack_ip_output(h, &q, WFP_EV_ICMP_ERROR);
+}
+
+/* An ICMP error reaches the socket of the quoted packet as a soft error. */
+static void error_to_socket(struct wfp_host *h, const struct wfp_pkt *p)
+{
+	struct wfp_flow_key k;
+	struct wfp_flow *f;
+	struct sock *s;
+
+	if (!(p->flags & WFP_PKT_F_EMBEDDED))
+		return;
+	ale_key(&k, p->family, p->emb.proto, &p->emb.src, &p->emb.dst, p->emb.sport,
+		p->emb.dport, 0);
+	f = wfp_flow_lookup(h->flows, &k);
+	s = f ? stack_sock(h, f->sd) : NULL;
+	if (s)
+		s->err = -ECONNREFUSED;
+}
+
+static int error_input(struct wfp_host *h, const struct wfp_pkt *p, struct cls *c)
+{
+	if (stack_check(h, lay(p->family, WFP_LAYER_INBOUND_TRANSPORT_V4), c))
+		return -EACCES;
+	if (p->flags & WFP_PKT_F_EMBEDDED) {
+		/* the quoted packet was ours: its source is our side */
+		c->has_emb = true;
+		c->emb.proto = p->emb.proto;
+		c->emb.raddr = p->emb.dst;
+		c->emb.lport = p->emb.sport;
+		c->emb.rport = p->emb.dport;
+	}
+	if (stack_check(h, lay(p->family, WFP_LAYER_INBOUND_ICMP_ERROR_V4), c))
+		return -EACCES;
+	error_to_socket(h, p);
+	return 0;
+}
+
+int icmp_input(struct wfp_host *h, const struct wfp_pkt *p)
+{
+	bool reply = p->icmp_type == reply_type(p->family);
+	bool echo = reply || p->icmp_type == echo_type(p->family);
+	uint32_t ev = reply ? WFP_EV_ICMP_REPLY :
+		      p->icmp_type == echo_type(p->family) ? WFP_EV_ICMP_ECHO : WFP_EV_ICMP;
+	struct wfp_flow_key k;
+	struct wfp_flow *f;
+	struct wfp_pkt q;
+	struct cls c;
+
+	if (icmp_is_error(p->family, p->icmp_type)) {
+		stack_cls_pkt(h, &c, p, true, WFP_EV_ICMP_ERROR);
+		return error_input(h, p, &c);
+	}
+	stack_cls_pkt(h, &c, p, true, ev);
+	ale_key(&k, p->family, p->proto, &p->dst, &p->src,
+		reply ? echo_type(p->family) : p->icmp_type, reply ? 0 : p->icmp_code,
+		echo ? p->icmp_id : 0);
+	f = ale_lookup(h, &k);
+	if (!f)
+		c.flags |= WFP_CONDITION_FLAG_REQUIRES_ALE_CLASSIFY;
+	if (stack_check(h, lay(p->family, WFP_LAYER_INBOUND_TRANSPORT_V4), &c))
+		return -EACCES;
+	if (f) {
+		if (ale_reauth(h, f, ev))
+			return -EACCES;
+	} else {
+		f = ale_flow_new(h, &k);
+		if (!f)
+			return -ENOBUFS;
+		f->state = WFP_FLOW_OPEN;
+		f->loopback = (c.flags & WFP_CONDITION_FLAG_IS_LOOPBACK) != 0;
+		if (ale_authorize(h, f, false, ev, p->icmp_type, p->icmp_code) ||
+		    ale_established(h, f, ev)) {
+			ale_flow_free(h, f);
+			return -EACCES;
+		}
+	}
+	if (datagram_data(h, p, true, ev))
+		return -EACCES;
+	if (reply || !echo)
+		return 0;
+	/* the stack answers the echo on the same flow */
+	icmp_pkt(&q, &p->dst, &p->src, reply_type(p->family), 0, p->icmp_id);
+	q.icmp_seq = p->icmp_seq;
+	q.payload_len = p->payload_len;
+	if (ale_reauth(h, f, WFP_EV_ICMP_REPLY) ||
+	    datagram_data(h, &q, false, WFP_EV_ICMP_REPLY))
+		return -EACCES;
+	return stack_ip_output(h, &q, WFP_EV_ICMP_REPLY);
+}
