@@ -72,6 +72,20 @@ static struct wfp_ale *load(bool lsm, bool only, int *err)
 	return s;
 }
 
+/* WFP_EBPF_DISABLE=lsm,sock_addr,exec pretends those hooks are missing,
+ * so that the fallback paths can be tested on a kernel that has them. */
+static bool disabled(const char *hook)
+{
+	const char *v = getenv("WFP_EBPF_DISABLE");
+	size_t n = strlen(hook);
+
+	for (const char *p = v; p && *p; p += strcspn(p, ","), p += *p == ',') {
+		if (!strncmp(p, hook, n) && (p[n] == ',' || p[n] == 0))
+			return true;
+	}
+	return false;
+}
+
 struct wfp_ebpf *wfp_ebpf_open(const char **why)
 {
 	struct wfp_ebpf *b = calloc(1, sizeof(*b));
@@ -80,13 +94,19 @@ struct wfp_ebpf *wfp_ebpf_open(const char **why)
 	libbpf_set_print(silent);
 	if (!b)
 		return NULL;
+	if (disabled("sock_addr")) {
+		*why = "cgroup sock_addr hooks (disabled by WFP_EBPF_DISABLE)";
+		free(b);
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
 	b->pol = malloc(sizeof(*b->pol));
 	if (!b->pol)
 		goto out_free;
 	/* BPF LSM programs need trampolines; some kernels refuse them even
 	 * with "bpf" in the LSM list.  Then listen/recv-accept are missing
 	 * and everything else still works. */
-	b->skel = load(true, true, &err);
+	b->skel = disabled("lsm") ? (err = -EOPNOTSUPP, NULL) : load(true, true, &err);
 	if (b->skel) {
 		b->hooks.lsm_cgroup = true;
 		wfp_ale__destroy(b->skel);
@@ -95,7 +115,7 @@ struct wfp_ebpf *wfp_ebpf_open(const char **why)
 	}
 	b->skel = load(b->hooks.lsm_cgroup, false, &err);
 	if (!b->skel) {
-		*why = "loading the cgroup sock_addr programs";
+		*why = "cgroup sock_addr programs (load failed)";
 		errno = -err;
 		goto out_free;
 	}
@@ -155,7 +175,7 @@ int wfp_ebpf_attach(struct wfp_ebpf *b, const char *cgroup_path, const char **wh
 	};
 	int cgfd, ret = 0;
 
-	ret = add_link(b, bpf_program__attach(s->progs.exec_path));
+	ret = disabled("exec") ? -EOPNOTSUPP : add_link(b, bpf_program__attach(s->progs.exec_path));
 	if (!ret)
 		ret = add_link(b, bpf_program__attach(s->progs.fork_path));
 	if (!ret)

@@ -129,8 +129,10 @@ static struct wfp_ebpf *open_or_die(void)
 	struct wfp_ebpf *b = wfp_ebpf_open(&why);
 
 	if (!b) {
-		fprintf(stderr, "wfp-ebpf: %s: %s\n", why, strerror(errno));
-		exit(2);
+		/* the daemon's cue to stay on the NFQUEUE path */
+		fprintf(stderr, "wfp-ebpf: missing %s: %s; userspace (NFQUEUE) path only\n",
+			why, strerror(errno));
+		exit(3);
 	}
 	return b;
 }
