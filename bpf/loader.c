@@ -211,6 +211,22 @@ out:
 	return ret;
 }
 
+int wfp_ebpf_attach_netns(struct wfp_ebpf *b, const char *netns_path, const char **why)
+{
+	int fd = open(netns_path, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0) {
+		*why = "opening the network namespace";
+		return -errno;
+	}
+	ret = add_link(b, bpf_program__attach_netns(b->skel->progs.accept_lookup, fd));
+	if (ret)
+		*why = "sk_lookup";
+	b->hooks.sk_lookup = !ret;
+	close(fd);
+	return ret;
+}
+
 void wfp_ebpf_hooks(const struct wfp_ebpf *b, struct wfp_ebpf_hooks *h)
 {
 	*h = b->hooks;

@@ -18,6 +18,7 @@ struct wfp_ebpf_hooks {
 	bool sock_addr;		/* bind/connect/sendmsg: cgroup sock_addr */
 	bool lsm_cgroup;	/* listen and recv-accept: BPF LSM per cgroup */
 	bool exec_path;		/* tp_btf exec/fork/exit: app paths */
+	bool sk_lookup;		/* recv-accept per netns (attached) */
 	int lsm_err;		/* why lsm_cgroup is missing (-errno) */
 	int exec_err;
 };
@@ -26,6 +27,10 @@ struct wfp_ebpf_hooks {
 struct wfp_ebpf *wfp_ebpf_open(const char **why);
 /* Attaches the socket programs to the cgroup directory at path. */
 int wfp_ebpf_attach(struct wfp_ebpf *b, const char *cgroup_path, const char **why);
+/* Also decides ALE_AUTH_RECV_ACCEPT for the cgroup's bound sockets in
+ * the network namespace at netns_path (e.g. /run/netns/NAME), with
+ * sk_lookup; for kernels without the BPF LSM. */
+int wfp_ebpf_attach_netns(struct wfp_ebpf *b, const char *netns_path, const char **why);
 void wfp_ebpf_hooks(const struct wfp_ebpf *b, struct wfp_ebpf_hooks *h);
 /* Compiles the engine's published ALE layers and swaps them in. */
 int wfp_ebpf_publish(struct wfp_ebpf *b, const struct wfp_engine *e,

@@ -7,6 +7,9 @@
  *   cgroup/post_bind4/6       ALE_RESOURCE_ASSIGNMENT_V4/V6
  *   lsm_cgroup/socket_listen  ALE_AUTH_LISTEN_V4/V6
  *   lsm_cgroup/inet_conn_request  ALE_AUTH_RECV_ACCEPT_V4/V6 (TCP SYN)
+ *   sk_lookup                 ALE_AUTH_RECV_ACCEPT_V4/V6 without the LSM:
+ *                             per network namespace, for the cgroup's
+ *                             bound sockets (TCP SYN, UDP datagram)
  *   cgroup/connect4/6         ALE_AUTH_CONNECT_V4/V6 (TCP, connected UDP)
  *   cgroup/sendmsg4/6         ALE_AUTH_CONNECT_V4/V6 (unconnected UDP)
  *   lsm.s/bprm_committed_creds, tp_btf/sched_process_fork/exit
@@ -100,6 +103,22 @@ struct {
 	__type(key, __u64);
 	__type(value, struct wfp_ale_owner);
 } owner_by_cookie SEC(".maps");
+
+/* Local endpoints bound by the cgroup's sockets -> their owner, for
+ * sk_lookup, which sees the packet but not yet the socket. */
+struct bound_key {
+	__u8 proto;
+	__u8 v6;
+	__u16 port;	/* host order */
+	__u32 addr[4];	/* as in the socket, network order; zero: wildcard */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct bound_key);
+	__type(value, struct wfp_ale_owner);
+} bound SEC(".maps");
 
 /* Classifications deferred to userspace, by socket cookie. */
 struct {
@@ -614,6 +633,8 @@ static __always_inline int post_bind(struct bpf_sock *sk, int v6)
 {
 	struct wfp_ale_in in = {};
 	struct wfp_ale_owner *o = sock_owner(sk);
+	struct bound_key bk = {};
+	int ok;
 
 	in.klayer = v6 ? WFP_KL_BIND6 : WFP_KL_BIND4;
 	owner_values(&in, o);
@@ -630,7 +651,22 @@ static __always_inline int post_bind(struct bpf_sock *sk, int v6)
 		set_val(&in, WFP_KS_LADDR, 0, bpf_ntohl(sk->src_ip4));
 	set_val(&in, WFP_KS_LPORT, 0, sk->src_port);
 	set_val(&in, WFP_KS_PROTO, 0, sk->protocol);
-	return classify(&in, o, bpf_get_socket_cookie(sk)) != WFP_ALE_BLOCK;
+	ok = classify(&in, o, bpf_get_socket_cookie(sk)) != WFP_ALE_BLOCK;
+	if (ok && o) {
+		bk.proto = sk->protocol;
+		bk.v6 = v6;
+		bk.port = sk->src_port;
+		if (v6) {
+			bk.addr[0] = sk->src_ip6[0];
+			bk.addr[1] = sk->src_ip6[1];
+			bk.addr[2] = sk->src_ip6[2];
+			bk.addr[3] = sk->src_ip6[3];
+		} else {
+			bk.addr[0] = sk->src_ip4;
+		}
+		bpf_map_update_elem(&bound, &bk, o, BPF_ANY);
+	}
+	return ok;
 }
 
 SEC("cgroup/post_bind4")
@@ -780,4 +816,68 @@ int BPF_PROG(recv_accept, const struct sock *sk, struct sk_buff *skb,
 	set_val(&in, WFP_KS_RPORT, 0, bpf_ntohs(rc->skc_dport));
 	set_val(&in, WFP_KS_PROTO, 0, IPPROTO_TCP);
 	return classify(&in, o, bpf_get_socket_cookie((struct sock *)sk)) != WFP_ALE_BLOCK;
+}
+
+/*
+ * ALE_AUTH_RECV_ACCEPT without the LSM: sk_lookup runs when a TCP SYN or
+ * a UDP datagram looks for its socket, per network namespace.  Only
+ * endpoints bound by the cgroup's sockets (the bound map) are classified;
+ * the app and user are the bound socket's owner, as on Windows.  SK_DROP
+ * makes the lookup fail: a TCP client gets a reset (ECONNREFUSED), not
+ * the silent drop of WFP (docs/internals/ebpf.md).
+ */
+SEC("sk_lookup")
+int accept_lookup(struct bpf_sk_lookup *ctx)
+{
+	struct wfp_ale_in in = {};
+	struct bound_key bk = {};
+	struct wfp_ale_owner *o;
+	int v6 = ctx->family == AF_INET6;
+	__u32 a6[4];
+
+	if (ctx->family != AF_INET && !v6)
+		return SK_PASS;
+	bk.proto = ctx->protocol;
+	bk.v6 = v6;
+	bk.port = ctx->local_port;
+	if (v6) {
+		bk.addr[0] = ctx->local_ip6[0];
+		bk.addr[1] = ctx->local_ip6[1];
+		bk.addr[2] = ctx->local_ip6[2];
+		bk.addr[3] = ctx->local_ip6[3];
+	} else {
+		bk.addr[0] = ctx->local_ip4;
+	}
+	o = bpf_map_lookup_elem(&bound, &bk);
+	if (!o) {
+		__builtin_memset(bk.addr, 0, sizeof(bk.addr));
+		o = bpf_map_lookup_elem(&bound, &bk);
+	}
+	if (!o && !v6) {
+		bk.v6 = 1; /* a dual-stack wildcard listener */
+		o = bpf_map_lookup_elem(&bound, &bk);
+	}
+	if (!o)
+		return SK_PASS; /* not a socket of the cgroup */
+	in.klayer = v6 ? WFP_KL_ACCEPT6 : WFP_KL_ACCEPT4;
+	owner_values(&in, o);
+	if (v6) {
+		a6[0] = ctx->local_ip6[0];
+		a6[1] = ctx->local_ip6[1];
+		a6[2] = ctx->local_ip6[2];
+		a6[3] = ctx->local_ip6[3];
+		set_v6(&in, WFP_KS_LADDR, a6);
+		a6[0] = ctx->remote_ip6[0];
+		a6[1] = ctx->remote_ip6[1];
+		a6[2] = ctx->remote_ip6[2];
+		a6[3] = ctx->remote_ip6[3];
+		set_v6(&in, WFP_KS_RADDR, a6);
+	} else {
+		set_val(&in, WFP_KS_LADDR, 0, bpf_ntohl(ctx->local_ip4));
+		set_val(&in, WFP_KS_RADDR, 0, bpf_ntohl(ctx->remote_ip4));
+	}
+	set_val(&in, WFP_KS_LPORT, 0, ctx->local_port);
+	set_val(&in, WFP_KS_RPORT, 0, bpf_ntohs(ctx->remote_port));
+	set_val(&in, WFP_KS_PROTO, 0, ctx->protocol);
+	return classify(&in, o, 0) == WFP_ALE_BLOCK ? SK_DROP : SK_PASS;
 }

@@ -4,15 +4,16 @@
  *
  *   wfp-ebpf probe
  *       load the programs and say which hooks this kernel has
- *   wfp-ebpf run CGROUP POLICY
+ *   wfp-ebpf run CGROUP POLICY [NETNS]
  *       load a policy file (.wfp text, JSON or netsh XML), attach to the
- *       cgroup, print "ready" and then one line per kernel classification
- *       until SIGINT/SIGTERM
+ *       cgroup (and sk_lookup to the network namespace NETNS, a path like
+ *       /run/netns/NAME), print "ready" and then one line per kernel
+ *       classification until SIGINT/SIGTERM
  *   wfp-ebpf bench CGROUP COUNT
  *       connect() latency and connections/s from the cgroup to a loopback
  *       listener: no programs, then the eBPF path with 10 and with 10,000
  *       ALE_AUTH_CONNECT filters (all walked, none matching), as ratios
- *   wfp-ebpf diff CGROUP CASES SEED
+ *   wfp-ebpf diff CGROUP CASES SEED [NETNS]
  *       the differential test (issue 7 scope 5, TAP): random policies
  *       and socket calls made from the cgroup; every kernel verdict must
  *       equal wfp_classify() on the same incoming values
@@ -118,6 +119,8 @@ static void print_hooks(const struct wfp_ebpf *b)
 		if (!h.exec_path)
 			printf(" (%s)\n", strerror(-h.exec_err));
 	}
+	if (h.sk_lookup)
+		printf("hook sk_lookup yes\n");
 	printf("hook lsm_cgroup %s", h.lsm_cgroup ? "yes\n" : "no");
 	if (!h.lsm_cgroup)
 		printf(" (%s)\n", strerror(-h.lsm_err));
@@ -146,7 +149,7 @@ static int cmd_probe(void)
 	return 0;
 }
 
-static int cmd_run(const char *cgroup, const char *policy)
+static int cmd_run(const char *cgroup, const char *policy, const char *netns)
 {
 	struct wfp_engine *e = wfp_engine_open(NULL);
 	struct wfp_session *s = e ? wfp_session_open(e, NULL) : NULL;
@@ -172,6 +175,8 @@ static int cmd_run(const char *cgroup, const char *policy)
 		return 2;
 	}
 	ret = wfp_ebpf_attach(b, cgroup, &why);
+	if (!ret && netns)
+		ret = wfp_ebpf_attach_netns(b, netns, &why);
 	if (ret) {
 		fprintf(stderr, "wfp-ebpf: attach %s: %s\n", why, strerror(-ret));
 		return 2;
@@ -213,7 +218,9 @@ static const uint16_t diff_layers[] = {
 	WFP_LAYER_ALE_RESOURCE_ASSIGNMENT_V4, WFP_LAYER_ALE_RESOURCE_ASSIGNMENT_V6,
 	WFP_LAYER_ALE_AUTH_CONNECT_V4, WFP_LAYER_ALE_AUTH_CONNECT_V6,
 	WFP_LAYER_ALE_AUTH_LISTEN_V4, WFP_LAYER_ALE_AUTH_LISTEN_V6,
+	WFP_LAYER_ALE_AUTH_RECV_ACCEPT_V4, WFP_LAYER_ALE_AUTH_RECV_ACCEPT_V6,
 };
+#define NDIFF_LAYERS (sizeof(diff_layers) / sizeof(diff_layers[0]))
 
 static void v6_loop(uint8_t a[16])
 {
@@ -361,7 +368,7 @@ static int rand_policy(struct wfp_session *s)
 		unsigned n = rnd(4);
 		int ret;
 
-		f.layer = diff_layers[rnd(6)];
+		f.layer = diff_layers[rnd(NDIFF_LAYERS)];
 		f.sublayer_key = subkeys[rnd(nsub)];
 		f.action.type = rnd(2) ? WFP_ACTION_BLOCK : WFP_ACTION_PERMIT;
 		if (rnd(3) == 0)
@@ -382,8 +389,15 @@ static int rand_policy(struct wfp_session *s)
 }
 
 /* What the child did: one entry per socket call. */
+enum {
+	CALL_BIND = 1, CALL_CONNECT, CALL_LISTEN, CALL_SENDTO,
+	CALL_ACCEPT,		/* a kernel layer only: recv-accept */
+	CALL_LOOP_CONNECT,	/* connect to the child's own listener */
+	CALL_LOOP_SENDTO	/* sendto the child's own bound UDP socket */
+};
+
 struct step {
-	int call;	/* 1 bind, 2 connect, 3 listen, 4 sendto */
+	int call;	/* CALL_* */
 	int err;	/* 0 or errno */
 };
 
@@ -412,7 +426,7 @@ static void sa_make(struct sockaddr_storage *ss, socklen_t *len, bool v6, bool a
 /* The child: join the cgroup, maybe become nobody, make the calls. */
 static void child_ops(const char *cgroup, int wfd, unsigned op, bool nobody)
 {
-	struct step st[3];
+	struct step st[4];
 	struct sockaddr_storage ss;
 	char procs[512];
 	socklen_t len;
@@ -431,6 +445,31 @@ static void child_ops(const char *cgroup, int wfd, unsigned op, bool nobody)
 	fd = socket(v6 ? AF_INET6 : AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
 	if (fd < 0)
 		_exit(3);
+	if (rnd(3) == 0) {
+		/* to itself: bind (and listen), then a second socket comes in,
+		 * which exercises ALE_AUTH_RECV_ACCEPT */
+		uint16_t port = ports[rnd(4)];
+		int fd2;
+
+		sa_make(&ss, &len, v6, rnd(2), port);
+		st[n].call = CALL_BIND;
+		st[n++].err = bind(fd, (struct sockaddr *)&ss, len) ? errno : 0;
+		if (!udp) {
+			st[n].call = CALL_LISTEN;
+			st[n++].err = listen(fd, 4) ? errno : 0;
+		}
+		fd2 = socket(v6 ? AF_INET6 : AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+		sa_make(&ss, &len, v6, false, port);
+		if (udp) {
+			st[n].call = CALL_LOOP_SENDTO;
+			st[n++].err = sendto(fd2, "x", 1, 0, (struct sockaddr *)&ss, len) < 0 ?
+				      errno : 0;
+		} else {
+			st[n].call = CALL_LOOP_CONNECT;
+			st[n++].err = connect(fd2, (struct sockaddr *)&ss, len) ? errno : 0;
+		}
+		goto out;
+	}
 	if (rnd(3)) {
 		sa_make(&ss, &len, v6, rnd(2), rnd(3) ? ports[rnd(4)] : 0);
 		st[n].call = 1;
@@ -447,6 +486,7 @@ static void child_ops(const char *cgroup, int wfd, unsigned op, bool nobody)
 		st[n].call = 2;
 		st[n++].err = connect(fd, (struct sockaddr *)&ss, len) ? errno : 0;
 	}
+out:
 	if (write(wfd, st, n * sizeof(st[0])) < 0)
 		_exit(3);
 	_exit(0);
@@ -458,6 +498,8 @@ struct diff_ctx {
 	unsigned nev, agree, defer, bad;
 	unsigned nblock_ev;
 	int block_call[4];
+	int accept;	/* last recv-accept: 0 none, 1 permit, 2 block */
+	unsigned per_layer[WFP_KL_MAX];
 	unsigned ncase;
 };
 
@@ -467,7 +509,9 @@ static int klayer_call(unsigned kl)
 	case WFP_KL_BIND4: case WFP_KL_BIND6:
 		return 1;
 	case WFP_KL_LISTEN4: case WFP_KL_LISTEN6:
-		return 3;
+		return CALL_LISTEN;
+	case WFP_KL_ACCEPT4: case WFP_KL_ACCEPT6:
+		return CALL_ACCEPT;
 	default:
 		return 2; /* connect or sendto */
 	}
@@ -486,6 +530,8 @@ static void diff_event(const struct wfp_ale_event *ev, void *arg)
 	if (ev->owner.tgid != d->tgid)
 		return; /* not this case's child */
 	d->nev++;
+	if (ev->in.klayer < WFP_KL_MAX)
+		d->per_layer[ev->in.klayer]++;
 	memcpy(app, ev->owner.path, WFP_ALE_PATH_MAX);
 	app[WFP_ALE_PATH_MAX] = 0;
 	layer = wfp_ebpf_incoming(&ev->in, app, &ev->owner, &tok, vals,
@@ -513,10 +559,12 @@ static void diff_event(const struct wfp_ale_event *ev, void *arg)
 	}
 	if (ev->verdict == WFP_ALE_BLOCK && d->nblock_ev < 4)
 		d->block_call[d->nblock_ev++] = klayer_call(ev->in.klayer);
+	if (klayer_call(ev->in.klayer) == CALL_ACCEPT)
+		d->accept = ev->verdict == WFP_ALE_BLOCK ? 2 : 1;
 	d->agree++;
 }
 
-static int cmd_diff(const char *cgroup, unsigned cases, uint64_t seed)
+static int cmd_diff(const char *cgroup, unsigned cases, uint64_t seed, const char *netns)
 {
 	struct diff_ctx d = { 0 };
 	unsigned errno_bad = 0, nblocked = 0;
@@ -532,6 +580,8 @@ static int cmd_diff(const char *cgroup, unsigned cases, uint64_t seed)
 	rng_state = seed ? seed : 1;
 	b = open_or_die();
 	ret = wfp_ebpf_attach(b, cgroup, &why);
+	if (!ret && netns)
+		ret = wfp_ebpf_attach_netns(b, netns, &why);
 	if (ret) {
 		printf("1..0 # SKIP attach %s: %s\n", why, strerror(-ret));
 		return 0;
@@ -540,7 +590,7 @@ static int cmd_diff(const char *cgroup, unsigned cases, uint64_t seed)
 	for (unsigned c = 0; c < cases; c++) {
 		struct wfp_engine *e = wfp_engine_open(NULL);
 		struct wfp_session *s = e ? wfp_session_open(e, NULL) : NULL;
-		struct step st[3];
+		struct step st[4];
 		unsigned op = rnd(4);
 		bool nobody = rnd(3) == 0;
 		int p[2], status;
@@ -566,14 +616,25 @@ static int cmd_diff(const char *cgroup, unsigned cases, uint64_t seed)
 		d.tgid = (uint32_t)pid;
 		d.ncase = c;
 		d.nblock_ev = 0;
+		d.accept = 0;
 		while (wfp_ebpf_poll(b, 0, diff_event, &d) > 0)
 			;
 		/* a blocked call fails with EPERM, and only a blocked one */
 		for (ssize_t k = 0; n > 0 && k < n / (ssize_t)sizeof(st[0]); k++) {
+			int call = st[k].call >= CALL_SENDTO ? CALL_CONNECT : st[k].call;
 			bool blocked = false;
 
+			/* recv-accept: a blocked SYN is refused, a permitted one
+			 * reaches the listener (sk_lookup, docs/internals/ebpf.md) */
+			if (st[k].call == CALL_LOOP_CONNECT && st[k].err != EPERM &&
+			    ((d.accept == 2 && st[k].err != ECONNREFUSED) ||
+			     (d.accept == 1 && st[k].err != 0))) {
+				printf("# case %u: connect to own listener errno %d, accept %s\n",
+				       c, st[k].err, d.accept == 2 ? "blocked" : "permitted");
+				errno_bad++;
+			}
 			for (unsigned j = 0; j < d.nblock_ev; j++)
-				blocked |= d.block_call[j] == (st[k].call == 4 ? 2 : st[k].call);
+				blocked |= d.block_call[j] == call;
 			nblocked += blocked;
 			if (blocked != (st[k].err == EPERM)) {
 				printf("# case %u: call %d errno %d, kernel %s\n", c, st[k].call,
@@ -591,6 +652,9 @@ static int cmd_diff(const char *cgroup, unsigned cases, uint64_t seed)
 	wfp_ebpf_unpublish(b);
 	printf("# %u cases, %u kernel classifications: %u agree, %u deferred, %u disagree\n",
 	       cases, d.nev, d.agree, d.defer, d.bad);
+	for (unsigned kl = 0; kl < WFP_KL_MAX; kl++)
+		printf("#   %-28s %u\n", wfp_layer_name((unsigned)wfp_ebpf_layer(kl)),
+		       d.per_layer[kl]);
 	printf("%s 1 - kernel verdict == wfp_classify verdict\n",
 	       d.bad == 0 && d.agree >= cases / 2 ? "ok" : "not ok");
 	printf("# %u blocked calls\n", nblocked);
@@ -797,14 +861,14 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "probe"))
 		return cmd_probe();
-	if (argc == 4 && !strcmp(argv[1], "run"))
-		return cmd_run(argv[2], argv[3]);
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "run"))
+		return cmd_run(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	if (argc == 4 && !strcmp(argv[1], "bench"))
 		return cmd_bench(argv[2], (unsigned)strtoul(argv[3], NULL, 10));
-	if (argc == 5 && !strcmp(argv[1], "diff"))
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "diff"))
 		return cmd_diff(argv[2], (unsigned)strtoul(argv[3], NULL, 10),
-				strtoull(argv[4], NULL, 0));
-	fprintf(stderr, "usage: wfp-ebpf probe | run CGROUP POLICY | bench CGROUP COUNT |"
-		" diff CGROUP CASES SEED\n");
+				strtoull(argv[4], NULL, 0), argc == 6 ? argv[5] : NULL);
+	fprintf(stderr, "usage: wfp-ebpf probe | run CGROUP POLICY [NETNS] |"
+		" bench CGROUP COUNT | diff CGROUP CASES SEED [NETNS]\n");
 	return 2;
 }

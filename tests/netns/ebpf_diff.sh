@@ -7,4 +7,4 @@ cases=${EBPF_DIFF_CASES:-1000}
 seed=${EBPF_DIFF_SEED:-$(date +%s)}
 echo "# seed $seed (EBPF_DIFF_SEED=$seed reproduces)"
 # nsenter, not `ip netns exec`: that remounts /sys and hides the cgroup
-nsenter --net=/run/netns/"$NS" "$WFP_EBPF" diff "$CG" "$cases" "$seed" < /dev/null
+nsenter --net=/run/netns/"$NS" "$WFP_EBPF" diff "$CG" "$cases" "$seed" /run/netns/"$NS" < /dev/null

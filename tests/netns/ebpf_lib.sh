@@ -64,7 +64,7 @@ in_ns_bg() {
 
 # start_driver POLICY: load POLICY, attach to the cgroup, wait for ready.
 start_driver() {
-	"$WFP_EBPF" run "$CG" "$1" > "$TMP/events" 2> "$TMP/driver.err" &
+	"$WFP_EBPF" run "$CG" "$1" /run/netns/"$NS" > "$TMP/events" 2> "$TMP/driver.err" &
 	DRIVER=$!
 	i=0
 	while ! grep -q '^ready' "$TMP/events" 2>/dev/null; do
