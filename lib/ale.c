@@ -59,9 +59,14 @@ void ale_cls_addrs(const struct wfp_flow *f, struct wfp_addr *l, struct wfp_addr
 
 static bool expired(const struct wfp_host *h, const struct wfp_flow *f)
 {
-	if (f->state == WFP_FLOW_ESTABLISHED)
-		return false; /* TCP: lives with its connection */
-	return h->now_ms - f->last_ms >= h->idle_ms;
+	uint64_t idle = h->now_ms - f->last_ms;
+
+	/* an open TCP connection lives as long as it is open, or until the
+	 * optional TCP idle timeout; a closing one (a FIN has passed) gets the
+	 * short timeout, so that a peer that never closes cannot pin it */
+	if (f->state == WFP_FLOW_ESTABLISHED && !f->fin_sent && !f->fin_rcvd)
+		return h->tcp_idle_ms && idle >= h->tcp_idle_ms;
+	return idle >= h->idle_ms;
 }
 
 /* Unlinks f from its socket's list of UDP flows. */
@@ -94,6 +99,10 @@ static void expire_one(struct wfp_flow *f, void *ctx)
 
 	if (!expired(h, f))
 		return;
+	if (f->state == WFP_FLOW_STEALTH) {
+		wfp_flow_remove(h->flows, f);
+		return;
+	}
 	h->st.flows_expired++;
 	if (f->key.proto == WFP_PROTO_TCP)
 		tcp_flow_gone(h, f, -ETIMEDOUT);
@@ -114,12 +123,38 @@ struct wfp_flow *ale_lookup(struct wfp_host *h, const struct wfp_flow_key *k)
 		expire_one(f, h);
 		return NULL;
 	}
-	return f;
+	return f && f->state != WFP_FLOW_STEALTH ? f : NULL;
+}
+
+void ale_stealth_mark(struct wfp_host *h, const struct wfp_flow_key *k)
+{
+	struct wfp_flow *f = wfp_flow_lookup(h->flows, k);
+
+	if (!f)
+		f = wfp_flow_insert(h->flows, k);
+	if (f && (f->state == WFP_FLOW_FREE || f->state == WFP_FLOW_STEALTH)) {
+		f->state = WFP_FLOW_STEALTH;
+		f->last_ms = h->now_ms;
+	}
+}
+
+bool ale_stealth_take(struct wfp_host *h, const struct wfp_flow_key *k)
+{
+	struct wfp_flow *f = wfp_flow_lookup(h->flows, k);
+
+	if (!f || f->state != WFP_FLOW_STEALTH)
+		return false;
+	wfp_flow_remove(h->flows, f);
+	return true;
 }
 
 struct wfp_flow *ale_flow_new(struct wfp_host *h, const struct wfp_flow_key *k)
 {
-	struct wfp_flow *f = wfp_flow_insert(h->flows, k);
+	struct wfp_flow *f = wfp_flow_lookup(h->flows, k);
+
+	if (f && f->state == WFP_FLOW_STEALTH)
+		wfp_flow_remove(h->flows, f); /* a real flow replaces the marker */
+	f = wfp_flow_insert(h->flows, k);
 
 	if (!f) {
 		/* full: one bounded GC slice, then one more try */

@@ -65,10 +65,14 @@ WFP_API int wfp_callout_register(struct wfp_engine *e, const struct wfp_guid *ke
 
 WFP_API int wfp_callout_unregister(struct wfp_engine *e, const struct wfp_guid *key)
 {
+	const struct callout_obj *c;
 	struct callout_reg *r;
 
 	if (!e || !key)
 		return -WFP_E_NULL_POINTER;
+	c = wfp_callout_find(e, key);
+	if (c && c->h.life == LIFE_BUILTIN)
+		return -WFP_E_BUILTIN_OBJECT; /* built-in code stays registered */
 	for (r = e->regs; r; r = r->next) {
 		if (wfp_guid_eq(&r->key, key) && r->registered) {
 			__atomic_store_n(&r->registered, false, __ATOMIC_RELEASE);

@@ -188,9 +188,13 @@ explain_sub(struct wfp_explain *x, const struct csub *cs, const struct cfilter *
 struct walk {
 	const struct ctree *t;  /* NULL: no valid key */
 	uint32_t key[CT_MAXDIM];
-	const uint32_t *cand;   /* NULL: linear */
-	const uint32_t *cend;
+	unsigned ncand;         /* 0: linear */
+	const uint32_t *cur[CT_MAXTREE];
+	const uint32_t *end[CT_MAXTREE];
+	uint32_t *best;         /* all-static layers: first match per sublayer */
 };
+
+enum { FAST_MAXSUB = 64 }; /* sublayers the all-static pass keeps on the stack */
 
 static inline bool try_filter(const struct clayer *cl, const struct walk *w, uint32_t i,
 			      const struct wfp_incoming *in)
@@ -204,6 +208,20 @@ static inline bool try_filter(const struct clayer *cl, const struct walk *w, uin
 	return filter_matches(cl, &cl->filt[i], in);
 }
 
+/* The same for a leaf entry (its box is inline). */
+static inline bool try_entry(const struct clayer *cl, const struct walk *w, const uint32_t *e,
+			     const struct wfp_incoming *in)
+{
+	if (!wfp_ctree_entry_in(w->t, e, w->key))
+		return false;
+	return (e[0] & CT_EXACT) || filter_matches(cl, &cl->filt[e[0] & ~CT_EXACT], in);
+}
+
+static inline uint32_t eidx(const uint32_t *e)
+{
+	return e[0] & ~CT_EXACT;
+}
+
 /* Steps 5-8 for filter i once it matched: true if it decides. */
 static inline bool decide(const struct clayer *cl, const struct csub *cs, uint32_t i,
 			  const struct wfp_incoming *in, const struct result *r,
@@ -215,6 +233,59 @@ static inline bool decide(const struct clayer *cl, const struct csub *cs, uint32
 	return v->action != WFP_ACTION_CONTINUE;
 }
 
+/*
+ * A layer of static filters only: one pass over each tree's leaf keeps,
+ * per sublayer, the lowest matching filter index; a static filter always
+ * terminates and each filter lives in one tree, so that is the
+ * sublayer's first matching filter.  best[s] = end of s: none.
+ */
+static void first_static(const struct clayer *cl, const struct walk *w,
+			 const struct wfp_incoming *in, uint32_t *best)
+{
+	uint32_t stride = w->t->stride;
+
+	for (uint32_t s = 0; s < cl->nsub; s++)
+		best[s] = cl->sub[s].first + cl->sub[s].count;
+	for (unsigned k = 0; k < w->ncand; k++) {
+		for (const uint32_t *p = w->cur[k]; p < w->end[k]; p += stride) {
+			uint32_t i = eidx(p), s = p[CT_STRIDE - 1];
+
+			if (i < best[s] && try_entry(cl, w, p, in))
+				best[s] = i;
+		}
+	}
+}
+
+/* Any layer: candidates of all leaves merged in filter order. */
+static const struct cfilter *merged(const struct clayer *cl, const struct csub *cs,
+				    struct walk *w, const struct wfp_incoming *in,
+				    const struct result *r, struct fverdict *v,
+				    unsigned *nmatched, unsigned *ncallouts)
+{
+	uint32_t end = cs->first + cs->count, stride = w->t->stride;
+
+	for (;;) {
+		uint32_t i = UINT32_MAX;
+		unsigned k = 0;
+
+		/* the next candidate: the lowest head of the leaves */
+		for (unsigned j = 0; j < w->ncand; j++) {
+			while (w->cur[j] < w->end[j] && eidx(w->cur[j]) < cs->first)
+				w->cur[j] += stride; /* rest of a sublayer that decided */
+			if (w->cur[j] < w->end[j] && eidx(w->cur[j]) < i) {
+				i = eidx(w->cur[j]);
+				k = j;
+			}
+		}
+		if (i >= end)
+			return NULL;
+		w->cur[k] += stride;
+		if (try_entry(cl, w, w->cur[k] - stride, in) &&
+		    decide(cl, cs, i, in, r, v, nmatched, ncallouts))
+			return &cl->filt[i];
+	}
+}
+
 /* Steps 3-8 for one sublayer: its first terminating verdict, or NULL. */
 static const struct cfilter *run_sublayer(const struct clayer *cl, const struct csub *cs,
 					  struct walk *w, const struct wfp_incoming *in,
@@ -223,21 +294,15 @@ static const struct cfilter *run_sublayer(const struct clayer *cl, const struct 
 {
 	uint32_t end = cs->first + cs->count;
 
-	if (w->cand) {
-		const uint32_t *p = w->cand;
+	if (w->best) {
+		uint32_t i = w->best[cs - cl->sub];
 
-		while (p < w->cend && *p < cs->first)
-			p++; /* the rest of a sublayer that decided early */
-		for (; p < w->cend && *p < end; p++) {
-			if (try_filter(cl, w, *p, in) &&
-			    decide(cl, cs, *p, in, r, v, nmatched, ncallouts)) {
-				w->cand = p + 1;
-				return &cl->filt[*p];
-			}
-		}
-		w->cand = p;
+		if (i < end && decide(cl, cs, i, in, r, v, nmatched, ncallouts))
+			return &cl->filt[i];
 		return NULL;
 	}
+	if (w->ncand)
+		return merged(cl, cs, w, in, r, v, nmatched, ncallouts);
 	for (uint32_t i = cs->first; i < end; i++)
 		if (try_filter(cl, w, i, in) && decide(cl, cs, i, in, r, v, nmatched, ncallouts))
 			return &cl->filt[i];
@@ -248,17 +313,27 @@ static void walk_init(const struct clayer *cl, const struct wfp_incoming *in, bo
 		      struct walk *w)
 {
 	const struct ctree *t = cl->tree;
+	const uint32_t *leaf[CT_MAXTREE];
 
 	w->t = NULL;
-	w->cand = NULL;
-	if (!t || !wfp_ctree_key(t, in, w->key))
-		return;
+	w->ncand = 0;
+	w->best = NULL;
+	if (!use_tree || !t || !wfp_ctree_key(t, in, w->key))
+		return; /* plain linear: the reference, or no valid key */
 	w->t = t;
-	if (use_tree && t->pool) {
-		const uint32_t *leaf = wfp_ctree_leaf(t, w->key);
-
-		w->cand = leaf + 1;
-		w->cend = leaf + 1 + leaf[0];
+	if (!t->ntree)
+		return; /* small layer: linear, boxes as a fast first test */
+	wfp_ctree_leaves(t, w->key, leaf);
+	for (unsigned k = 0; k < t->ntree; k++) {
+		if (!leaf[k][0])
+			continue;
+		w->cur[w->ncand] = leaf[k] + 1;
+		w->end[w->ncand] = leaf[k] + 1 + (size_t)leaf[k][0] * t->stride;
+		w->ncand++;
+	}
+	if (!w->ncand) { /* no candidate anywhere: an empty walk, not linear */
+		w->cur[0] = w->end[0] = NULL;
+		w->ncand = 1;
 	}
 }
 
@@ -268,6 +343,7 @@ static int classify(const struct wfp_engine *e, const struct wfp_incoming *in,
 	struct result r = { .action = WFP_ACTION_NONE, .rights = WFP_RIGHT_ACTION_WRITE };
 	const struct clayer *cl;
 	unsigned nmatched = 0;
+	uint32_t best[FAST_MAXSUB];
 	struct walk w;
 
 	if (!e || !in || !out)
@@ -281,6 +357,10 @@ static int classify(const struct wfp_engine *e, const struct wfp_incoming *in,
 	cl = __atomic_load_n(&e->published[in->layer], __ATOMIC_ACQUIRE);
 	if (cl)
 		walk_init(cl, in, use_tree, &w);
+	if (cl && w.ncand && w.t->all_static && cl->nsub <= FAST_MAXSUB) {
+		first_static(cl, &w, in, best);
+		w.best = best;
+	}
 	for (uint32_t s = 0; cl && s < cl->nsub; s++) {
 		const struct csub *cs = &cl->sub[s];
 		uint32_t before = r.rights;
@@ -312,7 +392,8 @@ WFP_API int wfp_classify(const struct wfp_engine *e, const struct wfp_incoming *
 	return classify(e, in, out, explain, true);
 }
 
-/* The same without the tree: the reference the tests compare against. */
+/* The plain linear walk, without tree or boxes: the reference the tests
+ * and the bench compare against. */
 int wfp_classify_linear(const struct wfp_engine *e, const struct wfp_incoming *in,
 			struct wfp_verdict *out, struct wfp_explain *explain)
 {

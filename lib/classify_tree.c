@@ -55,17 +55,33 @@
 
 unsigned wfp_tree_min_filters = 64;
 
+/* WFP_TREE_MIN_FILTERS=n overrides the threshold: the differential test
+ * runs once more with n = 1 so that its small random policies take the
+ * tree path too.  Read at compile time only, never in classify. */
+static unsigned tree_min(void)
+{
+	const char *s = getenv("WFP_TREE_MIN_FILTERS");
+	char *end;
+	unsigned long n;
+
+	if (!s || !*s)
+		return wfp_tree_min_filters;
+	n = strtoul(s, &end, 10);
+	return *end || n > UINT32_MAX ? wfp_tree_min_filters : (unsigned)n;
+}
+
 enum {
-	BINTH = 8,        /* filters in a leaf that stop the cutting */
-	SPFAC = 4,        /* copies allowed per filter per cut */
+	BINTH = 4,        /* filters in a leaf that stop the cutting */
+	SPFAC = 8,        /* copies allowed per filter per cut */
 	MAXCUTBITS = 8,   /* at most 256 children per node */
-	BUDGET_PER_FILTER = 48, /* kid + pool words per filter */
+	BUDGET_PER_FILTER = 400, /* kid + leaf words per filter */
 };
 
 struct bld {
 	const struct clayer *cl;
 	struct ctree *t;
 	uint32_t *sub_end;     /* per filter: end index of its sublayer */
+	uint32_t *sub_of;      /* per filter: index of its sublayer */
 	uint32_t capnode, capkid, cappool;
 	size_t budget;         /* kid + pool words left */
 	int err;
@@ -148,6 +164,11 @@ static bool cond_box(const struct wfp_ccond *c, unsigned type, uint32_t *lo, uin
 		*hi = x;
 	}
 	return true;
+}
+
+static bool is_static(const struct cfilter *cf)
+{
+	return cf->action == WFP_ACTION_PERMIT || cf->action == WFP_ACTION_BLOCK;
 }
 
 static bool is_int_type(int type)
@@ -266,17 +287,26 @@ static bool grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
 static uint32_t make_leaf(struct bld *b, const uint32_t *r, uint32_t n)
 {
 	struct ctree *t = b->t;
-	uint32_t off = t->npool;
+	uint32_t off = t->npool, words = n * t->stride + 1, *e;
 
-	if (!grow((void **)&t->pool, &b->cappool, t->npool + n + 1, sizeof(uint32_t))) {
+	if (!grow((void **)&t->pool, &b->cappool, t->npool + words, sizeof(uint32_t))) {
 		b->err = -WFP_E_NOMEM;
 		return CT_LEAF;
 	}
 	t->pool[off] = n;
-	if (n)
-		memcpy(&t->pool[off + 1], r, n * sizeof(uint32_t));
-	t->npool += n + 1;
-	b->budget = b->budget > n + 1 ? b->budget - (n + 1) : 0;
+	e = &t->pool[off + 1];
+	for (uint32_t k = 0; k < n; k++, e += t->stride) {
+		const struct ct_box *bx = &t->box[r[k]];
+
+		e[0] = r[k] | (t->exact[r[k]] ? CT_EXACT : 0);
+		e[CT_STRIDE - 1] = b->sub_of[r[k]];
+		for (unsigned d = 0; d < CT_MAXDIM; d++) {
+			e[1 + d] = d < t->ndim ? bx->lo[d] : 0;
+			e[1 + CT_MAXDIM + d] = d < t->ndim ? bx->hi[d] - bx->lo[d] : ~0u;
+		}
+	}
+	t->npool += words;
+	b->budget = b->budget > words ? b->budget - words : 0;
 	return CT_LEAF | off;
 }
 
@@ -286,11 +316,6 @@ static bool covers(const struct ctree *t, uint32_t i, const struct region *rg)
 		if (t->box[i].lo[d] > rg->lo[d] || t->box[i].hi[d] < region_hi(rg, d))
 			return false;
 	return true;
-}
-
-static bool is_static(const struct cfilter *cf)
-{
-	return cf->action == WFP_ACTION_PERMIT || cf->action == WFP_ACTION_BLOCK;
 }
 
 /* Drops what an exact static filter covering the region hides. */
@@ -368,6 +393,21 @@ static void try_dim(const struct bld *b, const uint32_t *r, uint32_t n,
 static uint32_t build_node(struct bld *b, const uint32_t *r, uint32_t n,
 			   const struct region *rg);
 
+/*
+ * May two neighbouring children with the same filters share one subtree?
+ * Only if every filter spans both along the cut dimension: then the two
+ * blocks look the same to every filter (the subtree's cuts and its
+ * pruning depend on where boxes end inside the block).
+ */
+static bool span_both(const struct ctree *t, const uint32_t *r, uint32_t n, unsigned d,
+		      uint32_t lo, uint32_t hi)
+{
+	for (uint32_t j = 0; j < n; j++)
+		if (t->box[r[j]].lo[d] > lo || t->box[r[j]].hi[d] < hi)
+			return false;
+	return true;
+}
+
 /* Splits r along cut c into a new node; returns its reference. */
 static uint32_t split(struct bld *b, const uint32_t *r, uint32_t n, const struct region *rg,
 		      const struct cut *c)
@@ -412,13 +452,15 @@ static uint32_t split(struct bld *b, const uint32_t *r, uint32_t n, const struct
 		uint32_t len = off[k + 1] - off[k];
 		uint32_t ref;
 
+		child.lo[c->dim] = rg->lo[c->dim] + (k << shift);
 		if (k && len == off[k] - off[k - 1] &&
-		    !memcmp(&list[off[k]], &list[off[k - 1]], len * sizeof(*list))) {
-			ref = t->kid[base + k - 1]; /* same filters: share */
+		    !memcmp(&list[off[k]], &list[off[k - 1]], len * sizeof(*list)) &&
+		    span_both(t, &list[off[k]], len, c->dim, child.lo[c->dim] - (1u << shift),
+			      region_hi(&child, c->dim))) {
+			ref = t->kid[base + k - 1]; /* same filters, same shape: share */
 		} else if (!len) {
 			ref = CT_LEAF; /* pool[0]: the empty leaf */
 		} else {
-			child.lo[c->dim] = rg->lo[c->dim] + (k << shift);
 			ref = build_node(b, &list[off[k]], len, &child);
 		}
 		t->kid[base + k] = ref;
@@ -469,33 +511,86 @@ out:
 	return ref;
 }
 
+/*
+ * Rule categories (EffiCuts' separable trees, Vamanan et al. 2010): a
+ * filter that is wide on the first address-like dimension and one narrow
+ * there would force every cut on that dimension to copy the wide one.
+ * The first two 32-bit dimensions (else the first two) split filters into
+ * narrow/wide on each, one tree per non-empty category.
+ */
+static unsigned category(const struct ctree *t, const unsigned cdim[2], uint32_t i)
+{
+	unsigned c = 0;
+
+	for (unsigned k = 0; k < 2; k++) {
+		unsigned d = cdim[k], bits;
+
+		if (d >= t->ndim)
+			continue;
+		bits = type_bits(t->type[d]);
+		if ((uint64_t)t->box[i].hi[d] - t->box[i].lo[d] + 1 >= 1ull << (bits - bits / 2))
+			c |= 1u << k;
+	}
+	return c;
+}
+
+static void category_dims(const struct ctree *t, unsigned cdim[2])
+{
+	unsigned n = 0;
+
+	cdim[0] = cdim[1] = CT_MAXDIM;
+	for (unsigned d = 0; d < t->ndim && n < 2; d++)
+		if (t->type[d] == WFP_UINT32)
+			cdim[n++] = d;
+	for (unsigned d = 0; d < t->ndim && n < 2; d++)
+		if (t->type[d] != WFP_UINT32)
+			cdim[n++] = d;
+}
+
 static int build_tree(const struct clayer *cl, struct ctree *t)
 {
 	struct bld b = { .cl = cl, .t = t };
+	uint32_t *all, ncat[CT_MAXTREE] = { 0 }, pos[CT_MAXTREE], k = 0;
+	unsigned cdim[2];
 	struct region rg;
-	uint32_t *all;
 	int ret = -WFP_E_NOMEM;
 
 	memset(&rg, 0, sizeof(rg));
 	b.budget = (size_t)BUDGET_PER_FILTER * cl->nfilt + 4096;
 	b.sub_end = wfp_malloc(cl->nfilt * sizeof(*b.sub_end));
+	b.sub_of = wfp_malloc(cl->nfilt * sizeof(*b.sub_of));
 	all = wfp_malloc(cl->nfilt * sizeof(*all));
-	if (!b.sub_end || !all)
+	if (!b.sub_end || !b.sub_of || !all)
 		goto out;
 	for (uint32_t s = 0; s < cl->nsub; s++)
-		for (uint32_t k = 0; k < cl->sub[s].count; k++)
-			b.sub_end[cl->sub[s].first + k] = cl->sub[s].first + cl->sub[s].count;
+		for (uint32_t j = 0; j < cl->sub[s].count; j++) {
+			b.sub_end[cl->sub[s].first + j] = cl->sub[s].first + cl->sub[s].count;
+			b.sub_of[cl->sub[s].first + j] = s;
+		}
+	category_dims(t, cdim);
 	for (uint32_t i = 0; i < cl->nfilt; i++)
-		all[i] = i;
+		ncat[category(t, cdim, i)]++;
+	for (unsigned c = 0; c < CT_MAXTREE; c++) {
+		pos[c] = k;
+		k += ncat[c];
+	}
+	for (uint32_t i = 0; i < cl->nfilt; i++) /* stable: ascending per category */
+		all[pos[category(t, cdim, i)]++] = i;
 	for (unsigned d = 0; d < t->ndim; d++)
 		rg.bits[d] = (uint8_t)type_bits(t->type[d]);
 	make_leaf(&b, NULL, 0); /* pool[0] = empty leaf */
-	if (!b.err)
-		t->root = build_node(&b, all, cl->nfilt, &rg);
+	k = 0;
+	for (unsigned c = 0; c < CT_MAXTREE && !b.err; c++) {
+		if (!ncat[c])
+			continue;
+		t->root[t->ntree++] = build_node(&b, &all[k], ncat[c], &rg);
+		k += ncat[c];
+	}
 	ret = b.err;
 out:
 	wfp_free(all);
 	wfp_free(b.sub_end);
+	wfp_free(b.sub_of);
 	return ret;
 }
 
@@ -537,10 +632,13 @@ int wfp_ctree_build(struct clayer *cl)
 	ret = -WFP_E_NOMEM;
 	if (!t->box || !t->exact)
 		goto out_free;
-	for (uint32_t i = 0; i < cl->nfilt; i++)
+	t->all_static = true;
+	for (uint32_t i = 0; i < cl->nfilt; i++) {
 		filter_box(cl, t, i);
-	t->root = CT_LEAF;
-	if (cl->nfilt >= wfp_tree_min_filters) {
+		t->all_static &= is_static(&cl->filt[i]);
+	}
+	t->stride = CT_STRIDE;
+	if (cl->nfilt >= tree_min()) {
 		ret = build_tree(cl, t);
 		if (ret)
 			goto out_free;

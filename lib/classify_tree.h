@@ -16,7 +16,10 @@
 
 enum {
 	CT_MAXDIM = 5,            /* indexed fields per layer */
+	CT_MAXTREE = 4,           /* trees per layer (rule categories) */
 	CT_LEAF = 0x80000000u,    /* tag of a leaf reference */
+	CT_EXACT = 0x80000000u,   /* tag of an exact filter in a leaf entry */
+	CT_STRIDE = 2 + 2 * CT_MAXDIM, /* words of a leaf entry: 48 bytes */
 };
 
 /* A filter's bounding box: it can only match keys inside it. */
@@ -43,11 +46,20 @@ struct ctree {
 	uint16_t type[CT_MAXDIM];  /* its data type: UINT8, UINT16 or UINT32 */
 	struct ct_box *box;        /* per filter, index as clayer.filt */
 	uint8_t *exact;            /* 1: matches <=> key inside box */
-	uint32_t root;             /* node index, or CT_LEAF | pool offset */
+	uint8_t ntree;             /* 0: boxes only */
+	uint32_t root[CT_MAXTREE]; /* node index, or CT_LEAF | pool offset */
 	struct ct_node *node;
 	uint32_t *kid;
-	uint32_t *pool;            /* leaves: count, then filter indexes asc */
+	/*
+	 * Leaves: a count, then that many entries of CT_STRIDE words,
+	 * ascending by filter index: index | CT_EXACT, lo[5], span[5] (span =
+	 * hi - lo; unused dimensions 0 and ~0), sublayer index.  The box is copied so that a
+	 * walk reads the leaf sequentially, and tested without branches.
+	 */
+	uint32_t *pool;
+	uint32_t stride;
 	uint32_t nnode, nkid, npool;
+	bool all_static;           /* only PERMIT/BLOCK filters: no callouts */
 	size_t bytes;              /* memory of everything above */
 };
 
@@ -56,8 +68,8 @@ struct clayer;
 /* Smallest layer that gets a tree (tests and bench lower it). */
 extern unsigned wfp_tree_min_filters;
 
-/* wfp_classify() without the tree (boxes still prefilter): tests and
- * bench compare the two. */
+/* wfp_classify() without the index (no tree, no boxes): tests and bench
+ * compare the two. */
 int wfp_classify_linear(const struct wfp_engine *e, const struct wfp_incoming *in,
 			struct wfp_verdict *out, struct wfp_explain *explain);
 
@@ -83,6 +95,8 @@ static inline bool wfp_ctree_key(const struct ctree *t, const struct wfp_incomin
 		key[d] = v->type == WFP_UINT32 ? v->u32 :
 			 v->type == WFP_UINT16 ? v->u16 : v->u8;
 	}
+	for (unsigned d = t->ndim; d < CT_MAXDIM; d++)
+		key[d] = 0;
 	return true;
 }
 
@@ -97,11 +111,24 @@ static inline bool wfp_ctree_inbox(const struct ctree *t, uint32_t i,
 	return true;
 }
 
-/* The leaf of key: a count followed by that many filter indexes. */
-static inline const uint32_t *wfp_ctree_leaf(const struct ctree *t,
+/* A leaf entry against the key. */
+static inline bool wfp_ctree_entry_in(const struct ctree *t, const uint32_t *e,
+				      const uint32_t key[CT_MAXDIM])
+{
+	const uint32_t *lo = e + 1, *span = e + 1 + CT_MAXDIM;
+	uint32_t out = 0;
+
+	for (unsigned d = 0; d < CT_MAXDIM; d++)
+		out |= key[d] - lo[d] > span[d]; /* wraps below lo */
+	return !out;
+}
+
+/* The leaf of key in tree k: a count followed by that many filter
+ * indexes. */
+static inline const uint32_t *wfp_ctree_leaf(const struct ctree *t, unsigned k,
 					     const uint32_t key[CT_MAXDIM])
 {
-	uint32_t ref = t->root;
+	uint32_t ref = t->root[k];
 
 	while (!(ref & CT_LEAF)) {
 		const struct ct_node *n = &t->node[ref];
@@ -109,6 +136,37 @@ static inline const uint32_t *wfp_ctree_leaf(const struct ctree *t,
 		ref = t->kid[n->kids + ((key[n->dim] >> n->shift) & n->mask)];
 	}
 	return &t->pool[ref & ~CT_LEAF];
+}
+
+/*
+ * The leaves of key in every tree.  The descents go level by level across
+ * the trees: their loads do not depend on each other, so the CPU overlaps
+ * their cache misses (rte_acl gets the same effect by interleaving flows).
+ */
+static inline void wfp_ctree_leaves(const struct ctree *t, const uint32_t key[CT_MAXDIM],
+				    const uint32_t *leaf[CT_MAXTREE])
+{
+	uint32_t ref[CT_MAXTREE];
+	bool more = false;
+
+	for (unsigned k = 0; k < t->ntree; k++) {
+		ref[k] = t->root[k];
+		more |= !(ref[k] & CT_LEAF);
+	}
+	while (more) {
+		more = false;
+		for (unsigned k = 0; k < t->ntree; k++) {
+			const struct ct_node *n;
+
+			if (ref[k] & CT_LEAF)
+				continue;
+			n = &t->node[ref[k]];
+			ref[k] = t->kid[n->kids + ((key[n->dim] >> n->shift) & n->mask)];
+			more |= !(ref[k] & CT_LEAF);
+		}
+	}
+	for (unsigned k = 0; k < t->ntree; k++)
+		leaf[k] = &t->pool[ref[k] & ~CT_LEAF];
 }
 
 #endif

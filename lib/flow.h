@@ -37,7 +37,8 @@ enum wfp_flow_state {
 	WFP_FLOW_OPEN,      /* non-TCP: authorised */
 	WFP_FLOW_SYN_SENT,
 	WFP_FLOW_SYN_RCVD,
-	WFP_FLOW_ESTABLISHED
+	WFP_FLOW_ESTABLISHED,
+	WFP_FLOW_STEALTH    /* observer: a suppressed RST / ICMP error is due */
 };
 
 struct wfp_flow {

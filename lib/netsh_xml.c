@@ -98,6 +98,18 @@ static const char *text(const xmlNode *n, char *buf, size_t len)
 	return buf + i;
 }
 
+/* Bytes of text directly inside n (bounded by XML_MAX_TEXT), so a buffer
+ * can be sized to the element instead of to the limit. */
+static size_t text_len(const xmlNode *n)
+{
+	size_t len = 0;
+
+	for (const xmlNode *c = n ? n->children : NULL; c; c = c->next)
+		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
+			len += strlen((const char *)c->content);
+	return len < XML_MAX_TEXT ? len + 1 : XML_MAX_TEXT;
+}
+
 static const char *ctext(const xmlNode *n, const char *name, char *buf, size_t len)
 {
 	return text(child(n, name), buf, len);
@@ -105,20 +117,18 @@ static const char *ctext(const xmlNode *n, const char *name, char *buf, size_t l
 
 static char *ctext_dup(struct xctx *c, const xmlNode *n, const char *name)
 {
-	char *buf = wfp_malloc(XML_MAX_TEXT);
-	char *r = NULL;
 	const xmlNode *e = child(n, name);
+	size_t len = text_len(e);
+	char *buf, *r;
 
+	if (!e)
+		return NULL;
+	buf = pol_alloc(c->p, len);
 	if (!buf) {
 		xfail(c, n, -WFP_E_NOMEM, "out of memory");
 		return NULL;
 	}
-	if (e) {
-		r = pol_strdup(c->p, text(e, buf, XML_MAX_TEXT));
-		if (!r)
-			xfail(c, n, -WFP_E_NOMEM, "out of memory");
-	}
-	wfp_free(buf);
+	r = (char *)text(e, buf, len);
 	return r;
 }
 
@@ -334,7 +344,7 @@ static int x_callout(struct xctx *c, const xmlNode *n)
 			 ctext(n, "applicableLayer", buf, sizeof(buf)));
 		return 0;
 	}
-	if (pol_callout_by_key(c->p, &k))
+	if (pol_callout_by_key(c->p, &k) || pol_callout_is_builtin(&k))
 		return 0;
 	co = pol_add_callout(c->p);
 	if (!co)
@@ -436,7 +446,8 @@ static int hexdigit(char ch)
 /* <byteBlob><data>hex</data><asString>...</asString></byteBlob> */
 static int blob_value(struct xctx *c, const xmlNode *e, unsigned field, struct wfp_value *v)
 {
-	char *buf = wfp_malloc(XML_MAX_TEXT);
+	size_t blen = text_len(child(e, "data"));
+	char *buf = wfp_malloc(blen);
 	const char *s;
 	uint8_t *b;
 	size_t n;
@@ -444,7 +455,7 @@ static int blob_value(struct xctx *c, const xmlNode *e, unsigned field, struct w
 
 	if (!buf)
 		return xfail(c, e, -WFP_E_NOMEM, "out of memory");
-	s = ctext(e, "data", buf, XML_MAX_TEXT);
+	s = ctext(e, "data", buf, blen);
 	n = strlen(s) / 2;
 	b = pol_alloc(c->p, n + 1);
 	if (!b)
@@ -495,10 +506,10 @@ static int scalar(struct xctx *c, const xmlNode *holder, unsigned field, unsigne
 			     wfp_data_type_name(type) : "an unknown type");
 	if (type == WFP_BYTE_BLOB)
 		return blob_value(c, e, field, v);
-	buf = wfp_malloc(XML_MAX_TEXT);
+	buf = wfp_malloc(text_len(e));
 	if (!buf)
 		return xfail(c, e, -WFP_E_NOMEM, "out of memory");
-	s = text(e, buf, XML_MAX_TEXT);
+	s = text(e, buf, text_len(e));
 	r = pol_value_parse(c->p, field, layer, s, strlen(s), str, false, &cv, msg, sizeof(msg));
 	wfp_free(buf);
 	if (r)
@@ -793,7 +804,7 @@ static void need_callout(struct xctx *c, const struct wfp_guid *k, uint16_t laye
 	struct pol_callout *co;
 	char name[96], g[37];
 
-	if (pol_callout_by_key(c->p, k))
+	if (pol_callout_by_key(c->p, k) || pol_callout_is_builtin(k))
 		return;
 	co = pol_add_callout(c->p);
 	if (!co) {

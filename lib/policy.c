@@ -319,8 +319,10 @@ void wfp_policy_error_print(const struct wfp_policy_error *e, FILE *out)
 {
 	if (!e || !out)
 		return;
-	if (e->line)
+	if (e->line && e->col)
 		fprintf(out, "%s:%u:%u: error: %s\n", e->file, e->line, e->col, e->msg);
+	else if (e->line)
+		fprintf(out, "%s:%u: error: %s\n", e->file, e->line, e->msg);
 	else
 		fprintf(out, "%s: error: %s\n", e->file[0] ? e->file : "policy", e->msg);
 	if (!e->context[0] || !e->col)
@@ -416,6 +418,15 @@ const struct pol_known *pol_known_callout_by_name(const char *name)
 const struct pol_known *pol_known_callout_by_key(const struct wfp_guid *k)
 {
 	return known_by_key(known_callouts, NKNOWN(known_callouts), k);
+}
+
+/* The callouts every openwfp engine has (lib/builtin_callouts.c): a
+ * policy refers to them but never creates them. */
+bool pol_callout_is_builtin(const struct wfp_guid *k)
+{
+	const struct pol_known *kn = pol_known_callout_by_key(k);
+
+	return kn && (kn == &known_callouts[0] || kn == &known_callouts[1]);
 }
 
 /* ---- references by name, Windows name or GUID ---- */

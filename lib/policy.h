@@ -35,6 +35,7 @@ enum pol_limits {
 struct pol_loc {
 	unsigned line;
 	unsigned col;
+	const char *text; /* the source line (text policies), or NULL */
 };
 
 /* Each object carries its symbolic name (what text policies use to refer
@@ -138,6 +139,8 @@ const struct pol_known *pol_known_provider_by_name(const char *name);
 const struct pol_known *pol_known_provider_by_key(const struct wfp_guid *k);
 const struct pol_known *pol_known_callout_by_name(const char *name);
 const struct pol_known *pol_known_callout_by_key(const struct wfp_guid *k);
+/* Built into every engine (the silent-drop callouts, spec §3.8). */
+bool pol_callout_is_builtin(const struct wfp_guid *k);
 
 /* ---- values (policy_value.c) ---- */
 

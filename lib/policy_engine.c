@@ -78,8 +78,9 @@ static void undo_adds(struct applier *a)
 static int obj_error(struct applier *a, int r, const struct pol_loc *loc,
 		     const char *what, const char *name)
 {
-	return pol_error(a->err, r, a->p->file, loc->line, loc->col, NULL, 0,
-			 "%s '%s': %s", what, name ? name : "", wfp_strerror(r));
+	return pol_error(a->err, r, a->p->file, loc->line, loc->col, loc->text,
+			 loc->text ? strlen(loc->text) : 0, "%s '%s': %s", what,
+			 name ? name : "", wfp_strerror(r));
 }
 
 static int add_all(struct applier *a)

@@ -58,7 +58,6 @@ struct parser {
 	int failed;         /* the first error, kept */
 	struct wfp_filter_cond conds[POL_MAX_COND];
 	unsigned ncond;
-	struct pol_loc cloc[POL_MAX_COND];
 };
 
 static bool word_char(unsigned char c)
@@ -442,7 +441,8 @@ static int expect_provider_ref(struct parser *ps, struct wfp_guid *key)
 	if (!word_cstr(&t, buf, sizeof(buf)))
 		return expected(ps, "a provider name or GUID");
 	if (pol_ref_provider(ps->pol, buf, key))
-		return fail_at(ps, &t, -WFP_E_PROVIDER_NOT_FOUND, "unknown provider '%s' (declare it first)", buf);
+		return fail_at(ps, &t, -WFP_E_PROVIDER_NOT_FOUND,
+			       "unknown provider '%s' (declare it first)", buf);
 	take(ps);
 	return 0;
 }
@@ -457,7 +457,8 @@ static int expect_sublayer_ref(struct parser *ps, struct wfp_guid *key)
 	if (!word_cstr(&t, buf, sizeof(buf)))
 		return expected(ps, "a sublayer name or GUID");
 	if (pol_ref_sublayer(ps->pol, buf, key))
-		return fail_at(ps, &t, -WFP_E_SUBLAYER_NOT_FOUND, "unknown sublayer '%s' (declare it first)", buf);
+		return fail_at(ps, &t, -WFP_E_SUBLAYER_NOT_FOUND,
+			       "unknown sublayer '%s' (declare it first)", buf);
 	take(ps);
 	return 0;
 }
@@ -540,6 +541,17 @@ static int end_statement(struct parser *ps)
 	return expected(ps, "a clause or end of line");
 }
 
+/* Where a statement starts, with a copy of its line: errors found only
+ * when the engine sees the object can still show the source. */
+static struct pol_loc loc_of(struct parser *ps, const struct token *kw)
+{
+	size_t n = line_len(kw->bol, ps->end);
+
+	if (n > 255)
+		n = 255;
+	return (struct pol_loc){ kw->line, kw->col, pol_strndup(ps->pol, kw->bol, n) };
+}
+
 /* ---- provider, sublayer, callout ---- */
 
 static int parse_provider(struct parser *ps, const struct token *kw)
@@ -549,7 +561,7 @@ static int parse_provider(struct parser *ps, const struct token *kw)
 
 	if (!pv)
 		return fail_at(ps, kw, -WFP_E_NOMEM, "out of memory or too many providers");
-	pv->loc = (struct pol_loc){ kw->line, kw->col };
+	pv->loc = loc_of(ps, kw);
 	if (object_head(ps, POL_PROVIDER, &pv->name, &pv->p.display, &pv->p.key))
 		return ps->failed;
 	while (!ps->failed) {
@@ -574,7 +586,7 @@ static int parse_sublayer(struct parser *ps, const struct token *kw)
 
 	if (!sl)
 		return fail_at(ps, kw, -WFP_E_NOMEM, "out of memory or too many sublayers");
-	sl->loc = (struct pol_loc){ kw->line, kw->col };
+	sl->loc = loc_of(ps, kw);
 	if (object_head(ps, POL_SUBLAYER, &sl->name, &sl->s.display, &sl->s.key))
 		return ps->failed;
 	while (!ps->failed) {
@@ -600,7 +612,7 @@ static int parse_callout(struct parser *ps, const struct token *kw)
 
 	if (!c)
 		return fail_at(ps, kw, -WFP_E_NOMEM, "out of memory or too many callouts");
-	c->loc = (struct pol_loc){ kw->line, kw->col };
+	c->loc = loc_of(ps, kw);
 	if (object_head(ps, POL_CALLOUT, &c->name, &c->c.display, &c->c.key))
 		return ps->failed;
 	while (!ps->failed) {
@@ -665,7 +677,7 @@ static int add_cond(struct parser *ps, const struct pol_filter *f, uint16_t fiel
 		return fail_at(ps, at, r, "%s %s %s: %s", wfp_field_name(field),
 			       pol_match_op(match), wfp_data_type_name(v->type),
 			       wfp_strerror(r));
-	ps->cloc[ps->ncond++] = (struct pol_loc){ at->line, at->col };
+	ps->ncond++;
 	return 0;
 }
 
@@ -940,7 +952,7 @@ static int parse_filter(struct parser *ps, const struct token *kw)
 
 	if (!f)
 		return fail_at(ps, kw, -WFP_E_NOMEM, "out of memory or too many filters");
-	f->loc = (struct pol_loc){ kw->line, kw->col };
+	f->loc = loc_of(ps, kw);
 	f->f.weight.type = WFP_EMPTY;
 	if (expect_string(ps, "the filter's display name in quotes", &f->f.display.name))
 		return ps->failed;

@@ -81,21 +81,20 @@ static int datagram_data(struct wfp_host *h, const struct wfp_pkt *p, bool inbou
 	return stack_check(h, lay(p->family, WFP_LAYER_DATAGRAM_DATA_V4), &c);
 }
 
-int icmp_echo(struct wfp_host *h, const struct wfp_addr *dst, uint16_t id)
+/* A non-error message from l to dst: the first of its flow runs
+ * AUTH_CONNECT and FLOW_ESTABLISHED, then DATAGRAM_DATA and the IP layers. */
+static int send_nonerror(struct wfp_host *h, const struct wfp_addr *l, const struct wfp_addr *dst,
+			 uint8_t type, uint8_t code, uint16_t id, uint16_t seq, uint32_t len,
+			 uint32_t ev)
 {
-	uint8_t type = echo_type(dst->family);
+	bool reply = type == reply_type(dst->family);
+	bool echo = reply || type == echo_type(dst->family);
 	struct wfp_flow_key k;
 	struct wfp_flow *f;
-	struct wfp_addr l;
 	struct wfp_pkt p;
-	int ret;
 
-	if (!id)
-		id = h->icmp_id_next; /* one "ping process" per host */
-	ret = stack_local_addr_for(h, dst, &l);
-	if (ret)
-		return ret;
-	ale_key(&k, dst->family, icmp_proto(dst->family), &l, dst, type, 0, id);
+	ale_key(&k, dst->family, icmp_proto(dst->family), l, dst,
+		reply ? echo_type(dst->family) : type, reply ? 0 : code, echo ? id : 0);
 	f = ale_lookup(h, &k);
 	if (!f) {
 		f = ale_flow_new(h, &k);
@@ -103,19 +102,33 @@ int icmp_echo(struct wfp_host *h, const struct wfp_addr *dst, uint16_t id)
 			return -ENOBUFS;
 		f->state = WFP_FLOW_OPEN;
 		f->loopback = wfp_host_is_local(h, dst);
-		if (ale_authorize(h, f, true, WFP_EV_ICMP_ECHO, type, 0) ||
-		    ale_established(h, f, WFP_EV_ICMP_ECHO)) {
+		if (ale_authorize(h, f, true, ev, type, code) || ale_established(h, f, ev)) {
 			ale_flow_free(h, f);
 			return -EACCES;
 		}
-	} else if (ale_reauth(h, f, WFP_EV_ICMP_ECHO)) {
+	} else if (ale_reauth(h, f, ev)) {
 		return -EACCES;
 	}
-	icmp_pkt(&p, &l, dst, type, 0, id);
-	p.icmp_seq = ++h->icmp_seq;
-	if (datagram_data(h, &p, false, WFP_EV_ICMP_ECHO))
+	icmp_pkt(&p, l, dst, type, code, id);
+	p.icmp_seq = seq;
+	p.payload_len = len;
+	if (datagram_data(h, &p, false, ev))
 		return -EACCES;
-	return stack_ip_output(h, &p, WFP_EV_ICMP_ECHO);
+	return stack_ip_output(h, &p, ev);
+}
+
+int icmp_echo(struct wfp_host *h, const struct wfp_addr *dst, uint16_t id)
+{
+	struct wfp_addr l;
+	int ret;
+
+	if (!id)
+		id = h->icmp_id_next; /* one "ping process" per host */
+	ret = stack_local_addr_for(h, dst, &l);
+	if (ret)
+		return ret;
+	return send_nonerror(h, &l, dst, echo_type(dst->family), 0, id, ++h->icmp_seq, 56,
+			     WFP_EV_ICMP_ECHO);
 }
 
 int icmp_send_unreach(struct wfp_host *h, const struct wfp_pkt *p)
@@ -220,8 +233,8 @@ int icmp_input(struct wfp_host *h, const struct wfp_pkt *p)
 	}
 	if (datagram_data(h, p, true, ev))
 		return -EACCES;
-	if (reply || !echo)
-		return 0;
+	if (reply || !echo || stack_observer(h))
+		return 0; /* an observer's real stack sends its own reply */
 	/* the stack answers the echo on the same flow */
 	icmp_pkt(&q, &p->dst, &p->src, reply_type(p->family), 0, p->icmp_id);
 	q.icmp_seq = p->icmp_seq;
@@ -230,4 +243,33 @@ int icmp_input(struct wfp_host *h, const struct wfp_pkt *p)
 	    datagram_data(h, &q, false, WFP_EV_ICMP_REPLY))
 		return -EACCES;
 	return stack_ip_output(h, &q, WFP_EV_ICMP_REPLY);
+}
+
+/* A message the real stack sends (wfp_host_send). */
+int icmp_output(struct wfp_host *h, const struct wfp_pkt *p)
+{
+	uint32_t ev = p->icmp_type == echo_type(p->family) ? WFP_EV_ICMP_ECHO :
+		      p->icmp_type == reply_type(p->family) ? WFP_EV_ICMP_REPLY : WFP_EV_ICMP;
+	struct wfp_flow_key k;
+	struct wfp_pkt q = *p;
+	struct cls c;
+
+	if (!icmp_is_error(p->family, p->icmp_type))
+		return send_nonerror(h, &p->src, &p->dst, p->icmp_type, p->icmp_code,
+				     p->icmp_id, p->icmp_seq, p->payload_len, ev);
+	if (p->flags & WFP_PKT_F_EMBEDDED) {
+		/* the quoted datagram came to us: its destination is our side */
+		ale_key(&k, p->family, p->emb.proto, &p->emb.dst, &p->emb.src, p->emb.dport,
+			p->emb.sport, 0);
+		if (ale_stealth_take(h, &k)) {
+			h->st.drops[WFP_DROP_STEALTH]++; /* §2.2: blocked at the discard layer */
+			return -EACCES;
+		}
+	}
+	stack_cls_pkt(h, &c, p, false, WFP_EV_ICMP_ERROR);
+	if (stack_check(h, lay(p->family, WFP_LAYER_OUTBOUND_ICMP_ERROR_V4), &c)) {
+		h->st.drops[WFP_DROP_STEALTH]++;
+		return -EACCES;
+	}
+	return stack_ip_output(h, &q, WFP_EV_ICMP_ERROR);
 }

@@ -73,21 +73,28 @@ void tcp_flow_gone(struct wfp_host *h, struct wfp_flow *f, int err)
 {
 	struct sock *s = stack_sock(h, f->sd);
 
+	int sd = f->sd;
+
 	if (s) {
 		s->state = WFP_SOCK_DEAD;
 		s->err = err;
 	}
 	ale_flow_free(h, f);
+	if (s && s->implicit)
+		stack_sock_release(h, sd);
 }
 
 /* Both FINs have passed: the TCB ends (TIME_WAIT is not modelled). */
 static void flow_done(struct wfp_host *h, struct wfp_flow *f)
 {
 	struct sock *s = stack_sock(h, f->sd);
+	int sd = f->sd;
 
 	if (s)
 		s->state = WFP_SOCK_CLOSED;
 	ale_flow_free(h, f);
+	if (s && s->implicit)
+		stack_sock_release(h, sd);
 }
 
 static int stream(struct wfp_host *h, struct wfp_flow *f, uint32_t event)
@@ -197,7 +204,7 @@ static int segment(struct wfp_host *h, struct wfp_flow *f, const struct wfp_pkt 
 			h->last_sd = f->sd;
 		}
 		seg(&q, f, WFP_TCP_ACK, 0);
-		return stack_ip_output(h, &q, WFP_EV_ACK);
+		return stack_respond(h, &q, WFP_EV_ACK);
 	case WFP_FLOW_SYN_RCVD:
 		if ((fl & WFP_TCP_SYN) || !(fl & WFP_TCP_ACK))
 			goto bad_state;
@@ -219,7 +226,9 @@ static int segment(struct wfp_host *h, struct wfp_flow *f, const struct wfp_pkt 
 		s->bound = true;
 		s->state = WFP_SOCK_ESTABLISHED;
 		s->listener = f->listener;
-		s->accept_ready = true;
+		/* nobody accept()s for an observer: the real stack's app does */
+		s->implicit = stack_observer(h);
+		s->accept_ready = !s->implicit;
 		s->flow = f;
 		f->sd = sd;
 		h->last_sd = sd;
@@ -261,11 +270,19 @@ static int no_endpoint(struct wfp_host *h, const struct wfp_pkt *p, struct cls *
 	/* spec §2.1: the SYN appears only at the transport discard layer */
 	if (stack_discard(h, lay(p->family, WFP_LAYER_INBOUND_TRANSPORT_V4_DISCARD), c,
 			  WFP_DISCARD_MODULE_TRANSPORT, WFP_INET_DISCARD_ENDPOINT_NOT_FOUND)) {
-		h->st.drops[WFP_DROP_STEALTH]++; /* stealth: no RST (§3.8) */
+		/* stealth: no RST (§3.8); an observer refuses the real one */
+		if (stack_observer(h)) {
+			struct wfp_flow_key k;
+
+			key_of_pkt(&k, p);
+			ale_stealth_mark(h, &k);
+		} else {
+			h->st.drops[WFP_DROP_STEALTH]++;
+		}
 		return -ECONNREFUSED;
 	}
-	if (p->tcp_flags & WFP_TCP_RST)
-		return -ECONNREFUSED; /* never answer a RST */
+	if ((p->tcp_flags & WFP_TCP_RST) || stack_observer(h))
+		return -ECONNREFUSED; /* never answer a RST; observers never answer */
 	memset(&q, 0, sizeof(q));
 	q.family = p->family;
 	q.proto = WFP_PROTO_TCP;
@@ -308,8 +325,12 @@ int tcp_input(struct wfp_host *h, const struct wfp_pkt *p)
 			return -EACCES;
 		return segment(h, f, p);
 	}
-	if ((p->tcp_flags & (WFP_TCP_SYN | WFP_TCP_ACK | WFP_TCP_RST)) != WFP_TCP_SYN ||
-	    (l = find_listener(h, p)) < 0)
+	if ((p->tcp_flags & (WFP_TCP_SYN | WFP_TCP_ACK | WFP_TCP_RST)) != WFP_TCP_SYN)
+		return no_endpoint(h, p, &c);
+	l = find_listener(h, p);
+	if (l < 0 && stack_observer(h))
+		l = stack_implicit_sock(h, p->family, WFP_PROTO_TCP, &p->dst, p->dport, true);
+	if (l < 0)
 		return no_endpoint(h, p, &c);
 	/* the SYN still needs its ALE classification (spec §3.4) */
 	c.flags |= WFP_CONDITION_FLAG_REQUIRES_ALE_CLASSIFY;
@@ -326,7 +347,7 @@ int tcp_input(struct wfp_host *h, const struct wfp_pkt *p)
 	}
 	f->state = WFP_FLOW_SYN_RCVD;
 	seg(&q, f, WFP_TCP_SYN | WFP_TCP_ACK, 0);
-	return stack_ip_output(h, &q, WFP_EV_SYN_ACK);
+	return stack_respond(h, &q, WFP_EV_SYN_ACK);
 }
 
 int tcp_send(struct wfp_host *h, int sd, uint32_t len)
@@ -375,5 +396,67 @@ int tcp_close(struct wfp_host *h, int sd)
 		return 0;
 	}
 	ale_flow_free(h, f); /* half-open: abandon quietly */
+	return 0;
+}
+
+/* A free socket bound to the packet's source port, or an implicit one. */
+static int sender_sock(struct wfp_host *h, const struct wfp_pkt *p)
+{
+	for (unsigned c = 0; c < h->nchunks; c++) {
+		if (!h->chunks[c])
+			continue;
+		for (unsigned j = 0; j < SOCK_CHUNK; j++) {
+			struct sock *s = &h->chunks[c][j];
+
+			if (s->used && s->proto == WFP_PROTO_TCP && s->family == p->family &&
+			    s->bound && s->state == WFP_SOCK_BOUND && s->lport == p->sport &&
+			    (addr_unspec(&s->laddr) || wfp_addr_eq(&s->laddr, &p->src)))
+				return (int)(c * SOCK_CHUNK + j);
+		}
+	}
+	return stack_implicit_sock(h, p->family, WFP_PROTO_TCP, &p->src, p->sport, false);
+}
+
+/* A segment the real stack sends (wfp_host_send). */
+int tcp_output(struct wfp_host *h, const struct wfp_pkt *p)
+{
+	uint32_t ev = tcp_event(p);
+	struct wfp_flow_key k;
+	struct wfp_flow *f;
+	struct wfp_pkt q = *p;
+	int sd, ret;
+
+	ale_key(&k, p->family, WFP_PROTO_TCP, &p->src, &p->dst, p->sport, p->dport, 0);
+	f = ale_lookup(h, &k);
+	if (!f) {
+		if ((p->tcp_flags & WFP_TCP_RST) && ale_stealth_take(h, &k)) {
+			h->st.drops[WFP_DROP_STEALTH]++; /* stealth (§3.8) */
+			return -EACCES;
+		}
+		if ((p->tcp_flags & (WFP_TCP_SYN | WFP_TCP_ACK | WFP_TCP_RST)) != WFP_TCP_SYN)
+			return stack_ip_output(h, &q, ev); /* a RST for a closed port ... */
+		/* an active open we see only now: connect() semantics (§2.1) */
+		sd = sender_sock(h, p);
+		if (sd < 0)
+			return sd;
+		ret = tcp_connect(h, sd, &p->dst, p->dport);
+		if (ret && stack_sock(h, sd)->implicit)
+			stack_sock_release(h, sd);
+		return ret;
+	}
+	if (ale_reauth(h, f, ev))
+		return -EACCES;
+	if (p->payload_len && f->state == WFP_FLOW_ESTABLISHED && stream(h, f, WFP_EV_DATA))
+		return -EACCES;
+	ret = stack_ip_output(h, &q, ev);
+	if (ret)
+		return ret;
+	if (p->tcp_flags & WFP_TCP_RST) {
+		tcp_flow_gone(h, f, -ECONNRESET);
+	} else if (p->tcp_flags & WFP_TCP_FIN) {
+		f->fin_sent = 1;
+		if (f->fin_rcvd)
+			flow_done(h, f);
+	}
 	return 0;
 }

@@ -96,7 +96,7 @@ int udp_sendto(struct wfp_host *h, int sd, const struct wfp_addr *dst, uint16_t 
 	struct wfp_pkt p;
 	int ret;
 
-	if (!port)
+	if (!port && s->proto == WFP_PROTO_UDP)
 		return -EINVAL;
 	if (!s->bound) {
 		ret = stack_bind(h, sd, NULL, 0, true);
@@ -158,6 +158,8 @@ int udp_input(struct wfp_host *h, const struct wfp_pkt *p)
 	ale_key(&k, p->family, p->proto, &p->dst, &p->src, p->dport, p->sport, 0);
 	f = ale_lookup(h, &k);
 	sd = f ? f->sd : find_sock(h, p);
+	if (sd < 0 && stack_observer(h))
+		sd = stack_implicit_sock(h, p->family, p->proto, &p->dst, p->dport, true);
 	s = stack_sock(h, sd);
 	stack_cls_pkt(h, &c, p, true, WFP_EV_DATAGRAM);
 	if (!s) {
@@ -168,10 +170,14 @@ int udp_input(struct wfp_host *h, const struct wfp_pkt *p)
 		/* spec §2.2: reported at the IP packet discard layer */
 		if (stack_discard(h, lay(p->family, WFP_LAYER_INBOUND_IPPACKET_V4_DISCARD), &c,
 				  WFP_DISCARD_MODULE_NETWORK, why)) {
-			h->st.drops[WFP_DROP_STEALTH]++;
+			if (stack_observer(h))
+				ale_stealth_mark(h, &k); /* refuse the real ICMP error */
+			else
+				h->st.drops[WFP_DROP_STEALTH]++;
 			return -ECONNREFUSED;
 		}
-		icmp_send_unreach(h, p);
+		if (!stack_observer(h))
+			icmp_send_unreach(h, p);
 		return -ECONNREFUSED;
 	}
 	if (!f)
@@ -208,4 +214,38 @@ void udp_close(struct wfp_host *h, int sd)
 
 	while (s->flows)
 		ale_flow_free(h, s->flows);
+}
+
+/* A socket bound to (src, sport), or an implicit one. */
+static int sender_sock(struct wfp_host *h, const struct wfp_pkt *p)
+{
+	for (unsigned c = 0; c < h->nchunks; c++) {
+		if (!h->chunks[c])
+			continue;
+		for (unsigned j = 0; j < SOCK_CHUNK; j++) {
+			struct sock *s = &h->chunks[c][j];
+
+			if (s->used && s->bound && s->proto == p->proto &&
+			    s->family == p->family && s->lport == p->sport &&
+			    (addr_unspec(&s->laddr) || wfp_addr_eq(&s->laddr, &p->src)))
+				return (int)(c * SOCK_CHUNK + j);
+		}
+	}
+	return stack_implicit_sock(h, p->family, p->proto, &p->src, p->sport, false);
+}
+
+/* A datagram the real stack sends (wfp_host_send): sendto() semantics. */
+int udp_output(struct wfp_host *h, const struct wfp_pkt *p)
+{
+	struct wfp_flow_key k;
+	struct wfp_flow *f;
+	int sd, ret;
+
+	ale_key(&k, p->family, p->proto, &p->src, &p->dst, p->sport, p->dport, 0);
+	f = ale_lookup(h, &k);
+	sd = f ? f->sd : sender_sock(h, p);
+	if (sd < 0)
+		return sd;
+	ret = udp_sendto(h, sd, &p->dst, p->dport, p->payload_len);
+	return ret < 0 ? ret : 0;
 }

@@ -29,13 +29,6 @@
 #include "alloc.h"
 #include "compat.h"
 
-/*
- * The policy reader is another subsystem (policy.c).  Until it is part of
- * every build the sim refers to it weakly: `policy` lines then fail with
- * a clear message instead of the whole library failing to link.
- */
-#pragma weak wfp_policy_load_file
-
 enum {
 	SIM_MAX_HOSTS = 64,
 	SIM_MAX_TOKENS = 64,
@@ -1008,9 +1001,6 @@ static int run_policy(struct wfp_sim *s, const struct cmd *c, struct wfp_sim_err
 	struct wfp_policy_error pe = { 0 };
 	int ret;
 
-	if (!wfp_policy_load_file)
-		return fail(s, err, c->line, -WFP_E_INVAL,
-			    "policy files are not supported by this build; use 'filter' lines");
 	ret = wfp_policy_load_file(s->hosts[c->host].sess, c->path, WFP_POLICY_REPLACE, &pe);
 	if (ret) {
 		if (pe.line)

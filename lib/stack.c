@@ -176,7 +176,9 @@ struct wfp_host *wfp_host_new(struct wfp_engine *e, const struct wfp_host_opts *
 				      (o->flags & WFP_HOST_F_FIXED_KEY) ? o->hash_key : NULL);
 	if (!h->name || !h->chunks || !h->flows)
 		goto err_free_host;
+	h->flags = o->flags;
 	h->idle_ms = o->idle_timeout_ms ? o->idle_timeout_ms : 60000;
+	h->tcp_idle_ms = o->tcp_idle_timeout_ms;
 	h->eph_lo = o->eph_lo ? o->eph_lo : 49152;
 	h->eph_hi = o->eph_lo ? o->eph_hi : 65535;
 	h->eph_next[0] = h->eph_next[1] = h->eph_lo;
@@ -260,6 +262,12 @@ void wfp_host_set_output(struct wfp_host *h, wfp_pkt_out_fn fn, void *ctx)
 	h->out_ctx = ctx;
 }
 
+void wfp_host_set_endpoint_lookup(struct wfp_host *h, wfp_endpoint_fn fn, void *ctx)
+{
+	h->resolve = fn;
+	h->resolve_ctx = ctx;
+}
+
 void wfp_host_set_time(struct wfp_host *h, uint64_t now_ms)
 {
 	uint64_t ticks;
@@ -321,8 +329,10 @@ int stack_sock_new(struct wfp_host *h, int family, int proto, const struct sock 
 	for (unsigned c = 0; c < h->nchunks; c++) {
 		if (!h->chunks[c]) {
 			h->chunks[c] = wfp_calloc(SOCK_CHUNK, sizeof(struct sock));
-			if (!h->chunks[c])
-				break;
+			if (!h->chunks[c]) {
+				wfp_free(app);
+				return -ENOMEM;
+			}
 		}
 		for (unsigned j = 0; j < SOCK_CHUNK; j++) {
 			struct sock *s = &h->chunks[c][j];
@@ -366,6 +376,34 @@ void stack_sock_release(struct wfp_host *h, int sd)
 	h->st.sockets--;
 	if (h->last_sd == sd)
 		h->last_sd = -ENOTCONN;
+}
+
+int stack_implicit_sock(struct wfp_host *h, int family, int proto, const struct wfp_addr *laddr,
+			uint16_t lport, bool inbound)
+{
+	struct wfp_sock_owner o = { 0 };
+	struct sock tmp = { 0 }, *s;
+	int known = 0, sd;
+
+	if (h->resolve)
+		known = h->resolve(h, proto, laddr, lport, &o, h->resolve_ctx) > 0;
+	if (inbound && !known)
+		return -ECONNREFUSED;
+	tmp.app = (char *)o.app;
+	tmp.has_user = known && o.has_user;
+	tmp.tok.uid = o.uid;
+	tmp.gid = o.gid;
+	sd = stack_sock_new(h, family, proto, known ? &tmp : NULL);
+	if (sd < 0)
+		return sd;
+	s = stack_sock(h, sd);
+	s->implicit = true;
+	s->bound = true;
+	s->lport = lport;
+	if (!inbound)
+		s->laddr = *laddr; /* a connecting socket: its real source */
+	s->state = (inbound && proto == WFP_PROTO_TCP) ? WFP_SOCK_LISTEN : WFP_SOCK_BOUND;
+	return sd;
 }
 
 int wfp_sock_open(struct wfp_host *h, int family, int proto,
@@ -634,12 +672,33 @@ static void close_notify(struct wfp_host *h, struct sock *s)
 			       NULL, &v);
 }
 
+/* Connections a closing listener completed but nobody accepted go with it,
+ * silently (no RST is modelled for them). */
+static void drop_unaccepted(struct wfp_host *h, int sd)
+{
+	for (unsigned c = 0; c < h->nchunks; c++) {
+		if (!h->chunks[c])
+			continue;
+		for (unsigned j = 0; j < SOCK_CHUNK; j++) {
+			struct sock *k = &h->chunks[c][j];
+
+			if (!k->used || k->listener != sd || !k->accept_ready)
+				continue;
+			if (k->flow)
+				ale_flow_free(h, k->flow);
+			stack_sock_release(h, (int)(c * SOCK_CHUNK + j));
+		}
+	}
+}
+
 int wfp_sock_close(struct wfp_host *h, int sd)
 {
 	struct sock *s = stack_sock(h, sd);
 
 	if (!s)
 		return -EBADF;
+	if (s->proto == WFP_PROTO_TCP && s->state == WFP_SOCK_LISTEN)
+		drop_unaccepted(h, sd);
 	if (s->proto == WFP_PROTO_TCP)
 		tcp_close(h, sd);
 	else
@@ -962,6 +1021,13 @@ int stack_ip_output(struct wfp_host *h, struct wfp_pkt *p, uint32_t event)
 	return 0;
 }
 
+int stack_respond(struct wfp_host *h, struct wfp_pkt *p, uint32_t event)
+{
+	if (stack_observer(h))
+		return 0;
+	return stack_ip_output(h, p, event);
+}
+
 int stack_local_addr_for(struct wfp_host *h, const struct wfp_addr *dst,
 			 struct wfp_addr *out)
 {
@@ -1027,6 +1093,28 @@ int wfp_host_receive(struct wfp_host *h, const struct wfp_pkt *p)
 	default:
 		/* UDP, and every other protocol follows the UDP pattern (§2.2) */
 		return udp_input(h, p);
+	}
+}
+
+/* The send path of a packet the host's real stack sends (observer). */
+int wfp_host_send(struct wfp_host *h, const struct wfp_pkt *p)
+{
+	if (!p || !pkt_valid(p)) {
+		h->st.drops[WFP_DROP_MALFORMED]++;
+		return -EINVAL;
+	}
+	if (!wfp_host_is_local(h, &p->src)) {
+		h->st.drops[WFP_DROP_NOT_LOCAL]++;
+		return -EADDRNOTAVAIL;
+	}
+	switch (p->proto) {
+	case WFP_PROTO_TCP:
+		return tcp_output(h, p);
+	case WFP_PROTO_ICMP:
+	case WFP_PROTO_ICMPV6:
+		return icmp_output(h, p);
+	default:
+		return udp_output(h, p);
 	}
 }
 

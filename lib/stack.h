@@ -31,6 +31,7 @@ struct sock {
 	bool has_rsrc;     /* went through RESOURCE_ASSIGNMENT: RELEASE at close */
 	bool has_peer;     /* raddr/rport valid */
 	bool accept_ready; /* a completed child not yet accept()ed */
+	bool implicit;     /* observer: made for a real socket we never saw */
 	uint8_t family;
 	uint8_t proto;
 	uint8_t state;     /* enum wfp_sock_state */
@@ -58,6 +59,7 @@ struct wfp_host {
 	unsigned max_socks;
 	struct wfp_flow_table *flows;
 	uint32_t idle_ms;
+	uint32_t tcp_idle_ms;
 	uint16_t eph_lo, eph_hi;
 	uint16_t eph_next[2];  /* [0] TCP, [1] UDP */
 	uint16_t icmp_id_next;
@@ -69,6 +71,9 @@ struct wfp_host {
 	void *trace_ctx;
 	wfp_pkt_out_fn out;
 	void *out_ctx;
+	uint32_t flags;    /* WFP_HOST_F_* */
+	wfp_endpoint_fn resolve;
+	void *resolve_ctx;
 	struct wfp_host_stats st;
 };
 
@@ -121,6 +126,18 @@ int stack_local_addr_for(struct wfp_host *h, const struct wfp_addr *dst,
 int stack_bind(struct wfp_host *h, int sd, const struct wfp_addr *addr,
 	       uint16_t port, bool implicit);
 bool addr_unspec(const struct wfp_addr *a);
+static inline bool stack_observer(const struct wfp_host *h)
+{
+	return h->flags & WFP_HOST_F_OBSERVER;
+}
+/* Observer: a socket for a real endpoint (proto, laddr, lport) we never saw
+ * created.  inbound: only if the endpoint callback says it exists (a TCP
+ * one then listens).  Returns sd or a negative errno. */
+int stack_implicit_sock(struct wfp_host *h, int family, int proto, const struct wfp_addr *laddr,
+			uint16_t lport, bool inbound);
+/* A packet the model itself would send: classified and emitted, unless the
+ * host is an observer (the real stack's copy comes through wfp_host_send). */
+int stack_respond(struct wfp_host *h, struct wfp_pkt *p, uint32_t event);
 /* The layer of the family: v4layer itself or its _V6 sibling. */
 unsigned lay(int family, unsigned v4layer);
 
@@ -144,9 +161,15 @@ int ale_established(struct wfp_host *h, struct wfp_flow *f, uint32_t event);
  * 0: continue; -EACCES: dropped, discard indicated, flow torn down. */
 int ale_reauth(struct wfp_host *h, struct wfp_flow *f, uint32_t event);
 void ale_expire(struct wfp_host *h, uint32_t nbuckets);
+/* Observer stealth memory: a RST / ICMP error for key k must be refused. */
+void ale_stealth_mark(struct wfp_host *h, const struct wfp_flow_key *k);
+bool ale_stealth_take(struct wfp_host *h, const struct wfp_flow_key *k);
 
 /* shims */
 int tcp_input(struct wfp_host *h, const struct wfp_pkt *p);
+int tcp_output(struct wfp_host *h, const struct wfp_pkt *p);
+int udp_output(struct wfp_host *h, const struct wfp_pkt *p);
+int icmp_output(struct wfp_host *h, const struct wfp_pkt *p);
 int tcp_connect(struct wfp_host *h, int sd, const struct wfp_addr *dst, uint16_t port);
 int tcp_send(struct wfp_host *h, int sd, uint32_t len);
 int tcp_close(struct wfp_host *h, int sd);

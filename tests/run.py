@@ -6,7 +6,8 @@ usage: run.py BUILDDIR[:suite,suite...] ...
 
 Each test program speaks TAP ("ok N - name", "not ok N - name",
 "ok N # SKIP reason").  A program that exits non-zero without reporting a
-failure counts as one failure.  The last line is always
+failure counts as one failure; one that prints no TAP at all counts as one
+result by its exit status.  The last line is always
 "N passed, N failed, N skipped".
 """
 import json
@@ -45,6 +46,8 @@ def run_one(build, t, tag):
         else:
             failed += 1
             print(f'  FAIL {tag}{t["name"]}: {rest}')
+    if rc == 0 and passed + failed + skipped == 0:
+        passed = 1  # a plain exit-code test
     if rc != 0 and failed == 0:
         failed += 1
         print(f'  FAIL {tag}{t["name"]}: exit status {rc}')

@@ -13,7 +13,10 @@
  *     when the flow table is full ...);
  *   - parsed packets (wfp_host_receive), which the host classifies on its
  *     receive path and answers (SYN-ACK, RST, ICMP errors, echo replies)
- *     through the output callback.
+ *     through the output callback;
+ *   - in observer mode (pcap replay, live daemon), the packets a real stack
+ *     sends (wfp_host_send), classified on the send path; the host then
+ *     generates nothing itself.
  *
  * Every classification is reported to the trace callback as one struct
  * wfp_trace_rec.  The sim (wfp_sim.h), the pcap replay tool and the
@@ -32,6 +35,7 @@ extern "C" {
 #endif
 
 struct wfp_host;
+struct wfp_sock_owner;
 
 enum {
 	WFP_AF_INET = 4,
@@ -106,6 +110,9 @@ struct wfp_pkt {
 	uint32_t payload_len; /* transport payload bytes */
 	struct wfp_addr src, dst;
 	struct wfp_pkt_embedded emb; /* WFP_PKT_F_EMBEDDED */
+	uint32_t ip_id;       /* IPv4 identification / IPv6 fragment id */
+	uint8_t hop_limit;    /* TTL / hop limit */
+	uint8_t pad2[3];
 };
 
 /* What made the stack classify (the trace's "event" column). */
@@ -192,7 +199,19 @@ struct wfp_host_stats {
 
 enum {
 	/* Hash the flow table with hash_key rather than a random key. */
-	WFP_HOST_F_FIXED_KEY = 0x1
+	WFP_HOST_F_FIXED_KEY = 0x1,
+	/*
+	 * Observer mode, for the pcap replay tool and the live daemon: a real
+	 * stack (or a capture) does the talking.  The host never generates
+	 * packets (SYN-ACK, ACK, RST, ICMP errors, echo replies); the real
+	 * ones arrive through wfp_host_send() and are classified there.
+	 * Local endpoints the host has no socket for are asked of the
+	 * endpoint callback and then exist as implicit sockets.  A stealth
+	 * decision (a block at INBOUND_TRANSPORT_DISCARD or
+	 * INBOUND_IPPACKET_DISCARD) is remembered so that the real stack's
+	 * RST / port unreachable is refused when it is sent.
+	 */
+	WFP_HOST_F_OBSERVER = 0x2
 };
 
 struct wfp_host_opts {
@@ -204,6 +223,9 @@ struct wfp_host_opts {
 	uint16_t eph_lo, eph_hi;  /* ephemeral ports; 0: 49152..65535 */
 	uint32_t flags;       /* WFP_HOST_F_* */
 	uint8_t hash_key[16];
+	/* established TCP flows idle this long expire; 0: never (they live
+	 * as long as the connection - a daemon should set one) */
+	uint32_t tcp_idle_timeout_ms;
 };
 
 /* A new host classifying against engine e (borrowed: it must outlive the
@@ -231,6 +253,28 @@ WFP_API const struct wfp_host_stats *wfp_host_stats(const struct wfp_host *h);
  * why it was dropped (-EACCES: a filter; -ENOBUFS: flow table full;
  * -ECONNREFUSED: no endpoint; -EINVAL: malformed); see also the stats. */
 WFP_API int wfp_host_receive(struct wfp_host *h, const struct wfp_pkt *p);
+
+/*
+ * A packet the host's own stack sends (observer mode; also usable
+ * otherwise): classified on the send path of spec §2 as if the socket call
+ * behind it had been made - a SYN without a flow runs CONNECT_REDIRECT and
+ * AUTH_CONNECT, the first datagram to a peer AUTH_CONNECT and
+ * FLOW_ESTABLISHED, data STREAM, every packet OUTBOUND_TRANSPORT and
+ * OUTBOUND_IPPACKET, an ICMP error OUTBOUND_ICMP_ERROR first.  Returns 0
+ * to send it, -EACCES when a filter (or a remembered stealth decision)
+ * drops it, another -errno when the model refuses it.
+ */
+WFP_API int wfp_host_send(struct wfp_host *h, const struct wfp_pkt *p);
+
+/*
+ * Who owns local endpoint (proto, laddr, lport)?  Return 1 and fill owner
+ * (app may point to storage that lives until the next call) if a socket
+ * listens or is bound there, 0 if none.  Asked in observer mode when the
+ * host's own socket table has no answer.
+ */
+typedef int (*wfp_endpoint_fn)(struct wfp_host *h, int proto, const struct wfp_addr *laddr,
+			       uint16_t lport, struct wfp_sock_owner *owner, void *ctx);
+WFP_API void wfp_host_set_endpoint_lookup(struct wfp_host *h, wfp_endpoint_fn fn, void *ctx);
 
 /* ---- sockets ---- */
 

@@ -27,6 +27,13 @@ extern "C" {
 #define WFP_API __attribute__((visibility("default")))
 #endif
 
+/* "at least N elements" for array parameters; C only (C++ lacks it). */
+#ifdef __cplusplus
+#define WFP_ATLEAST
+#else
+#define WFP_ATLEAST static
+#endif
+
 /* A GUID in its textual byte order (data1 big-endian as printed). */
 struct wfp_guid {
 	uint8_t b[16];
@@ -381,7 +388,7 @@ enum wfp_limits {
  * optionally in braces. */
 WFP_API int wfp_guid_parse(const char *s, struct wfp_guid *out);
 /* buf needs 37 bytes. */
-WFP_API char *wfp_guid_format(const struct wfp_guid *g, char buf[static 37]);
+WFP_API char *wfp_guid_format(const struct wfp_guid *g, char buf[WFP_ATLEAST 37]);
 WFP_API int wfp_guid_is_zero(const struct wfp_guid *g);
 WFP_API int wfp_guid_eq(const struct wfp_guid *a, const struct wfp_guid *b);
 

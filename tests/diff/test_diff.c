@@ -34,6 +34,8 @@
 
 #include <wfp/wfp.h>
 
+#include "classify_tree.h" /* wfp_tree_min_filters: the only private knob */
+
 /* -DREF_ONLY_SKIP=1: skip the layer-table check, for running the
  * generator and reference against a stub engine (coverage tuning). */
 #ifndef REF_ONLY_SKIP
@@ -44,7 +46,7 @@ enum {
 	NLAY = 5,     /* layers we know by heart, lays[] */
 	MAXSLOT = 48, /* WFP_MAX_FIELDS_PER_LAYER */
 	K = 6,        /* interesting values per field and policy */
-	MAXF = 40,    /* filters per policy */
+	MAXF = 224,   /* filters per policy */
 	MAXC = 6,     /* conditions per filter */
 	MAXSL = 5,    /* own sublayers per policy */
 	MAXCALL = 128 /* callout invocations traced per classification */
@@ -515,6 +517,7 @@ struct policy {
 	unsigned nf;
 	struct rfilter f[MAXF];
 	uint8_t hot[NLAY][4];    /* slots most conditions use */
+	unsigned gen;            /* new whenever filters come or go; 0: never cache */
 	struct wfp_value univ[NLAY][MAXSLOT][K];
 };
 
@@ -664,6 +667,18 @@ static unsigned usable_slot(unsigned li)
 	return s;
 }
 
+/* Slots the decision tree indexes (classify_tree.c): addresses, ports,
+ * protocol - integer fields most filters constrain. */
+static unsigned indexed_slot(unsigned li)
+{
+	static const uint16_t f[] = {
+		WFP_FIELD_IP_PROTOCOL, WFP_FIELD_IP_LOCAL_PORT, WFP_FIELD_IP_REMOTE_PORT,
+		WFP_FIELD_IP_LOCAL_ADDRESS, WFP_FIELD_IP_REMOTE_ADDRESS,
+	};
+
+	return (unsigned)slot_of(li, f[below(NELEM(f))]);
+}
+
 static struct wfp_guid rand_guid(void)
 {
 	struct wfp_guid g;
@@ -770,7 +785,8 @@ static void policy_gen(struct policy *p, const uint16_t *taken, unsigned ntaken)
 		for (unsigned s = 0; s < lays[li].nfields; s++)
 			univ_gen(p->univ[li][s], slot_ty(li, s));
 		for (unsigned h = 0; h < 4; h++)
-			p->hot[li][h] = (uint8_t)usable_slot(li);
+			p->hot[li][h] = (uint8_t)(chance(60) ? indexed_slot(li) :
+							       usable_slot(li));
 	}
 	p->reg_early = chance(50);
 
@@ -792,7 +808,14 @@ static void policy_gen(struct policy *p, const uint16_t *taken, unsigned ntaken)
 		p->sl[i].weight = w;
 	}
 
-	p->nf = 1 + below(chance(20) ? MAXF : 16);
+	/* mostly small; some big enough for the decision tree at its
+	 * default threshold (64 filters at one layer) */
+	if (chance(8)) {
+		p->nlay = 1;
+		p->nf = 64 + below(MAXF - 63);
+	} else {
+		p->nf = 1 + below(chance(20) ? 40 : 16);
+	}
 	for (unsigned i = 0; i < p->nf; i++)
 		filter_gen(&p->f[i], p);
 }
@@ -989,7 +1012,9 @@ struct res {
 		uint16_t w;
 		uint64_t fid;
 		uint32_t action;
-		bool veto;
+		uint32_t rights_before, rights_after;
+		unsigned ncallouts;
+		bool hard, applied, veto;
 	} sub[MAXSL + 2];
 	/* coverage, reference only */
 	unsigned nmatched;
@@ -1025,11 +1050,79 @@ static unsigned ordered(const struct policy *p, unsigned li, const struct rfilte
 	return n;
 }
 
+/*
+ * What the reference and the input generator look up again and again,
+ * computed once per policy generation: the arbitration order per layer
+ * and the live conditions per (layer, slot).  Only a cache: with gen 0
+ * (hand-made policies) it is rebuilt on every call.
+ */
+static unsigned gen_counter;
+static struct {
+	const struct policy *p;
+	unsigned gen;
+	unsigned n[NLAY];
+	const struct rfilter *o[NLAY][MAXF];
+	unsigned off[NLAY][MAXSLOT + 1];
+	const struct wfp_filter_cond *c[MAXF * MAXC];
+} idx;
+
+static void policy_changed(struct policy *p)
+{
+	p->gen = ++gen_counter;
+}
+
+static void index_policy(const struct policy *p)
+{
+	unsigned n = 0;
+
+	if (p->gen && idx.p == p && idx.gen == p->gen)
+		return;
+	idx.p = p;
+	idx.gen = p->gen;
+	memset(idx.off, 0, sizeof(idx.off));
+	for (unsigned li = 0; li < NLAY; li++)
+		idx.n[li] = ordered(p, li, idx.o[li]);
+	/* counting sort of the conditions by (layer, slot) */
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < p->nf; i++) {
+			const struct rfilter *f = &p->f[i];
+
+			for (unsigned j = 0; f->live && j < f->ncond; j++) {
+				int s = slot_of(f->li, f->cond[j].field);
+
+				if (s < 0 || f->cond[j].value.type == WFP_EMPTY)
+					continue;
+				if (pass == 0)
+					idx.off[f->li][s + 1]++;
+				else
+					idx.c[idx.off[f->li][s]++] = &f->cond[j];
+			}
+		}
+		/* pass 0: counts -> starts; pass 1: ends -> starts */
+		for (unsigned li = 0; li < NLAY; li++) {
+			if (pass == 0) {
+				idx.off[li][0] = n;
+				for (unsigned s = 0; s < MAXSLOT; s++)
+					idx.off[li][s + 1] += idx.off[li][s];
+				n = idx.off[li][MAXSLOT];
+			} else {
+				for (unsigned s = MAXSLOT; s > 0; s--)
+					idx.off[li][s] = idx.off[li][s - 1];
+				idx.off[li][0] = li ? idx.off[li - 1][MAXSLOT] : 0;
+			}
+		}
+	}
+}
+
 /* Spec §4.5, step by step. */
 static void ref_classify(const struct policy *p, const struct input *in, struct res *r)
 {
-	const struct rfilter *all[MAXF], *m[MAXF];
-	unsigned n = ordered(p, in->li, all);
+	const struct rfilter *const *all, *m[MAXF];
+	unsigned n;
+
+	index_policy(p);
+	all = idx.o[in->li];
+	n = idx.n[in->li];
 
 	memset(r, 0, sizeof(*r));
 	r->action = WFP_ACTION_NONE;                         /* step 1 */
@@ -1040,6 +1133,7 @@ static void ref_classify(const struct policy *p, const struct input *in, struct 
 
 		r->sub[sub].w = w;
 		r->sub[sub].action = WFP_ACTION_CONTINUE;
+		r->sub[sub].rights_before = r->rights;
 		for (; i < n && all[i]->slw == w; i++)       /* step 3 */
 			if (ref_match(all[i], in))
 				m[nm++] = all[i];
@@ -1078,6 +1172,7 @@ static void ref_classify(const struct policy *p, const struct input *in, struct 
 					r->call_rights[r->ncall] = r->rights;
 				}
 				r->ncall++;
+				r->sub[sub].ncallouts++;
 				co_apply(f->co, f->flags, &o);
 				v = o.action;
 				/* §4.3 coercion */
@@ -1095,6 +1190,7 @@ static void ref_classify(const struct policy *p, const struct input *in, struct 
 			/* step 7: this sublayer's decision */
 			r->sub[sub].fid = f->id;
 			r->sub[sub].action = v;
+			r->sub[sub].hard = hard;
 			if (k + 1 < nm && m[k + 1]->eff == f->eff)
 				r->tie = true;
 			/* step 9 */
@@ -1110,6 +1206,7 @@ static void ref_classify(const struct policy *p, const struct input *in, struct 
 				r->unreg = unreg;
 				r->static_dec = !from_callout;
 				r->callout_dec = from_callout;
+				r->sub[sub].applied = true;
 			} else if (r->action == WFP_ACTION_PERMIT &&
 				   v == WFP_ACTION_BLOCK && from_callout) {
 				r->action = WFP_ACTION_BLOCK; /* veto */
@@ -1118,9 +1215,11 @@ static void ref_classify(const struct policy *p, const struct input *in, struct 
 				r->flags = WFP_CLASSIFY_OUT_F_VETO;
 				r->veto = true;
 				r->sub[sub].veto = true;
+				r->sub[sub].applied = true;
 			}
 			break;
 		}
+		r->sub[sub].rights_after = r->rights;
 	}
 	if (r->ncall > MAXCALL)
 		r->ncall = MAXCALL;
@@ -1492,6 +1591,7 @@ static int world_build(struct world *w, struct policy *p, bool txn)
 		reg_callouts(w, p);
 	err = read_back(w, p);
 out:
+	policy_changed(p);
 	if (err && !quiet)
 		diag("policy setup failed: %s", wfp_strerror_name(err));
 	return err;
@@ -1562,8 +1662,20 @@ static bool same(const struct res *e, const struct res *r, char *why, size_t len
 static bool explain_agrees(const struct wfp_explain *ex, const struct res *r,
 			   char *why, size_t len)
 {
+	/* every sublayer with filters at the layer is visited (§4.5 step 2) */
+	if (ex->nsublayers + ex->truncated != r->nsub) {
+		snprintf(why, len, "explain lists %u sublayers, reference visits %u",
+			 ex->nsublayers + ex->truncated, r->nsub);
+		return false;
+	}
 	for (unsigned i = 0; i < ex->nsublayers && i < WFP_EXPLAIN_MAX_SUBLAYERS; i++) {
 		const struct wfp_explain_sublayer *s = &ex->sub[i];
+		const struct wfp_explain_sublayer *prev = i ? &ex->sub[i - 1] : NULL;
+
+		if (prev && prev->weight <= s->weight) {
+			snprintf(why, len, "explain: sublayers not in descending weight");
+			return false;
+		}
 		unsigned j;
 
 		for (j = 0; j < r->nsub && r->sub[j].w != s->weight; j++)
@@ -1583,9 +1695,18 @@ static bool explain_agrees(const struct wfp_explain *ex, const struct res *r,
 				 s->weight, act(s->action), act(r->sub[j].action));
 			return false;
 		}
-		if (!!s->veto != r->sub[j].veto) {
-			snprintf(why, len, "explain: sublayer w=0x%04x veto %u, reference %u",
-				 s->weight, s->veto, r->sub[j].veto);
+		if (!!s->veto != r->sub[j].veto || !!s->applied != r->sub[j].applied ||
+		    (r->sub[j].fid && !!s->hard != r->sub[j].hard) ||
+		    s->ncallouts != r->sub[j].ncallouts ||
+		    (s->rights_before & WFP_RIGHT_ACTION_WRITE) != r->sub[j].rights_before ||
+		    (s->rights_after & WFP_RIGHT_ACTION_WRITE) != r->sub[j].rights_after) {
+			snprintf(why, len, "explain: sublayer w=0x%04x veto/applied/hard/"
+				 "callouts/rights %u/%u/%u/%u/%x>%x, reference "
+				 "%u/%u/%u/%u/%x>%x", s->weight, s->veto, s->applied,
+				 s->hard, s->ncallouts, s->rights_before, s->rights_after,
+				 r->sub[j].veto, r->sub[j].applied, r->sub[j].hard,
+				 r->sub[j].ncallouts, r->sub[j].rights_before,
+				 r->sub[j].rights_after);
 			return false;
 		}
 	}
@@ -1615,19 +1736,15 @@ static void flip_a6(struct wfp_value *v, unsigned bit)
 static bool from_conditions(const struct policy *p, unsigned li, unsigned slot,
 			    struct wfp_value *v)
 {
-	const struct wfp_filter_cond *c[MAXF * MAXC];
-	unsigned n = 0, field = lays[li].fields[slot];
 	enum ty t = slot_ty(li, slot);
 	const struct wfp_cond_value *cv;
+	unsigned n;
 
-	for (unsigned i = 0; i < p->nf; i++)
-		for (unsigned j = 0; p->f[i].live && p->f[i].li == li && j < p->f[i].ncond; j++)
-			if (p->f[i].cond[j].field == field &&
-			    p->f[i].cond[j].value.type != WFP_EMPTY)
-				c[n++] = &p->f[i].cond[j];
+	index_policy(p);
+	n = idx.off[li][slot + 1] - idx.off[li][slot];
 	if (!n || t == T_TOKEN)
 		return false;
-	cv = &c[below(n)]->value;
+	cv = &idx.c[idx.off[li][slot] + below(n)]->value;
 	memset(v, 0, sizeof(*v));
 	if (cv->type == WFP_BITMAP_INDEX) {
 		setu(v, t, chance(50) ? 1ULL << cv->v.u8 : rnd() & ~(1ULL << cv->v.u8));
@@ -1777,7 +1894,7 @@ out:
 static struct {
 	unsigned long cases, matched, none, block, permit, hard, veto, absorb, tie,
 		overridden, unreg, static_dec, callout_dec, calls, explained,
-		deleted, aborted_checks;
+		deleted, aborted_checks, tree_policies;
 } cov;
 
 static unsigned long mismatches[3], bad_explain, bad_enum, bad_abort, bad_err;
@@ -1846,6 +1963,17 @@ static void check_case(struct world *w, struct policy *p, const struct input *in
 	}
 }
 
+/* The most filters the policy has at one layer. */
+static unsigned ordered_max(const struct policy *p)
+{
+	unsigned n[NLAY] = { 0 }, max = 0;
+
+	for (unsigned i = 0; i < p->nf; i++)
+		if (++n[p->f[i].li] > max)
+			max = n[p->f[i].li];
+	return max;
+}
+
 /* Enumeration returns the arbitration order (wfp_mgmt.h). */
 static void check_enum(struct world *w, const struct policy *p)
 {
@@ -1907,6 +2035,7 @@ static void delete_some(struct world *w, struct policy *p)
 		n_setup_err++;
 		diag("wfp_txn_commit: %s", wfp_strerror_name(err));
 	}
+	policy_changed(p);
 }
 
 /* Deletes and adds in a transaction that is then aborted: nothing may
@@ -2175,6 +2304,101 @@ static bool ref_selftest(void)
 }
 #undef EXPECT
 
+/*
+ * Found by this test (seed 1795612382812316, shrunk): the decision tree
+ * let a child share its neighbour's subtree although an exact static
+ * BLOCK (port <= 24602) covered the neighbour but not the child, so port
+ * 24603 found no candidate at all and the verdict was NONE instead of
+ * filter 3's PERMIT.  Replayed on a real engine with the tree forced.
+ */
+static bool tree_regression(void)
+{
+	static const struct {
+		uint32_t action;
+		unsigned co, field, match;
+		uint64_t x, w;
+		uint32_t flags;
+	} t[] = {
+		{ WFP_ACTION_CALLOUT_TERMINATING, CO_UNREG, 0, 0, 0, 0,
+		  WFP_FILTER_F_PERMIT_IF_CALLOUT_UNREGISTERED },
+		{ WFP_ACTION_BLOCK, 0, WFP_FIELD_IP_LOCAL_PORT, WFP_MATCH_EQUAL, ~0ULL,
+		  0x0000010100000000ULL, WFP_FILTER_F_CLEAR_ACTION_RIGHT },
+		{ WFP_ACTION_PERMIT, 0, WFP_FIELD_INTERFACE_INDEX,
+		  WFP_MATCH_GREATER_OR_EQUAL, 2134274272, 0xd000010100000000ULL, 0 },
+		{ WFP_ACTION_CALLOUT_UNKNOWN, CO_BLOCK_ABSORB, 0, 0, 0,
+		  0x2000000000000000ULL, WFP_FILTER_F_CLEAR_ACTION_RIGHT },
+		{ WFP_ACTION_BLOCK, 0, WFP_FIELD_IP_LOCAL_PORT, WFP_MATCH_LESS_OR_EQUAL,
+		  24602, 0xfffffffffffffffeULL, 0 },
+		{ WFP_ACTION_PERMIT, 0, WFP_FIELD_IP_LOCAL_PORT,
+		  WFP_MATCH_GREATER_OR_EQUAL, 45984, UINT64_MAX,
+		  WFP_FILTER_F_CLEAR_ACTION_RIGHT },
+		{ WFP_ACTION_BLOCK, 0, WFP_FIELD_IP_LOCAL_PORT,
+		  WFP_MATCH_GREATER_OR_EQUAL, 16229, 7, 0 },
+		{ WFP_ACTION_PERMIT, 0, WFP_FIELD_IP_LOCAL_PORT, WFP_MATCH_EQUAL, 45984,
+		  0x1000100100000000ULL, 0 },
+		{ WFP_ACTION_PERMIT, 0, WFP_FIELD_IP_LOCAL_PORT, WFP_MATCH_GREATER, 45984,
+		  0xf000010100000000ULL, 0 },
+	};
+	static struct policy p;
+	unsigned saved = wfp_tree_min_filters;
+	struct world w = { 0 };
+	struct input in;
+	struct res e, r;
+	bool good;
+
+	memset(&p, 0, sizeof(p));
+	p.nlay = 1;
+	p.lay[0] = 4; /* OUTBOUND_TRANSPORT_V6 */
+	p.nsl = 1;
+	p.sl[0].key = rand_guid();
+	p.sl[0].weight = 0xa002;
+	p.nf = NELEM(t);
+	for (unsigned i = 0; i < NELEM(t); i++) {
+		struct rfilter *f = &p.f[i];
+
+		f->li = 4;
+		f->action = t[i].action;
+		f->co = (uint8_t)t[i].co;
+		f->flags = t[i].flags;
+		f->wreq.type = WFP_UINT64;
+		f->wreq.u64 = t[i].w;
+		if (!t[i].field)
+			continue;
+		f->ncond = 1;
+		f->cond[0].field = (uint16_t)t[i].field;
+		f->cond[0].match = (uint16_t)t[i].match;
+		if (t[i].x == ~0ULL) {
+			f->cond[0].value.type = WFP_EMPTY;
+		} else {
+			setu(&f->cond[0].value.v, t[i].field == WFP_FIELD_IP_LOCAL_PORT ?
+			     T_U16 : T_U32, t[i].x);
+			f->cond[0].value.type = f->cond[0].value.v.type;
+		}
+	}
+	memset(&in, 0, sizeof(in));
+	in.li = 4;
+	in.nvalues = (uint16_t)lays[4].nfields;
+	setu(&in.v[0], T_U8, 226);
+	setu(&in.v[4], T_U16, 24603);
+	setu(&in.v[5], T_U16, 12);
+	setu(&in.v[7], T_U32, 2772132283u);
+
+	wfp_tree_min_filters = 1;
+	good = !world_build(&w, &p, true);
+	wfp_tree_min_filters = saved;
+	cur_policy = &p;
+	ref_classify(&p, &in, &r);
+	engine_classify(&w, &in, &e, NULL);
+	good = good && same(&e, &r, NULL, 0) && r.filter_id == p.f[2].id;
+	if (!good) {
+		print_res("engine   ", &e);
+		print_res("reference", &r);
+	}
+	world_close(&w);
+	cur_policy = NULL;
+	return good;
+}
+
 static unsigned long env_num(const char *name, unsigned long def)
 {
 	const char *s = getenv(name);
@@ -2190,6 +2414,7 @@ int main(void)
 	uint16_t taken[64];
 	unsigned ntaken = 0;
 	static struct policy p;
+	unsigned tree_default = wfp_tree_min_filters;
 	char name[160];
 
 	seed = env_num("WFP_DIFF_SEED", 0);
@@ -2197,7 +2422,7 @@ int main(void)
 		seed = (uint64_t)time(NULL) * 1000003u ^ (uint64_t)getpid();
 	rng_state = seed;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("1..11\n");
+	printf("1..12\n");
 	printf("# seed %" PRIu64 " (replay: WFP_DIFF_SEED=%" PRIu64 "), %lu policies x "
 	       "%lu inputs\n", seed, seed, npol, nin);
 
@@ -2213,12 +2438,18 @@ int main(void)
 		return 1;
 	}
 	ok(true, "layer table agrees with spec §1.3/§1.4 for the layers used");
+	for (unsigned k = 0; k < CO_N; k++)
+		kinds[k] = k;
+	ok(tree_regression(), "regression: decision-tree children share only equal subtrees");
 
 	for (unsigned long pi = 0; pi < npol; pi++) {
 		struct world w = { 0 };
 		bool txn = chance(50);
 
 		policy_gen(&p, taken, ntaken);
+		/* half the policies get the decision tree however small */
+		wfp_tree_min_filters = chance(50) ? 1 + below(4) : tree_default;
+		cov.tree_policies += ordered_max(&p) >= wfp_tree_min_filters;
 		if (world_build(&w, &p, txn)) {
 			n_setup_err++;
 			world_close(&w);
@@ -2266,8 +2497,9 @@ int main(void)
 	       cov.static_dec, cov.callout_dec, cov.unreg, cov.veto, cov.absorb,
 	       cov.overridden, cov.tie);
 	printf("# %lu callout invocations, %lu explained, %lu filters deleted, "
-	       "%u rejected (+%u non-consecutive OR)\n", cov.calls, cov.explained,
-	       cov.deleted, n_rejected, n_rejected_noncons);
+	       "%u rejected (+%u non-consecutive OR), %lu policies with a tree\n",
+	       cov.calls, cov.explained, cov.deleted, n_rejected, n_rejected_noncons,
+	       cov.tree_policies);
 
 	ok(n_setup_err == 0, "policies set up without errors");
 	ok(n_rejected == 0, "engine accepts every condition spec §5.3 allows");

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <wfp/wfp.h>
 #include <wfp/wfp_sim.h>
@@ -203,6 +204,83 @@ static int add_policy(struct wfp_session *s)
 	return 0;
 }
 
+/* Persistent objects (the store, docs/internals/store.md). */
+#define KEY_PPROV guid(0x60)
+#define KEY_PSUB guid(0x61)
+#define KEY_PF(i) guid((uint8_t)(0x70 + (i)))
+
+static int add_persistent(struct wfp_session *s, unsigned first, unsigned n)
+{
+	struct wfp_filter_cond c[2];
+	int err;
+
+	c[0] = blob_cond(WFP_FIELD_ALE_APP_ID, WFP_MATCH_PREFIX, WFP_BYTE_BLOB, "/sshd");
+	c[1] = u_cond(WFP_FIELD_IP_REMOTE_PORT, WFP_MATCH_LESS, WFP_UINT16, 1024);
+	for (unsigned i = first; i < first + n; i++) {
+		struct wfp_filter f;
+		const struct wfp_guid ks = KEY_PSUB, kp = KEY_PPROV;
+
+		memset(&f, 0, sizeof(f));
+		f.key = KEY_PF(i);
+		f.display.name = "persistent";
+		f.flags = WFP_FILTER_F_PERSISTENT;
+		f.provider_key = kp;
+		f.layer = WFP_LAYER_ALE_AUTH_CONNECT_V4;
+		f.sublayer_key = ks;
+		f.ncond = 1 + i % 2;
+		f.cond = c;
+		f.action.type = i % 2 ? WFP_ACTION_BLOCK : WFP_ACTION_PERMIT;
+		if ((err = wfp_filter_add(s, &f, NULL)))
+			return err;
+	}
+	return 0;
+}
+
+static int store_base(struct wfp_session *s)
+{
+	struct wfp_provider pr = {
+		.key = KEY_PPROV, .display = { "persistent provider", NULL },
+		.flags = WFP_PROVIDER_F_PERSISTENT,
+	};
+	struct wfp_sublayer sl = {
+		.key = KEY_PSUB, .display = { "persistent sublayer", NULL },
+		.flags = WFP_SUBLAYER_F_PERSISTENT, .provider_key = KEY_PPROV,
+		.weight = 0x6666,
+	};
+	int err;
+
+	if ((err = wfp_provider_add(s, &pr)) || (err = wfp_sublayer_add(s, &sl)))
+		return err;
+	return add_persistent(s, 0, 2);
+}
+
+static int store_setup(struct wfp_session *s)
+{
+	int err = base_setup(s);
+
+	if (!err)
+		err = wfp_txn_begin(s, 0);
+	if (!err && (err = store_base(s)))
+		wfp_txn_abort(s);
+	return err ? err : wfp_txn_commit(s);
+}
+
+/* Adds three persistent filters and deletes one: the commit rewrites the
+ * store before it publishes. */
+static int store_change(struct wfp_session *s)
+{
+	const struct wfp_guid k0 = KEY_PF(0);
+	int err = wfp_txn_begin(s, 0);
+
+	if (err)
+		return err;
+	if (!(err = add_persistent(s, 2, 3)) && !(err = wfp_filter_delete_by_key(s, &k0)))
+		err = wfp_txn_commit(s);
+	if (err)
+		wfp_txn_abort(s);
+	return err;
+}
+
 /* Runs fn in one explicit transaction; aborts it on any error. */
 static int in_txn(struct wfp_session *s, int (*fn)(struct wfp_session *))
 {
@@ -338,7 +416,22 @@ struct snap {
 		uint32_t action;
 		uint64_t filter_id;
 	} v[8];
+	long flen;      /* the store file, -1: none */
+	char file[16384];
 };
+
+static char store_path[256]; /* non-empty while a store scenario runs */
+
+static void read_store(struct snap *sn)
+{
+	FILE *f = store_path[0] ? fopen(store_path, "rb") : NULL;
+
+	sn->flen = -1;
+	if (!f)
+		return;
+	sn->flen = (long)fread(sn->file, 1, sizeof(sn->file), f);
+	fclose(f);
+}
 
 /* Incoming values at ALE_AUTH_CONNECT_V4 / _V6 for a few connections. */
 static void classify_all(const struct wfp_engine *e, struct snap *sn)
@@ -451,6 +544,7 @@ static void snapshot(struct wfp_engine *e, struct wfp_session *s, struct snap *s
 		wfp_callout_free(c);
 	}
 	classify_all(e, sn);
+	read_store(sn);
 }
 
 static bool snap_eq(const struct snap *a, const struct snap *b, const char **why)
@@ -472,6 +566,8 @@ static bool snap_eq(const struct snap *a, const struct snap *b, const char **why
 		*why = "callout";
 	else if (memcmp(a->v, b->v, sizeof(a->v)))
 		*why = "verdicts";
+	else if (a->flen != b->flen || (a->flen > 0 && memcmp(a->file, b->file, a->flen)))
+		*why = "store file";
 	return !*why;
 }
 
@@ -481,13 +577,10 @@ struct scenario {
 	const char *name;
 	int (*setup)(struct wfp_session *s);
 	int (*change)(struct wfp_session *s);
-	bool (*available)(void);
+	bool store; /* open the engine on a fresh store file */
 };
 
-static bool always(void)
-{
-	return true;
-}
+static char store_dir[200];
 
 /* NULL came back: errno holds the error, whichever sign it was given. */
 static int errno_err(void)
@@ -501,6 +594,16 @@ static int open_setup(const struct scenario *sc, struct wfp_engine **e,
 	struct wfp_engine_opts eo = { .sz = sizeof(eo) };
 
 	*s = NULL;
+	store_path[0] = '\0';
+	if (sc->store) {
+		char tmp[300];
+
+		snprintf(store_path, sizeof(store_path), "%s/store.json", store_dir);
+		snprintf(tmp, sizeof(tmp), "%s.tmp", store_path);
+		unlink(store_path);
+		unlink(tmp);
+		eo.store_path = store_path;
+	}
 	errno = 0;
 	*e = wfp_engine_open(&eo);
 	if (!*e)
@@ -527,11 +630,6 @@ static void run_scenario(const struct scenario *sc)
 	char name[200];
 	int err;
 
-	if (!sc->available()) {
-		ntest++;
-		printf("ok %u - %s # SKIP not built yet\n", ntest, sc->name);
-		return;
-	}
 	/* without faults: the states before and after the change */
 	wfp_fault_inject(0);
 	if ((err = open_setup(sc, &e, &s))) {
@@ -604,7 +702,7 @@ static void run_open(void)
 	char name[120];
 
 	for (n = 1; n < MAXRUNS; n++) {
-		static const struct scenario sc = { "open", setup_with_policy, NULL, always };
+		static const struct scenario sc = { .name = "open", .setup = setup_with_policy };
 		struct wfp_engine *e;
 		struct wfp_session *s;
 		unsigned long count;
@@ -714,24 +812,37 @@ static void run_sim(void)
 int main(void)
 {
 	static const struct scenario sc[] = {
-		{ "one filter with blob conditions, implicit transaction",
-		  base_setup, change_implicit_add, always },
-		{ "provider, sublayer, callout, 5 filters in one transaction",
-		  base_setup, change_txn_add, always },
-		{ "deleting them all in one transaction",
-		  setup_with_policy, change_txn_delete, always },
-		{ "wfp_policy_load_string", base_setup, change_policy_load,
-		  always },
-		{ "wfp_policy_load_string, REPLACE", setup_with_policy,
-		  change_policy_replace, always },
-		{ "wfp_policy_load_string, JSON", base_setup, change_policy_json, always },
+		{ .name = "one filter with blob conditions, implicit transaction",
+		  .setup = base_setup, .change = change_implicit_add },
+		{ .name = "provider, sublayer, callout, 5 filters in one transaction",
+		  .setup = base_setup, .change = change_txn_add },
+		{ .name = "deleting them all in one transaction",
+		  .setup = setup_with_policy, .change = change_txn_delete },
+		{ .name = "wfp_policy_load_string", .setup = base_setup,
+		  .change = change_policy_load },
+		{ .name = "wfp_policy_load_string, REPLACE", .setup = setup_with_policy,
+		  .change = change_policy_replace },
+		{ .name = "wfp_policy_load_string, JSON", .setup = base_setup,
+		  .change = change_policy_json },
+		{ .name = "persistent objects: the commit rewrites the store",
+		  .setup = store_setup, .change = store_change, .store = true },
 	};
 	unsigned nsc = sizeof(sc) / sizeof(sc[0]);
 
+	snprintf(store_dir, sizeof(store_dir), "%s/wfp-fault-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(store_dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
 	printf("1..%u\n", nsc + 2);
 	run_open();
 	run_sim();
 	for (unsigned i = 0; i < nsc; i++)
 		run_scenario(&sc[i]);
+	unlink(store_path);
+	snprintf(store_path, sizeof(store_path), "%s/store.json.tmp", store_dir);
+	unlink(store_path);
+	rmdir(store_dir);
 	return nfailed ? 1 : 0;
 }

@@ -265,6 +265,14 @@ static void test_lifetimes(void **state)
 	/* built-in sublayers: usable by everyone, never deletable */
 	assert_int_equal(wfp_sublayer_delete(t.s, &wfp_builtin_sublayer_by_name("UNIVERSAL")->key),
 			 -WFP_E_BUILTIN_OBJECT);
+	/* the built-in silent-drop callout: neither deletable nor unregistrable */
+	{
+		struct wfp_guid sd;
+
+		assert_int_equal(wfp_guid_parse("eda08606-2494-4d78-89bc-67837c03b969", &sd), 0);
+		assert_int_equal(wfp_callout_delete(t.s, &sd), -WFP_E_BUILTIN_OBJECT);
+		assert_int_equal(wfp_callout_unregister(t.e, &sd), -WFP_E_BUILTIN_OBJECT);
+	}
 	tu_close(&t);
 }
 

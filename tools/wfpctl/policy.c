@@ -7,7 +7,7 @@
  *	parse, validate and compile FILE in a scratch engine (-n: parse
  *	and validate only, no engine) and print it in canonical form; on
  *	an error print it with file:line:col and a caret, exit 1.
- *   wfpctl show [--text|--json|--xml] FILE
+ *   wfpctl show [filters] [--text|--json|--xml] FILE
  *	load FILE into a scratch engine and print what the engine holds,
  *	filters in arbitration order with ids and effective weights.
  */
@@ -84,6 +84,14 @@ static int parse(const struct opts *o, struct wfp_policy **p,
 	return wfp_policy_parse_file(path, WFP_POLICY_FMT_AUTO, p, err);
 }
 
+/* libwfp reports what a policy import skipped through its log. */
+static void log_warnings(enum wfp_log_level lvl, const char *msg, void *ctx)
+{
+	if (lvl <= WFP_LOG_WARN)
+		fprintf(stderr, "wfpctl: %s: %s\n", lvl == WFP_LOG_ERROR ? "error" : "warning",
+			msg);
+}
+
 /* Parse, optionally apply to a scratch engine, print. */
 static int run(const struct opts *o, bool snapshot)
 {
@@ -93,6 +101,7 @@ static int run(const struct opts *o, bool snapshot)
 	struct wfp_engine *e = NULL;
 	int ret = WFPCTL_EXIT_FAIL;
 
+	wfp_set_log(log_warnings, NULL);
 	if (parse(o, &p, &err))
 		return fail(&err);
 	if (!o->parse_only) {
@@ -137,6 +146,11 @@ int cmd_show(int argc, char **argv)
 {
 	struct opts o;
 
+	/* "wfpctl show filters FILE" reads as netsh's "show filters" */
+	if (argc > 2 && !strcmp(argv[1], "filters")) {
+		argc--;
+		argv++;
+	}
 	if (parse_args(argc, argv, false, &o))
 		return usage("show");
 	return run(&o, true);

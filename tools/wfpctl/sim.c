@@ -10,8 +10,10 @@
  *
  * --json prints the same records as JSON lines with the keys seq, host,
  * event, layer, action, filter_id (null when no filter decided) and
- * flags (an array of strings).
+ * flags (an array of strings).  --values adds the incoming values that
+ * are not EMPTY (an indented line; a "values" object in JSON).
  */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -31,6 +33,7 @@ enum {
 
 struct out {
 	bool json;
+	bool values;
 	unsigned host_w;
 	uint64_t seq;
 };
@@ -83,6 +86,90 @@ static unsigned flag_words(const struct wfp_trace_rec *r, const char *w[4], char
 	return n;
 }
 
+static bool is_addr(unsigned f)
+{
+	return f == WFP_FIELD_IP_LOCAL_ADDRESS || f == WFP_FIELD_IP_REMOTE_ADDRESS ||
+	       f == WFP_FIELD_IP_SOURCE_ADDRESS || f == WFP_FIELD_IP_DESTINATION_ADDRESS ||
+	       f == WFP_FIELD_EMBEDDED_REMOTE_ADDRESS;
+}
+
+/* One incoming value as text; false for EMPTY. */
+static bool value_text(unsigned f, const struct wfp_value *v, char *buf, size_t len)
+{
+	struct in_addr a4;
+
+	switch (v->type) {
+	case WFP_UINT8:
+		snprintf(buf, len, "%u", v->u8);
+		return true;
+	case WFP_UINT16:
+		snprintf(buf, len, "%u", v->u16);
+		return true;
+	case WFP_UINT32:
+		if (is_addr(f)) {
+			a4.s_addr = htonl(v->u32);
+			inet_ntop(AF_INET, &a4, buf, (socklen_t)len);
+		} else if (f == WFP_FIELD_FLAGS || f == WFP_FIELD_REAUTHORIZE_REASON) {
+			snprintf(buf, len, "0x%x", v->u32);
+		} else {
+			snprintf(buf, len, "%u", v->u32);
+		}
+		return true;
+	case WFP_UINT64:
+		snprintf(buf, len, "%llu", (unsigned long long)v->u64);
+		return true;
+	case WFP_BYTE_ARRAY16:
+		inet_ntop(AF_INET6, v->a16, buf, (socklen_t)len);
+		return true;
+	case WFP_BYTE_BLOB:
+	case WFP_SID:
+		snprintf(buf, len, "%.*s", (int)v->blob.size, (const char *)v->blob.data);
+		return true;
+	case WFP_TOKEN_INFORMATION:
+	case WFP_TOKEN_ACCESS_INFORMATION:
+		snprintf(buf, len, "uid=%u", v->token ? v->token->uid : 0);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The field's name; at the ICMP_ERROR layers the port slots are named
+ * ICMP_TYPE / ICMP_CODE, as WFP's field enumerations do (spec §1.3). */
+static const char *slot_name(unsigned layer, unsigned f)
+{
+	if (strstr(wfp_layer_name(layer), "ICMP_ERROR")) {
+		if (f == WFP_FIELD_IP_LOCAL_PORT)
+			return "ICMP_TYPE";
+		if (f == WFP_FIELD_IP_REMOTE_PORT)
+			return "ICMP_CODE";
+	}
+	return wfp_field_name(f);
+}
+
+static void print_values(const struct wfp_incoming *in, struct json_object *jv)
+{
+	bool first = true;
+
+	for (unsigned i = 0; i < in->nvalues; i++) {
+		int f = wfp_layer_field(in->layer, i);
+		char buf[128];
+
+		if (f < 0 || !value_text((unsigned)f, &in->values[i], buf, sizeof(buf)))
+			continue;
+		if (jv) {
+			json_object_object_add(jv, slot_name(in->layer, (unsigned)f),
+					       json_object_new_string(buf));
+			continue;
+		}
+		printf("%s%s=%s", first ? "        " : " ", slot_name(in->layer, (unsigned)f),
+		       buf);
+		first = false;
+	}
+	if (!jv && !first)
+		putchar('\n');
+}
+
 static void print_json(struct out *o, const struct wfp_trace_rec *r, const char *layer,
 		       const char *w[4], unsigned nw)
 {
@@ -103,6 +190,14 @@ static void print_json(struct out *o, const struct wfp_trace_rec *r, const char 
 	for (unsigned i = 0; i < nw; i++)
 		json_object_array_add(fl, json_object_new_string(w[i]));
 	json_object_object_add(j, "flags", fl);
+	if (o->values && r->in) {
+		struct json_object *jv = json_object_new_object();
+
+		if (jv) {
+			print_values(r->in, jv);
+			json_object_object_add(j, "values", jv);
+		}
+	}
 	puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
 					    JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(j);
@@ -135,6 +230,8 @@ static void on_trace(const struct wfp_trace_rec *r, void *ctx)
 	printf("%4llu  %-*s  %-*s  %-*s  %-6s  %-6s  %s\n", (unsigned long long)o->seq,
 	       (int)o->host_w, r->host_name, EVENT_W, wfp_stack_event_name(r->event),
 	       LAYER_W, layer, action_name(r->verdict.action), id, flags);
+	if (o->values && r->in)
+		print_values(r->in, NULL);
 }
 
 static void on_note(const char *file, unsigned line, const char *msg, void *ctx)
@@ -144,7 +241,7 @@ static void on_note(const char *file, unsigned line, const char *msg, void *ctx)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: wfpctl sim [--json] [-v|--verbose] SCRIPT\n");
+	fprintf(f, "usage: wfpctl sim [--json] [--values] [-v|--verbose] SCRIPT\n");
 }
 
 int cmd_sim(int argc, char **argv)
@@ -152,6 +249,7 @@ int cmd_sim(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "values", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -162,13 +260,16 @@ int cmd_sim(int argc, char **argv)
 	int c, ret;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jvVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o.json = true;
 			break;
 		case 'v':
 			verbose = true;
+			break;
+		case 'V':
+			o.values = true;
 			break;
 		case 'h':
 			usage(stdout);
