@@ -371,26 +371,40 @@ static __always_inline int ace_applies(const struct wfp_ale_sdace *a,
 
 /* FWP_ACTRL_MATCH_FILTER against the owner's token; the compiler kept
  * only the ACEs that carry that bit and are not inherit-only, so the
- * first one that applies decides (lib/sd.c wfp_sd_access_check). */
-static __noinline int sd_check(const struct wfp_ale_policy *pol, __u32 first, __u32 n,
-			       const struct wfp_ale_owner *o)
-{
+ * first one that applies decides (lib/sd.c wfp_sd_access_check).  The
+ * ACE walk is a bpf_loop too: nested bounded loops cost the verifier
+ * ~300k instructions per program, a callback a few thousand. */
+struct sdwalk {
 	const struct wfp_ale_sdace *base;
+	const struct wfp_ale_owner *o;
+	int granted;
+};
 
-	if (!o)
+static long sd_one(__u32 k, void *ctx)
+{
+	struct sdwalk *sw = ctx;
+	const struct wfp_ale_sdace *a;
+
+	if (k >= WFP_ALE_MAX_SDACE)
+		return 1;
+	a = &sw->base[k];
+	if (!ace_applies(a, sw->o))
 		return 0;
+	sw->granted = !a->deny;
+	return 1;
+}
+
+static __always_inline int sd_check(const struct wfp_ale_policy *pol, __u32 first, __u32 n,
+				    const struct wfp_ale_owner *o)
+{
 	/* a mask, not a compare: the verifier must see the bound on the
 	 * very register used for the address (the compiler keeps masks) */
-	base = &pol->ace[first & (WFP_ALE_MAX_ACE - 1)];
-	for (__u32 k = 0; k < WFP_ALE_MAX_SDACE; k++) {
-		const struct wfp_ale_sdace *a = &base[k];
+	struct sdwalk sw = { .base = &pol->ace[first & (WFP_ALE_MAX_ACE - 1)], .o = o };
 
-		if (k >= n)
-			break;
-		if (ace_applies(a, o))
-			return !a->deny;
-	}
-	return 0;
+	if (!o || !n)
+		return 0;
+	bpf_loop(n > WFP_ALE_MAX_SDACE ? WFP_ALE_MAX_SDACE : n, sd_one, &sw, 0);
+	return sw.granted;
 }
 
 static __always_inline int cond_test(const struct walk *w, const struct wfp_ale_cond *c)
