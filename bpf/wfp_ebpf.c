@@ -289,6 +289,10 @@ static int rand_cond(unsigned layer, struct wfp_filter_cond *c, char *sd, size_t
 			c->value.type = WFP_UINT16;
 			c->value.v.type = WFP_UINT16;
 			c->value.v.u16 = rnd(8) ? ports[rnd(4)] : 0;
+			if (!rnd(6)) { /* 5000..5003 differ in bits 0-1 */
+				c->match = WFP_MATCH_FLAGS_ALL_SET + rnd(3);
+				c->value.v.u16 = (uint16_t)rnd(4);
+			}
 		}
 		break;
 	case 4: /* protocol */
@@ -303,7 +307,16 @@ static int rand_cond(unsigned layer, struct wfp_filter_cond *c, char *sd, size_t
 		c->field = pick == 5 || layer <= WFP_LAYER_ALE_AUTH_LISTEN_V6_DISCARD ?
 			   WFP_FIELD_IP_LOCAL_ADDRESS : WFP_FIELD_IP_REMOTE_ADDRESS;
 		if (v6) {
-			if (rnd(2)) {
+			if (rnd(4) == 0) {
+				c->match = WFP_MATCH_RANGE;
+				c->value.type = WFP_RANGE;
+				c->value.range.low.type = WFP_BYTE_ARRAY16;
+				c->value.range.high.type = WFP_BYTE_ARRAY16;
+				v6_loop(c->value.range.high.a16);
+				c->value.range.high.a16[15] = (uint8_t)(1 + rnd(2));
+				if (rnd(2))
+					v6_loop(c->value.range.low.a16); /* ::1 */
+			} else if (rnd(2)) {
 				c->match = rnd(2) ? WFP_MATCH_EQUAL : WFP_MATCH_NOT_EQUAL;
 				c->value.type = WFP_V6_ADDR_MASK;
 				v6_loop(c->value.v6.addr);
@@ -314,6 +327,13 @@ static int rand_cond(unsigned layer, struct wfp_filter_cond *c, char *sd, size_t
 				if (rnd(2))
 					v6_loop(c->value.v.a16);
 			}
+		} else if (rnd(4) == 0) {
+			c->match = WFP_MATCH_RANGE;
+			c->value.type = WFP_RANGE;
+			c->value.range.low.type = WFP_UINT32;
+			c->value.range.high.type = WFP_UINT32;
+			c->value.range.low.u32 = 0x7f000000 + rnd(3);
+			c->value.range.high.u32 = c->value.range.low.u32 + rnd(3);
 		} else if (rnd(2)) {
 			c->match = rnd(2) ? WFP_MATCH_EQUAL : WFP_MATCH_NOT_EQUAL;
 			c->value.type = WFP_V4_ADDR_MASK;
