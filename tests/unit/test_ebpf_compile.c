@@ -164,6 +164,68 @@ static void test_incoming(void **state)
 	assert_int_equal(wfp_ebpf_klayer(WFP_LAYER_STREAM_V4), -1);
 }
 
+/* Sublayers: highest weight first; sub_end_pc ends each sublayer; a
+ * CLEAR_ACTION_RIGHT permit is hard. */
+static void test_sublayers(void **state)
+{
+	struct interned apps = { 0 };
+	struct wfp_ale_policy *p = compile(
+		"sublayer low weight 0x100\n"
+		"sublayer high weight 0x9000\n"
+		"filter \"l\" layer ALE_RESOURCE_ASSIGNMENT_V6 sublayer low block"
+		" where IP_LOCAL_PORT == 1\n"
+		"filter \"h1\" layer ALE_RESOURCE_ASSIGNMENT_V6 sublayer high weight 5"
+		" permit where IP_LOCAL_PORT == 2\n"
+		"filter \"h2\" layer ALE_RESOURCE_ASSIGNMENT_V6 sublayer high weight 7"
+		" permit clear-action-right where IP_LOCAL_ADDRESS == ::1/128\n", &apps, NULL);
+	const struct wfp_ale_range *r = &p->layer[WFP_KL_BIND6];
+	const struct wfp_ale_cond *c = &p->cond[r->first];
+	const struct wfp_ale_filter *f0 = &p->filt[c[0].filt];
+	const struct wfp_ale_filter *f1 = &p->filt[c[1].filt];
+	const struct wfp_ale_filter *f2 = &p->filt[c[2].filt];
+
+	assert_int_equal(r->count, 3);
+	/* h2 (weight 7) first; weights taken by built-in sublayers move */
+	assert_true(f0->sub_weight >= 0x8f00);
+	assert_int_equal(c[0].slot, WFP_KS_LADDR);
+	assert_int_equal(c[0].op, WFP_OP_MASK);
+	assert_int_equal(c[0].a.lo, 1);
+	assert_int_equal(c[0].b.hi, UINT64_MAX);
+	assert_int_equal(c[0].b.lo, UINT64_MAX);
+	assert_int_equal(f0->flags, WFP_AF_HARD);
+	assert_int_equal(f1->sub_weight, f0->sub_weight);
+	assert_int_equal(f1->flags, 0);
+	assert_int_equal(f0->sub_end_pc, r->first + 2);
+	assert_int_equal(f1->sub_end_pc, r->first + 2);
+	assert_true(f2->sub_weight < 0x200);
+	assert_int_equal(f2->sub_end_pc, r->first + 3);
+	free(p);
+}
+
+/* A policy larger than the fixed tables is refused, not truncated. */
+static void test_limit(void **state)
+{
+	struct wfp_engine *e = wfp_engine_open(NULL);
+	struct wfp_session *s = wfp_session_open(e, NULL);
+	struct wfp_ale_policy *p = malloc(sizeof(*p));
+	struct interned apps = { 0 };
+
+	assert_non_null(p);
+	assert_int_equal(wfp_txn_begin(s, 0), 0);
+	for (unsigned i = 0; i <= WFP_ALE_MAX_FILT; i++) {
+		struct wfp_filter f = { .display = { .name = "x" },
+					.layer = WFP_LAYER_ALE_AUTH_CONNECT_V4 };
+
+		f.action.type = WFP_ACTION_PERMIT;
+		assert_int_equal(wfp_filter_add(s, &f, NULL), 0);
+	}
+	assert_int_equal(wfp_txn_commit(s), 0);
+	assert_int_equal(wfp_ebpf_compile(e, p, intern, &apps, NULL), -WFP_E_LIMIT);
+	free(p);
+	wfp_session_close(s);
+	wfp_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +233,8 @@ int main(void)
 		cmocka_unit_test(test_defer),
 		cmocka_unit_test(test_sd),
 		cmocka_unit_test(test_incoming),
+		cmocka_unit_test(test_sublayers),
+		cmocka_unit_test(test_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
