@@ -558,6 +558,11 @@ static __always_inline void set_v6(struct wfp_ale_in *in, __u32 slot, const __u3
 		((__u64)bpf_ntohl(a[2]) << 32) | bpf_ntohl(a[3]));
 }
 
+static __always_inline int v4_mapped(const __u32 *a)
+{
+	return a[0] == 0 && a[1] == 0 && a[2] == bpf_htonl(0xffff);
+}
+
 static __always_inline void count(__u32 kl, __u32 verdict, int nopol)
 {
 	struct wfp_ale_stats *s = bpf_map_lookup_elem(&stats, &kl);
@@ -648,7 +653,7 @@ static __always_inline int post_bind(struct bpf_sock *sk, int v6)
 	struct wfp_ale_in in = {};
 	struct wfp_ale_owner *o = sock_owner(sk);
 	struct bound_key bk = {};
-	int ok;
+	int ok, mapped = 0;
 
 	in.klayer = v6 ? WFP_KL_BIND6 : WFP_KL_BIND4;
 	owner_values(&in, o);
@@ -660,7 +665,14 @@ static __always_inline int post_bind(struct bpf_sock *sk, int v6)
 		a6[1] = sk->src_ip6[1];
 		a6[2] = sk->src_ip6[2];
 		a6[3] = sk->src_ip6[3];
-		set_v6(&in, WFP_KS_LADDR, a6);
+		if (v4_mapped(a6)) { /* as in auth_connect */
+			in.klayer = WFP_KL_BIND4;
+			mapped = 1;
+			set_val(&in, WFP_KS_LADDR, 0, bpf_ntohl(a6[3]));
+			bk.addr[0] = a6[3];
+		} else {
+			set_v6(&in, WFP_KS_LADDR, a6);
+		}
 	} else
 		set_val(&in, WFP_KS_LADDR, 0, bpf_ntohl(sk->src_ip4));
 	set_val(&in, WFP_KS_LPORT, 0, sk->src_port);
@@ -668,9 +680,11 @@ static __always_inline int post_bind(struct bpf_sock *sk, int v6)
 	ok = classify(&in, o, bpf_get_socket_cookie(sk)) != WFP_ALE_BLOCK;
 	if (ok && o) {
 		bk.proto = sk->protocol;
-		bk.v6 = v6;
+		bk.v6 = v6 && !mapped;
 		bk.port = sk->src_port;
-		if (v6) {
+		if (mapped) {
+			/* the v4 address, set above */
+		} else if (v6) {
 			bk.addr[0] = sk->src_ip6[0];
 			bk.addr[1] = sk->src_ip6[1];
 			bk.addr[2] = sk->src_ip6[2];
@@ -709,11 +723,21 @@ static __always_inline int auth_connect(struct bpf_sock_addr *ctx, int v6, int s
 	in.klayer = v6 ? WFP_KL_CONNECT6 : WFP_KL_CONNECT4;
 	owner_values(&in, o);
 	if (v6) {
+		int mapped;
+
 		a6[0] = ctx->user_ip6[0];
 		a6[1] = ctx->user_ip6[1];
 		a6[2] = ctx->user_ip6[2];
 		a6[3] = ctx->user_ip6[3];
-		set_v6(&in, WFP_KS_RADDR, a6);
+		/* a dual-stack socket going to ::ffff:a.b.c.d is IPv4 traffic:
+		 * Windows classifies it at the V4 layer, with V4 addresses */
+		mapped = v4_mapped(a6);
+		if (mapped) {
+			in.klayer = WFP_KL_CONNECT4;
+			set_val(&in, WFP_KS_RADDR, 0, bpf_ntohl(a6[3]));
+		} else {
+			set_v6(&in, WFP_KS_RADDR, a6);
+		}
 		if (sendmsg) {
 			a6[0] = ctx->msg_src_ip6[0];
 			a6[1] = ctx->msg_src_ip6[1];
@@ -726,7 +750,9 @@ static __always_inline int auth_connect(struct bpf_sock_addr *ctx, int v6, int s
 			a6[2] = sk->src_ip6[2];
 			a6[3] = sk->src_ip6[3];
 		}
-		if (a6[0] | a6[1] | a6[2] | a6[3])
+		if (mapped && v4_mapped(a6))
+			set_val(&in, WFP_KS_LADDR, 0, bpf_ntohl(a6[3]));
+		else if (!mapped && (a6[0] | a6[1] | a6[2] | a6[3]))
 			set_v6(&in, WFP_KS_LADDR, a6);
 	} else {
 		__u32 src = sendmsg ? ctx->msg_src_ip4 : 0;

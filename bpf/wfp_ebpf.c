@@ -430,8 +430,15 @@ static void sa_make(struct sockaddr_storage *ss, socklen_t *len, bool v6, bool a
 
 		a->sin6_family = AF_INET6;
 		a->sin6_port = htons(port);
-		if (!any)
+		if (!any && rnd(5) == 0) {
+			/* ::ffff:127.0.0.1: IPv4 through a dual-stack socket */
+			a->sin6_addr.s6_addr[10] = 0xff;
+			a->sin6_addr.s6_addr[11] = 0xff;
+			a->sin6_addr.s6_addr[12] = 127;
+			a->sin6_addr.s6_addr[15] = 1;
+		} else if (!any) {
 			a->sin6_addr = in6addr_loopback;
+		}
 		*len = sizeof(*a);
 	} else {
 		struct sockaddr_in *a = (struct sockaddr_in *)ss;
