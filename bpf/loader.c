@@ -323,6 +323,33 @@ int wfp_ebpf_owner(struct wfp_ebpf *b, uint64_t cookie, struct wfp_ale_owner *ou
 	return 0;
 }
 
+int wfp_ebpf_stats(struct wfp_ebpf *b, unsigned klayer, struct wfp_ale_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct wfp_ale_stats *v;
+	__u32 key = klayer;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	memset(out, 0, sizeof(*out));
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.stats), &key, v)) {
+		free(v);
+		return -errno;
+	}
+	for (int i = 0; i < ncpu; i++) {
+		out->permit += v[i].permit;
+		out->block += v[i].block;
+		out->defer += v[i].defer;
+		out->no_policy += v[i].no_policy;
+		out->lost += v[i].lost;
+	}
+	free(v);
+	return 0;
+}
+
 void wfp_ebpf_close(struct wfp_ebpf *b)
 {
 	if (!b)

@@ -43,6 +43,8 @@ typedef void (*wfp_ebpf_event_fn)(const struct wfp_ale_event *ev, void *ctx);
 int wfp_ebpf_poll(struct wfp_ebpf *b, int timeout_ms, wfp_ebpf_event_fn fn, void *ctx);
 /* Looks up a socket's owner by cookie (the daemon's attribution map). */
 int wfp_ebpf_owner(struct wfp_ebpf *b, uint64_t cookie, struct wfp_ale_owner *out);
+/* Counters of one kernel layer, summed over CPUs. */
+int wfp_ebpf_stats(struct wfp_ebpf *b, unsigned klayer, struct wfp_ale_stats *out);
 void wfp_ebpf_close(struct wfp_ebpf *b);
 
 #endif

@@ -616,8 +616,13 @@ static __always_inline __u32 classify(struct wfp_ale_in *in, const struct wfp_al
 	if (!cfg_events)
 		return verdict;
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev)
+	if (!ev) {
+		struct wfp_ale_stats *s = bpf_map_lookup_elem(&stats, &kl);
+
+		if (s)
+			s->lost++;
 		return verdict;
+	}
 	ev->cookie = cookie;
 	ev->filter_id = w.defer ? 0 : w.filter_id;
 	ev->generation = pol->generation;

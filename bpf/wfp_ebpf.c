@@ -192,6 +192,15 @@ static int cmd_run(const char *cgroup, const char *policy, const char *netns)
 			break;
 	}
 	wfp_ebpf_poll(b, 0, print_event, NULL);
+	for (unsigned kl = 0; kl < WFP_KL_MAX; kl++) {
+		struct wfp_ale_stats cs;
+
+		if (wfp_ebpf_stats(b, kl, &cs) == 0)
+			printf("stats layer=%s permit=%llu block=%llu defer=%llu lost=%llu\n",
+			       wfp_layer_name((unsigned)wfp_ebpf_layer(kl)),
+			       (unsigned long long)cs.permit, (unsigned long long)cs.block,
+			       (unsigned long long)cs.defer, (unsigned long long)cs.lost);
+	}
 	wfp_ebpf_close(b);
 	wfp_session_close(s);
 	wfp_engine_close(e);

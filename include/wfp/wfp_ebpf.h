@@ -198,6 +198,7 @@ struct wfp_ale_event {
 /* Per-program counters (array map "stats", index = klayer). */
 struct wfp_ale_stats {
 	__u64 permit, block, defer, no_policy;
+	__u64 lost;	/* events dropped: the ring buffer was full */
 };
 
 #ifndef __bpf__

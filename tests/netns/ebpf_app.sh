@@ -10,7 +10,7 @@ cat > "$TMP/policy.wfp" <<EOP
 filter "no curl v4" layer ALE_AUTH_CONNECT_V4 block where ALE_APP_ID == "$CURL"
 filter "no curl v6" layer ALE_AUTH_CONNECT_V6 block where ALE_APP_ID == "$CURL"
 EOP
-echo "1..8"
+echo "1..9"
 start_driver "$TMP/policy.wfp"
 http_server 8080
 
@@ -32,4 +32,9 @@ check "kernel event: curl blocked, app path known" \
 	has_event 'layer=ALE_AUTH_CONNECT_V4 verdict=block' "comm=curl app=$CURL "
 check "kernel event: wget permitted over IPv6" \
 	has_event 'layer=ALE_AUTH_CONNECT_V6 verdict=permit' 'comm=wget' 'raddr=::1 rport=8080'
+kill "$DRIVER" && wait "$DRIVER"
+DRIVER=
+check "counters: curl blocked at least twice at ALE_AUTH_CONNECT_V4" \
+	grep -Eq '^stats layer=ALE_AUTH_CONNECT_V4 permit=[0-9]+ block=([2-9]|[1-9][0-9]+) ' \
+	"$TMP/events"
 exit $failed
