@@ -39,6 +39,7 @@ struct wfp_ebpf {
 	wfp_ebpf_event_fn fn;
 	void *fn_ctx;
 	struct wfp_ale_policy *pol; /* ~2 MB, reused */
+	uint64_t epoch;
 };
 
 static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -273,6 +274,9 @@ int wfp_ebpf_publish(struct wfp_ebpf *b, const struct wfp_engine *e,
 	ret = wfp_ebpf_compile(e, b->pol, intern, b, st);
 	if (ret)
 		return ret;
+	/* the UDP flow cache keys verdicts on this: a new policy, even one
+	 * with the same engine generation, invalidates them all */
+	b->pol->epoch = ++b->epoch;
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "wfp_policy", sizeof(__u32),
 			    sizeof(struct wfp_ale_policy), 1, NULL);
 	if (fd < 0)
@@ -345,6 +349,7 @@ int wfp_ebpf_stats(struct wfp_ebpf *b, unsigned klayer, struct wfp_ale_stats *ou
 		out->defer += v[i].defer;
 		out->no_policy += v[i].no_policy;
 		out->lost += v[i].lost;
+		out->cached += v[i].cached;
 	}
 	free(v);
 	return 0;

@@ -44,6 +44,7 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define AF_INET6 10
 #define SOCK_STREAM 1
 #define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
 
 #define ACTION_BLOCK 0x00001001
 #define ACTION_PERMIT 0x00001002
@@ -119,6 +120,31 @@ struct {
 	__type(key, struct bound_key);
 	__type(value, struct wfp_ale_owner);
 } bound SEC(".maps");
+
+/* UDP is classified once per flow, as ALE does (spec §3): the verdict of
+ * an unconnected socket's (local, remote) pair is kept for the policy
+ * epoch it was made under; a new policy reclassifies. */
+struct flow_key {
+	__u64 cookie;	/* sendmsg: the socket; sk_lookup: 0 */
+	__u32 raddr[4];
+	__u32 laddr[4];
+	__u16 rport;
+	__u16 lport;
+	__u32 klayer;
+};
+
+struct flow_val {
+	__u64 epoch;
+	__u32 verdict;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct flow_key);
+	__type(value, struct flow_val);
+} udp_flows SEC(".maps");
 
 /* Classifications deferred to userspace, by socket cookie. */
 struct {
@@ -581,8 +607,9 @@ static __always_inline void count(__u32 kl, __u32 verdict, int nopol)
 
 /* Classify in->klayer; returns WFP_ALE_PERMIT/BLOCK/DEFER. */
 static __always_inline __u32 classify(struct wfp_ale_in *in, const struct wfp_ale_owner *o,
-				      __u64 cookie)
+				      __u64 cookie, struct flow_key *fk)
 {
+	struct flow_val fv = {}, *hit;
 	struct walk w = { .owner = o, .in = in, .rights = 1,
 			  .action = ACTION_NONE_NO_MATCH };
 	struct wfp_ale_event *ev;
@@ -598,6 +625,16 @@ static __always_inline __u32 classify(struct wfp_ale_in *in, const struct wfp_al
 		count(kl, WFP_ALE_PERMIT, 1);
 		return WFP_ALE_PERMIT;
 	}
+	if (fk) {
+		hit = bpf_map_lookup_elem(&udp_flows, fk);
+		if (hit && hit->epoch == pol->epoch) {
+			struct wfp_ale_stats *s = bpf_map_lookup_elem(&stats, &kl);
+
+			if (s)
+				s->cached++;
+			return hit->verdict;
+		}
+	}
 	w.pol = pol;
 	w.pc = pol->layer[kl].first;
 	n = pol->layer[kl].count;
@@ -611,6 +648,11 @@ static __always_inline __u32 classify(struct wfp_ale_in *in, const struct wfp_al
 	else
 		verdict = w.action == ACTION_BLOCK ? WFP_ALE_BLOCK : WFP_ALE_PERMIT;
 	count(kl, verdict, 0);
+	if (fk) {
+		fv.epoch = pol->epoch;
+		fv.verdict = verdict;
+		bpf_map_update_elem(&udp_flows, fk, &fv, BPF_ANY);
+	}
 	if (verdict == WFP_ALE_DEFER)
 		bpf_map_update_elem(&deferred, &cookie, in, BPF_ANY);
 	if (!cfg_events)
@@ -682,7 +724,7 @@ static __always_inline int post_bind(struct bpf_sock *sk, int v6)
 		set_val(&in, WFP_KS_LADDR, 0, bpf_ntohl(sk->src_ip4));
 	set_val(&in, WFP_KS_LPORT, 0, sk->src_port);
 	set_val(&in, WFP_KS_PROTO, 0, sk->protocol);
-	ok = classify(&in, o, bpf_get_socket_cookie(sk)) != WFP_ALE_BLOCK;
+	ok = classify(&in, o, bpf_get_socket_cookie(sk), NULL) != WFP_ALE_BLOCK;
 	if (ok && o) {
 		bk.proto = sk->protocol;
 		bk.v6 = v6 && !mapped;
@@ -718,7 +760,9 @@ int post_bind6(struct bpf_sock *sk)
  * address and port are known only if the socket is bound already. */
 static __always_inline int auth_connect(struct bpf_sock_addr *ctx, int v6, int sendmsg)
 {
+	struct flow_key fk = {};
 	struct wfp_ale_in in = {};
+	__u64 cookie;
 	struct bpf_sock *sk = ctx->sk;
 	struct wfp_ale_owner *o = sock_owner(sk);
 	__u32 a6[4];
@@ -772,7 +816,22 @@ static __always_inline int auth_connect(struct bpf_sock_addr *ctx, int v6, int s
 	if (sk->src_port)
 		set_val(&in, WFP_KS_LPORT, 0, sk->src_port);
 	set_val(&in, WFP_KS_PROTO, 0, ctx->protocol);
-	return classify(&in, o, bpf_get_socket_cookie(ctx)) != WFP_ALE_BLOCK;
+	cookie = bpf_get_socket_cookie(ctx);
+	if (!sendmsg)
+		return classify(&in, o, cookie, NULL) != WFP_ALE_BLOCK;
+	fk.cookie = cookie;
+	fk.klayer = in.klayer;
+	fk.raddr[0] = in.v[WFP_KS_RADDR].hi >> 32;
+	fk.raddr[1] = (__u32)in.v[WFP_KS_RADDR].hi;
+	fk.raddr[2] = in.v[WFP_KS_RADDR].lo >> 32;
+	fk.raddr[3] = (__u32)in.v[WFP_KS_RADDR].lo;
+	fk.laddr[0] = in.v[WFP_KS_LADDR].hi >> 32;
+	fk.laddr[1] = (__u32)in.v[WFP_KS_LADDR].hi;
+	fk.laddr[2] = in.v[WFP_KS_LADDR].lo >> 32;
+	fk.laddr[3] = (__u32)in.v[WFP_KS_LADDR].lo;
+	fk.rport = (__u16)in.v[WFP_KS_RPORT].lo;
+	fk.lport = (__u16)in.v[WFP_KS_LPORT].lo;
+	return classify(&in, o, cookie, &fk) != WFP_ALE_BLOCK;
 }
 
 SEC("cgroup/connect4")
@@ -826,7 +885,7 @@ int BPF_PROG(auth_listen, struct socket *sock, int backlog)
 		set_val(&in, WFP_KS_LADDR, 0, bpf_ntohl(sk->__sk_common.skc_rcv_saddr));
 	}
 	set_val(&in, WFP_KS_LPORT, 0, sk->__sk_common.skc_num);
-	return classify(&in, o, bpf_get_socket_cookie(sk)) != WFP_ALE_BLOCK;
+	return classify(&in, o, bpf_get_socket_cookie(sk), NULL) != WFP_ALE_BLOCK;
 }
 
 /* An incoming SYN on a listening socket: ALE_AUTH_RECV_ACCEPT.  Runs in
@@ -860,7 +919,8 @@ int BPF_PROG(recv_accept, const struct sock *sk, struct sk_buff *skb,
 	set_val(&in, WFP_KS_LPORT, 0, rc->skc_num);
 	set_val(&in, WFP_KS_RPORT, 0, bpf_ntohs(rc->skc_dport));
 	set_val(&in, WFP_KS_PROTO, 0, IPPROTO_TCP);
-	return classify(&in, o, bpf_get_socket_cookie((struct sock *)sk)) != WFP_ALE_BLOCK;
+	return classify(&in, o, bpf_get_socket_cookie((struct sock *)sk), NULL) !=
+	       WFP_ALE_BLOCK;
 }
 
 /*
@@ -924,5 +984,20 @@ int accept_lookup(struct bpf_sk_lookup *ctx)
 	set_val(&in, WFP_KS_LPORT, 0, ctx->local_port);
 	set_val(&in, WFP_KS_RPORT, 0, bpf_ntohs(ctx->remote_port));
 	set_val(&in, WFP_KS_PROTO, 0, ctx->protocol);
-	return classify(&in, o, 0) == WFP_ALE_BLOCK ? SK_DROP : SK_PASS;
+	if (ctx->protocol == IPPROTO_UDP) {
+		struct flow_key fk = { .klayer = in.klayer };
+
+		fk.raddr[0] = in.v[WFP_KS_RADDR].hi >> 32;
+		fk.raddr[1] = (__u32)in.v[WFP_KS_RADDR].hi;
+		fk.raddr[2] = in.v[WFP_KS_RADDR].lo >> 32;
+		fk.raddr[3] = (__u32)in.v[WFP_KS_RADDR].lo;
+		fk.laddr[0] = in.v[WFP_KS_LADDR].hi >> 32;
+		fk.laddr[1] = (__u32)in.v[WFP_KS_LADDR].hi;
+		fk.laddr[2] = in.v[WFP_KS_LADDR].lo >> 32;
+		fk.laddr[3] = (__u32)in.v[WFP_KS_LADDR].lo;
+		fk.rport = (__u16)in.v[WFP_KS_RPORT].lo;
+		fk.lport = (__u16)in.v[WFP_KS_LPORT].lo;
+		return classify(&in, o, 0, &fk) == WFP_ALE_BLOCK ? SK_DROP : SK_PASS;
+	}
+	return classify(&in, o, 0, NULL) == WFP_ALE_BLOCK ? SK_DROP : SK_PASS;
 }

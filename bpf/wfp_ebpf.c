@@ -196,10 +196,11 @@ static int cmd_run(const char *cgroup, const char *policy, const char *netns)
 		struct wfp_ale_stats cs;
 
 		if (wfp_ebpf_stats(b, kl, &cs) == 0)
-			printf("stats layer=%s permit=%llu block=%llu defer=%llu lost=%llu\n",
-			       wfp_layer_name((unsigned)wfp_ebpf_layer(kl)),
+			printf("stats layer=%s permit=%llu block=%llu defer=%llu cached=%llu"
+			       " lost=%llu\n", wfp_layer_name((unsigned)wfp_ebpf_layer(kl)),
 			       (unsigned long long)cs.permit, (unsigned long long)cs.block,
-			       (unsigned long long)cs.defer, (unsigned long long)cs.lost);
+			       (unsigned long long)cs.defer, (unsigned long long)cs.cached,
+			       (unsigned long long)cs.lost);
 	}
 	wfp_ebpf_close(b);
 	wfp_session_close(s);

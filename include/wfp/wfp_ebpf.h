@@ -148,7 +148,8 @@ struct wfp_ale_range {
 
 /* One map value: a whole published policy, swapped in atomically. */
 struct wfp_ale_policy {
-	__u64 generation;
+	__u64 generation;	/* wfp_engine_generation() */
+	__u64 epoch;		/* publication count: never repeats */
 	__u32 nfilt, ncond, nace, pad;
 	struct wfp_ale_range layer[WFP_KL_MAX];
 	struct wfp_ale_filter filt[WFP_ALE_MAX_FILT];
@@ -198,6 +199,7 @@ struct wfp_ale_event {
 /* Per-program counters (array map "stats", index = klayer). */
 struct wfp_ale_stats {
 	__u64 permit, block, defer, no_policy;
+	__u64 cached;	/* UDP datagrams decided by their flow's verdict */
 	__u64 lost;	/* events dropped: the ring buffer was full */
 };
 
