@@ -15,7 +15,12 @@ start_driver "$TMP/policy.wfp"
 in_ns sh -c 'echo $$ > "$0"; exec ncat 127.0.0.1 8081 < /dev/null' "$TMP/pid1" 2>/dev/null
 in_ns sh -c 'echo $$ > "$0"; exec ncat 127.0.0.1 9 < /dev/null' "$TMP/pid2" 2>/dev/null
 p1=$(cat "$TMP/pid1") p2=$(cat "$TMP/pid2")
-check "both processes ran and are gone" sh -c "[ -n '$p1' ] && [ -n '$p2' ] && ! kill -0 $p1 2>/dev/null && ! kill -0 $p2 2>/dev/null"
+gone() { # gone PID...: each ran (has a pid) and has exited
+	for p in "$@"; do
+		[ -n "$p" ] && ! kill -0 "$p" 2>/dev/null || return 1
+	done
+}
+check "both processes ran and are gone" gone "$p1" "$p2"
 events_settle
 check "permitted connect attributed to pid $p1, $NCAT" \
 	has_event 'layer=ALE_AUTH_CONNECT_V4 verdict=permit' " tgid=$p1 " "app=$NCAT " 'uid=0'
