@@ -4,6 +4,9 @@
 #                 then the unit/golden/parse/diff/fuzz suites under clang
 #                 ASan+UBSan (fuzz = replay of the checked-in corpus)
 #   make demo     the main job: the TCP connection trace of spec §2.1
+#   make bench    classification/commit/memory figures vs a naive scan and
+#                 DPDK rte_acl (installs libdpdk-dev), -> bench/results.json;
+#                 replay packets/s vs a bare libpcap read loop
 #   make fuzz     every libFuzzer harness for FUZZ_SECONDS (default 60) each,
 #                 from the checked-in corpus (clang ASan build)
 # WERROR=1 turns warnings into errors (CI sets it).
@@ -12,20 +15,24 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 WERROR     ?= 0
 FUZZ_SECONDS ?= 60
+BENCH_BUILD ?= build-bench
+BENCH_ARGS ?= --kinds acl,fw,ipc --sizes 1000,10000,100000
 MESON_OPTS := -Dwerror=$(if $(filter 1,$(WERROR)),true,false)
 
 # Debian packages needed to build and test; installed only when missing.
 DEB_PKGS := meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
-	libcmocka-dev libjson-c-dev libxml2-dev libpcap-dev python3
+	libcmocka-dev libjson-c-dev libxml2-dev libpcap-dev python3 \
+	libmnl-dev libnetfilter-queue-dev libnftables-dev libnftnl-dev
 
 # meson lists planned files and builds those that exist; a stamp named
 # after the current file list reconfigures when files come or go.
-SRC_STAMP := .srcs-$(shell ls lib/*.c tools/wfpctl/*.c tests/*/*.c tests/*/*.sh 2>/dev/null | md5sum | cut -c1-12)
+SRC_STAMP := .srcs-$(shell ls lib/*.c tools/wfpctl/*.c tests/*/*.c tests/*/*.sh daemon/*/*.c 2>/dev/null | md5sum | cut -c1-12)
 
-.PHONY: all deps check demo clean asan fuzz
+.PHONY: all deps check demo clean asan fuzz bench
 all: $(BUILD)/$(SRC_STAMP)
 	ninja -C $(BUILD)
 	@ln -sf tools/wfpctl/wfpctl $(BUILD)/wfpctl
+	@if [ -e $(BUILD)/daemon/wfpd/wfpd ]; then ln -sf daemon/wfpd/wfpd $(BUILD)/wfpd; fi
 
 deps:
 	@scripts/install-deps $(DEB_PKGS)
@@ -59,9 +66,19 @@ fuzz: deps
 	$(MAKE) asan
 	tests/fuzz/run-fuzz $(ASAN_BUILD) $(FUZZ_SECONDS)
 
+# The bench needs DPDK for its rte_acl baseline; make check does not.
+bench: deps
+	@scripts/install-deps libdpdk-dev
+	@test -f $(BENCH_BUILD)/build.ninja || \
+		meson setup $(BENCH_BUILD) -Dbuildtype=release >/dev/null
+	meson setup --reconfigure $(BENCH_BUILD) >/dev/null
+	ninja -C $(BENCH_BUILD) bench/wfp_bench bench/wfp_bench_replay
+	$(BENCH_BUILD)/bench/wfp_bench $(BENCH_ARGS) --json bench/results.json
+	$(BENCH_BUILD)/bench/wfp_bench_replay
+
 demo: deps
 	$(MAKE) all
 	@scripts/demo
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(BENCH_BUILD)

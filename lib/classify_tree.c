@@ -74,6 +74,7 @@ enum {
 	BINTH = 4,        /* filters in a leaf that stop the cutting */
 	SPFAC = 8,        /* copies allowed per filter per cut */
 	MAXCUTBITS = 8,   /* at most 256 children per node */
+	ROOTCUTBITS = 12, /* the root may take 4096: one step less per lookup */
 	BUDGET_PER_FILTER = 400, /* kid + leaf words per filter */
 };
 
@@ -356,9 +357,10 @@ struct cut {
 
 /* Largest cut of dim d within the space factor, and its biggest child. */
 static void try_dim(const struct bld *b, const uint32_t *r, uint32_t n,
-		    const struct region *rg, unsigned d, uint32_t *cnt, struct cut *c)
+		    const struct region *rg, unsigned d, unsigned maxbits, uint32_t *cnt,
+		    struct cut *c)
 {
-	unsigned kmax = rg->bits[d] < MAXCUTBITS ? rg->bits[d] : MAXCUTBITS;
+	unsigned kmax = rg->bits[d] < maxbits ? rg->bits[d] : maxbits;
 	uint32_t clo, chi, run = 0;
 
 	c->dim = d;
@@ -391,7 +393,7 @@ static void try_dim(const struct bld *b, const uint32_t *r, uint32_t n,
 }
 
 static uint32_t build_node(struct bld *b, const uint32_t *r, uint32_t n,
-			   const struct region *rg);
+			   const struct region *rg, bool root);
 
 /*
  * May two neighbouring children with the same filters share one subtree?
@@ -461,7 +463,7 @@ static uint32_t split(struct bld *b, const uint32_t *r, uint32_t n, const struct
 		} else if (!len) {
 			ref = CT_LEAF; /* pool[0]: the empty leaf */
 		} else {
-			ref = build_node(b, &list[off[k]], len, &child);
+			ref = build_node(b, &list[off[k]], len, &child, false);
 		}
 		t->kid[base + k] = ref;
 	}
@@ -477,13 +479,14 @@ out_nomem:
 }
 
 static uint32_t build_node(struct bld *b, const uint32_t *r, uint32_t n,
-			   const struct region *rg)
+			   const struct region *rg, bool root)
 {
+	unsigned maxbits = root ? ROOTCUTBITS : MAXCUTBITS;
 	struct cut best = { .max = UINT32_MAX }, c;
 	uint32_t *p, *cnt, ref, m;
 
 	p = wfp_malloc((n ? n : 1) * sizeof(*p));
-	cnt = wfp_malloc(((1u << MAXCUTBITS) + 1) * sizeof(*cnt));
+	cnt = wfp_malloc(((1u << maxbits) + 1) * sizeof(*cnt));
 	if (!p || !cnt) {
 		b->err = -WFP_E_NOMEM;
 		ref = CT_LEAF;
@@ -497,7 +500,7 @@ static uint32_t build_node(struct bld *b, const uint32_t *r, uint32_t n,
 	for (unsigned d = 0; d < b->t->ndim; d++) {
 		if (!rg->bits[d])
 			continue;
-		try_dim(b, p, m, rg, d, cnt, &c);
+		try_dim(b, p, m, rg, d, maxbits, cnt, &c);
 		if (c.max < best.max || (c.max == best.max && c.sum < best.sum))
 			best = c;
 	}
@@ -583,7 +586,7 @@ static int build_tree(const struct clayer *cl, struct ctree *t)
 	for (unsigned c = 0; c < CT_MAXTREE && !b.err; c++) {
 		if (!ncat[c])
 			continue;
-		t->root[t->ntree++] = build_node(&b, &all[k], ncat[c], &rg);
+		t->root[t->ntree++] = build_node(&b, &all[k], ncat[c], &rg, true);
 		k += ncat[c];
 	}
 	ret = b.err;

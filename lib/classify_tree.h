@@ -10,6 +10,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdint.h>
 
 #include <wfp/wfp.h>
@@ -111,16 +114,29 @@ static inline bool wfp_ctree_inbox(const struct ctree *t, uint32_t i,
 	return true;
 }
 
-/* A leaf entry against the key. */
+/* A leaf entry against the key: (key - lo) > span, unsigned, is "outside"
+ * on either side.  SSE2 does four dimensions at once (unsigned compare by
+ * flipping the sign bits). */
 static inline bool wfp_ctree_entry_in(const struct ctree *t, const uint32_t *e,
 				      const uint32_t key[CT_MAXDIM])
 {
 	const uint32_t *lo = e + 1, *span = e + 1 + CT_MAXDIM;
+#ifdef __SSE2__
+	const __m128i sign = _mm_set1_epi32((int)0x80000000u);
+	__m128i k = _mm_loadu_si128((const __m128i *)key);
+	__m128i d = _mm_sub_epi32(k, _mm_loadu_si128((const __m128i *)lo));
+	__m128i out = _mm_cmpgt_epi32(_mm_xor_si128(d, sign),
+				      _mm_xor_si128(_mm_loadu_si128((const __m128i *)span), sign));
+
+	_Static_assert(CT_MAXDIM == 5, "four dimensions in SSE, one scalar");
+	return !_mm_movemask_epi8(out) && key[4] - lo[4] <= span[4];
+#else
 	uint32_t out = 0;
 
 	for (unsigned d = 0; d < CT_MAXDIM; d++)
 		out |= key[d] - lo[d] > span[d]; /* wraps below lo */
 	return !out;
+#endif
 }
 
 /* The leaf of key in tree k: a count followed by that many filter
@@ -138,35 +154,12 @@ static inline const uint32_t *wfp_ctree_leaf(const struct ctree *t, unsigned k,
 	return &t->pool[ref & ~CT_LEAF];
 }
 
-/*
- * The leaves of key in every tree.  The descents go level by level across
- * the trees: their loads do not depend on each other, so the CPU overlaps
- * their cache misses (rte_acl gets the same effect by interleaving flows).
- */
+/* The leaves of key in every tree. */
 static inline void wfp_ctree_leaves(const struct ctree *t, const uint32_t key[CT_MAXDIM],
 				    const uint32_t *leaf[CT_MAXTREE])
 {
-	uint32_t ref[CT_MAXTREE];
-	bool more = false;
-
-	for (unsigned k = 0; k < t->ntree; k++) {
-		ref[k] = t->root[k];
-		more |= !(ref[k] & CT_LEAF);
-	}
-	while (more) {
-		more = false;
-		for (unsigned k = 0; k < t->ntree; k++) {
-			const struct ct_node *n;
-
-			if (ref[k] & CT_LEAF)
-				continue;
-			n = &t->node[ref[k]];
-			ref[k] = t->kid[n->kids + ((key[n->dim] >> n->shift) & n->mask)];
-			more |= !(ref[k] & CT_LEAF);
-		}
-	}
 	for (unsigned k = 0; k < t->ntree; k++)
-		leaf[k] = &t->pool[ref[k] & ~CT_LEAF];
+		leaf[k] = wfp_ctree_leaf(t, k, key);
 }
 
 #endif

@@ -35,6 +35,7 @@
 #include "policy.h"
 
 enum {
+	XF_HAS_REALM_CONTEXT = 0x80, /* FWPM_FILTER_FLAG_HAS_SECURITY_REALM_PROVIDER_CONTEXT */
 	XML_MAX_DEPTH = 64,    /* deeper documents are rejected */
 	XML_MAX_TEXT = 1 << 20 /* one element's text */
 };
@@ -328,6 +329,12 @@ static int layer_of(struct xctx *c, const xmlNode *n, const char *name, int *lay
 	return 0;
 }
 
+/* A layer openwfp classifies at (not unknown, not MAC/name-cache). */
+static bool modelled(int layer)
+{
+	return layer >= 0 && !(wfp_layer_flags((unsigned)layer) & WFP_LAYER_F_NO_FIELDS);
+}
+
 static int x_callout(struct xctx *c, const xmlNode *n)
 {
 	struct pol_callout *co;
@@ -338,7 +345,7 @@ static int x_callout(struct xctx *c, const xmlNode *n)
 	if (ref(c, n, "calloutKey", "FWPM_CALLOUT_", &k) || layer_of(c, n, "applicableLayer",
 								  &layer))
 		return c->failed;
-	if (layer < 0) {
+	if (!modelled(layer)) {
 		wfp_logf(WFP_LOG_WARN, "%s: callout '%s' skipped: layer %s is not modelled",
 			 c->p->file, ctext(child(n, "displayData"), "name", buf, sizeof(buf)),
 			 ctext(n, "applicableLayer", buf, sizeof(buf)));
@@ -720,7 +727,7 @@ static int x_filter(struct xctx *c, const xmlNode *n)
 
 	if (layer_of(c, n, "layerKey", &layer))
 		return c->failed;
-	if (layer < 0) {
+	if (!modelled(layer)) {
 		skip_filter(c, n, "layer not modelled:", ctext(n, "layerKey", buf, sizeof(buf)));
 		return 0;
 	}
@@ -731,8 +738,20 @@ static int x_filter(struct xctx *c, const xmlNode *n)
 	    ref(c, n, "subLayerKey", "FWPM_SUBLAYER_", &f.sublayer_key) ||
 	    weight(c, n, &f.weight) || action(c, n, &f.action))
 		return c->failed;
+	/* openwfp has no provider contexts (spec §6.5): such a filter cannot
+	 * be represented, and dropping its context would change it */
+	if (f.flags & (WFP_FILTER_F_HAS_PROVIDER_CONTEXT | XF_HAS_REALM_CONTEXT)) {
+		skip_filter(c, n, "provider contexts are", "not modelled");
+		return 0;
+	}
+	/* Windows-only flags (SYSTEMOS_ONLY, GAMEOS_ONLY, SILENT_MODE,
+	 * IPSEC_NO_ACQUIRE_INITIATE) have no meaning here: dropped, said so */
+	if (f.flags & ~(uint32_t)WFP_FILTER_F_ALL)
+		wfp_logf(WFP_LOG_WARN, "%s:%ld: filter '%s': Windows-only flags 0x%x dropped",
+			 c->p->file, xmlGetLineNo(n), f.display.name,
+			 f.flags & ~(uint32_t)WFP_FILTER_F_ALL);
 	/* DISABLED is output only (spec §6.4): the engine decides */
-	f.flags &= ~(uint32_t)WFP_FILTER_F_DISABLED;
+	f.flags &= WFP_FILTER_F_ALL & ~(uint32_t)WFP_FILTER_F_DISABLED;
 	if (parse_u64(ctext(n, "rawContext", buf, sizeof(buf)), UINT64_MAX, &u))
 		f.raw_context = u;
 	r = conditions(c, n, &f);
@@ -752,18 +771,20 @@ static int x_filter(struct xctx *c, const xmlNode *n)
 
 static struct pol_provider *need_provider(struct xctx *c, const struct wfp_guid *k)
 {
-	const struct pol_known *kn = pol_known_provider_by_key(k);
+	const struct pol_known *kn;
 	struct pol_provider *pv;
 	char name[96], g[37];
 
 	if (wfp_guid_is_zero(k) || (pv = pol_provider_by_key(c->p, k)))
 		return NULL;
+	kn = pol_known_provider_by_key(k);
 	pv = pol_add_provider(c->p);
 	if (!pv) {
 		xfail(c, NULL, -WFP_E_NOMEM, "out of memory");
 		return NULL;
 	}
 	pv->p.key = *k;
+	pv->placeholder = true;
 	if (kn)
 		snprintf(name, sizeof(name), "FWPM_PROVIDER_%s", kn->name);
 	else
@@ -788,6 +809,7 @@ static void need_sublayer(struct xctx *c, const struct wfp_guid *k)
 		return;
 	}
 	sl->s.key = *k;
+	sl->placeholder = true;
 	snprintf(name, sizeof(name), "sublayer {%s}", wfp_guid_format(k, g));
 	sl->s.display.name = pol_strdup(c->p, name);
 	sl->s.display.description = "placeholder: referenced by the dump, not in it; "
@@ -800,12 +822,13 @@ static void need_sublayer(struct xctx *c, const struct wfp_guid *k)
 
 static void need_callout(struct xctx *c, const struct wfp_guid *k, uint16_t layer)
 {
-	const struct pol_known *kn = pol_known_callout_by_key(k);
+	const struct pol_known *kn;
 	struct pol_callout *co;
 	char name[96], g[37];
 
 	if (pol_callout_by_key(c->p, k) || pol_callout_is_builtin(k))
 		return;
+	kn = pol_known_callout_by_key(k);
 	co = pol_add_callout(c->p);
 	if (!co) {
 		xfail(c, NULL, -WFP_E_NOMEM, "out of memory");
@@ -813,6 +836,7 @@ static void need_callout(struct xctx *c, const struct wfp_guid *k, uint16_t laye
 	}
 	co->c.key = *k;
 	co->c.applicable_layer = layer;
+	co->placeholder = true;
 	if (kn)
 		snprintf(name, sizeof(name), "FWPM_CALLOUT_%s", kn->name);
 	else
@@ -824,6 +848,43 @@ static void need_callout(struct xctx *c, const struct wfp_guid *k, uint16_t laye
 		 "for an unregistered callout (spec §4.3)", c->p->file, name);
 	if (!co->c.display.name)
 		xfail(c, NULL, -WFP_E_NOMEM, "out of memory");
+}
+
+/*
+ * A persistent object may only refer to persistent ones (spec §6.4), so a
+ * placeholder becomes persistent when anything persistent refers to it.
+ * Filters first: they may make a sublayer persistent, which may then
+ * need its provider persistent.
+ */
+static void persist_provider(struct xctx *c, const struct wfp_guid *k)
+{
+	struct pol_provider *pv = pol_provider_by_key(c->p, k);
+
+	if (pv && pv->placeholder)
+		pv->p.flags |= WFP_PROVIDER_F_PERSISTENT;
+}
+
+static void persist_placeholders(struct xctx *c)
+{
+	for (size_t i = 0; i < c->p->nfilt; i++) {
+		const struct wfp_filter *f = &c->p->filt[i].f;
+		struct pol_sublayer *sl = pol_sublayer_by_key(c->p, &f->sublayer_key);
+		struct pol_callout *co = pol_callout_by_key(c->p, &f->action.key);
+
+		if (!(f->flags & WFP_FILTER_F_PERSISTENT))
+			continue;
+		persist_provider(c, &f->provider_key);
+		if (sl && sl->placeholder)
+			sl->s.flags |= WFP_SUBLAYER_F_PERSISTENT;
+		if (co && co->placeholder && (f->action.type & WFP_ACTION_FLAG_CALLOUT))
+			co->c.flags |= WFP_CALLOUT_F_PERSISTENT;
+	}
+	for (size_t i = 0; i < c->p->nsubl; i++)
+		if (c->p->subl[i].s.flags & WFP_SUBLAYER_F_PERSISTENT)
+			persist_provider(c, &c->p->subl[i].s.provider_key);
+	for (size_t i = 0; i < c->p->ncall; i++)
+		if (c->p->call[i].c.flags & WFP_CALLOUT_F_PERSISTENT)
+			persist_provider(c, &c->p->call[i].c.provider_key);
 }
 
 static void placeholders(struct xctx *c)
@@ -840,7 +901,8 @@ static void placeholders(struct xctx *c)
 		if (f->action.type & WFP_ACTION_FLAG_CALLOUT)
 			need_callout(c, &f->action.key, f->layer);
 	}
-	/* a placeholder sublayer may name no provider: nothing more to do */
+	if (!c->failed)
+		persist_placeholders(c);
 }
 
 /* ---- the reader loop ---- */

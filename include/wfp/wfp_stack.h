@@ -104,7 +104,7 @@ struct wfp_pkt {
 	uint8_t pad;
 	uint16_t icmp_id;
 	uint16_t icmp_seq;
-	uint16_t frag_off;    /* in 8-byte units */
+	uint16_t frag_off;    /* fragments: offset in 8-byte units */
 	uint32_t flags;       /* WFP_PKT_F_* */
 	uint16_t sport, dport; /* host order */
 	uint32_t payload_len; /* transport payload bytes */
@@ -112,7 +112,11 @@ struct wfp_pkt {
 	struct wfp_pkt_embedded emb; /* WFP_PKT_F_EMBEDDED */
 	uint32_t ip_id;       /* IPv4 identification / IPv6 fragment id */
 	uint8_t hop_limit;    /* TTL / hop limit */
-	uint8_t pad2[3];
+	uint8_t pad2;
+	/* fragments: bytes of IP payload this fragment carries.  The first
+	 * fragment (offset 0) also has the transport header fields and, in
+	 * payload_len, the transport payload bytes it carries. */
+	uint16_t frag_len;
 };
 
 /* What made the stack classify (the trace's "event" column). */
@@ -144,7 +148,9 @@ enum {
 	WFP_TRACE_F_REAUTH = 0x1,   /* FLAGS had IS_REAUTHORIZE */
 	WFP_TRACE_F_DISCARD = 0x2,  /* a _DISCARD layer: md has the reason */
 	WFP_TRACE_F_ABSORB = 0x4,   /* BLOCK with ABSORB: silent drop */
-	WFP_TRACE_F_LOOPBACK = 0x8  /* FLAGS had IS_LOOPBACK */
+	WFP_TRACE_F_LOOPBACK = 0x8, /* FLAGS had IS_LOOPBACK */
+	WFP_TRACE_F_FRAGMENT = 0x10,   /* FLAGS had IS_FRAGMENT */
+	WFP_TRACE_F_REASSEMBLED = 0x20 /* FLAGS had IS_REASSEMBLED */
 };
 
 /* One classification, as the trace callback sees it.  Pointers are valid
