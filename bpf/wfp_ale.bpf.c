@@ -11,9 +11,13 @@
  *                             per network namespace, for the cgroup's
  *                             bound sockets (TCP SYN, UDP datagram)
  *   cgroup/connect4/6         ALE_AUTH_CONNECT_V4/V6 (TCP, connected UDP)
- *   cgroup/sendmsg4/6         ALE_AUTH_CONNECT_V4/V6 (unconnected UDP)
- *   lsm.s/bprm_committed_creds, tp_btf/sched_process_fork/exit
+ *   cgroup/sendmsg4/6         ALE_AUTH_CONNECT_V4/V6 (unconnected UDP,
+ *                             once per flow)
+ *   tp_btf/sched_process_exec/fork/exit
  *                             executable path per process (for ALE_APP_ID)
+ *
+ * The two lsm_cgroup programs load only where the kernel accepts BPF
+ * trampolines; the loader probes and leaves them out otherwise.
  *
  * The policy is one map value (struct wfp_ale_policy) behind an
  * array-of-maps slot: userspace builds a new inner map per transaction
