@@ -9,10 +9,13 @@
  *       cgroup (and sk_lookup to the network namespace NETNS, a path like
  *       /run/netns/NAME), print "ready" and then one line per kernel
  *       classification until SIGINT/SIGTERM
- *   wfp-ebpf bench CGROUP COUNT
- *       connect() latency and connections/s from the cgroup to a loopback
- *       listener: no programs, then the eBPF path with 10 and with 10,000
- *       ALE_AUTH_CONNECT filters (all walked, none matching), as ratios
+ *   wfp-ebpf bench CGROUP COUNT [ADDR PORT [plain]]
+ *       connect() latency and connections/s from the cgroup (to a
+ *       loopback listener, or ADDR:PORT): no programs, then the eBPF path
+ *       with 10 and with 10,000 ALE_AUTH_CONNECT filters (all walked,
+ *       none matching); "plain": only the first (bench/ebpf_connect.sh)
+ *   wfp-ebpf serve ADDR PORT
+ *       accept and close connections until killed (the bench's server)
  *   wfp-ebpf diff CGROUP CASES SEED [NETNS]
  *       the differential test (issue 7 scope 5, TAP): random policies
  *       and socket calls made from the cgroup; every kernel verdict must
@@ -732,7 +735,8 @@ struct bench_res {
 };
 
 /* A child in the cgroup makes count connections; results via a pipe. */
-static int bench_one(const char *cgroup, uint16_t port, unsigned count, struct bench_res *r)
+static int bench_one(const char *cgroup, const struct sockaddr_in *to, unsigned count,
+		     struct bench_res *r)
 {
 	int p[2], status;
 	pid_t pid;
@@ -741,8 +745,6 @@ static int bench_one(const char *cgroup, uint16_t port, unsigned count, struct b
 		return -1;
 	pid = fork();
 	if (pid == 0) {
-		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
-					  .sin_addr.s_addr = htonl(0x7f000001) };
 		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 		struct bench_res res = { 0 };
 		uint64_t tconn = 0, t0;
@@ -759,7 +761,7 @@ static int bench_one(const char *cgroup, uint16_t port, unsigned count, struct b
 			int fd = socket(AF_INET, SOCK_STREAM, 0);
 			uint64_t t1 = now_ns();
 
-			if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+			if (connect(fd, (const struct sockaddr *)to, sizeof(*to)))
 				res.failed++;
 			tconn += now_ns() - t1;
 			/* RST, no TIME_WAIT: runs must not exhaust the ports */
@@ -782,14 +784,14 @@ static int bench_one(const char *cgroup, uint16_t port, unsigned count, struct b
 
 /* The best of three runs: the machine is shared, the minimum is the
  * least disturbed. */
-static void bench_run(const char *cgroup, uint16_t port, unsigned count,
+static void bench_run(const char *cgroup, const struct sockaddr_in *to, unsigned count,
 		      struct bench_res *r)
 {
 	struct bench_res x;
 
-	bench_one(cgroup, port, count, r);
+	bench_one(cgroup, to, count, r);
 	for (int i = 0; i < 2; i++) {
-		bench_one(cgroup, port, count, &x);
+		bench_one(cgroup, to, count, &x);
 		if (x.connect_ns < r->connect_ns)
 			r->connect_ns = x.connect_ns;
 		if (x.per_s > r->per_s)
@@ -831,7 +833,43 @@ static void drain(const struct wfp_ale_event *ev, void *ctx)
 	(void)ev;
 }
 
-static int cmd_bench(const char *cgroup, unsigned count)
+static void result(const char *label, const struct bench_res *r)
+{
+	printf("result %s connect_ns=%.0f per_s=%.0f failed=%u\n", label, r->connect_ns,
+	       r->per_s, r->failed);
+	fflush(stdout);
+}
+
+/* serve ADDR PORT: accept and close until killed (the bench's server). */
+static int cmd_serve(const char *addr, const char *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)atoi(port)) };
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	struct sigaction act = { .sa_handler = on_signal };
+
+	if (lfd < 0 || inet_pton(AF_INET, addr, &sa.sin_addr) != 1 ||
+	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 4096)) {
+		perror("wfp-ebpf: serve");
+		return 2;
+	}
+	/* no SA_RESTART: SIGTERM ends accept() and the loop, exit 0 */
+	sigaction(SIGTERM, &act, NULL);
+	sigaction(SIGINT, &act, NULL);
+	printf("serving\n");
+	fflush(stdout);
+	acceptor(&lfd);
+	return 0;
+}
+
+/*
+ * bench CGROUP COUNT [ADDR PORT [plain]]: without a target, a listener on
+ * 127.0.0.1 in this process; "plain" measures only what is there (no
+ * programs of ours: the script runs it under wfpd for the NFQUEUE path).
+ */
+static int cmd_bench(const char *cgroup, unsigned count, const char *addr,
+		     const char *port, bool plain)
 {
 	static const unsigned sizes[] = { 10, 10000 };
 	struct sockaddr_in sa = { .sin_family = AF_INET,
@@ -842,17 +880,26 @@ static int cmd_bench(const char *cgroup, unsigned count)
 	struct wfp_ebpf *b;
 	unsigned nev = 0;
 	pthread_t th;
-	int lfd, ret;
+	int lfd = -1, ret;
 
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 4096) ||
-	    getsockname(lfd, (struct sockaddr *)&sa, &len) ||
-	    pthread_create(&th, NULL, acceptor, &lfd)) {
-		perror("wfp-ebpf: listener");
-		return 2;
+	if (addr) {
+		sa.sin_port = htons((uint16_t)atoi(port));
+		if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+			return 2;
+	} else {
+		lfd = socket(AF_INET, SOCK_STREAM, 0);
+		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) ||
+		    listen(lfd, 4096) || getsockname(lfd, (struct sockaddr *)&sa, &len) ||
+		    pthread_create(&th, NULL, acceptor, &lfd)) {
+			perror("wfp-ebpf: listener");
+			return 2;
+		}
 	}
-	bench_one(cgroup, ntohs(sa.sin_port), count, &base); /* warm-up */
-	bench_run(cgroup, ntohs(sa.sin_port), count, &base);
+	bench_one(cgroup, &sa, count, &base); /* warm-up */
+	bench_run(cgroup, &sa, count, &base);
+	result(plain ? "plain" : "none", &base);
+	if (plain)
+		return 0;
 	b = open_or_die();
 	ret = wfp_ebpf_attach(b, cgroup, &why);
 	if (ret) {
@@ -862,35 +909,25 @@ static int cmd_bench(const char *cgroup, unsigned count)
 	for (unsigned i = 0; i < 2; i++) {
 		struct wfp_engine *e = bench_policy(sizes[i]);
 		struct wfp_ebpf_stats st;
+		char label[32];
 
 		if (!e || wfp_ebpf_publish(b, e, &st)) {
 			fprintf(stderr, "wfp-ebpf: cannot publish %u filters\n", sizes[i]);
 			return 2;
 		}
-		bench_run(cgroup, ntohs(sa.sin_port), count, &r[i]);
+		bench_run(cgroup, &sa, count, &r[i]);
+		snprintf(label, sizeof(label), "ebpf/%u", sizes[i]);
+		result(label, &r[i]);
 		while (wfp_ebpf_poll(b, 0, drain, &nev) > 0)
 			;
 		wfp_engine_close(e);
 	}
-	printf("connect() to 127.0.0.1, best of 3 runs of %u connections, %u kernel events\n",
-	       count, nev);
-	printf("%-22s %12s %10s %12s %10s\n", "path", "connect ns", "ratio", "conn/s", "ratio");
-	printf("%-22s %12.0f %10.2f %12.0f %10.2f\n", "no filtering", base.connect_ns, 1.0,
-	       base.per_s, 1.0);
-	for (unsigned i = 0; i < 2; i++) {
-		char name[32];
-
-		snprintf(name, sizeof(name), "ebpf, %u filters", sizes[i]);
-		printf("%-22s %12.0f %10.2f %12.0f %10.2f\n", name, r[i].connect_ns,
-		       r[i].connect_ns / base.connect_ns, r[i].per_s, r[i].per_s / base.per_s);
-	}
-	printf("%-22s %12s\n", "nfqueue only", "n/a (wfpd not in this tree)");
-	if (base.failed || r[0].failed || r[1].failed)
-		printf("failed connects: %u %u %u\n", base.failed, r[0].failed, r[1].failed);
 	wfp_ebpf_close(b);
-	shutdown(lfd, SHUT_RDWR);
-	close(lfd);
-	pthread_join(th, NULL);
+	if (lfd >= 0) {
+		shutdown(lfd, SHUT_RDWR);
+		close(lfd);
+		pthread_join(th, NULL);
+	}
 	return 0;
 }
 
@@ -900,12 +937,17 @@ int main(int argc, char **argv)
 		return cmd_probe();
 	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "run"))
 		return cmd_run(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
-	if (argc == 4 && !strcmp(argv[1], "bench"))
-		return cmd_bench(argv[2], (unsigned)strtoul(argv[3], NULL, 10));
+	if (argc >= 4 && argc <= 7 && argc != 5 && !strcmp(argv[1], "bench"))
+		return cmd_bench(argv[2], (unsigned)strtoul(argv[3], NULL, 10),
+				 argc >= 6 ? argv[4] : NULL, argc >= 6 ? argv[5] : NULL,
+				 argc == 7 && !strcmp(argv[6], "plain"));
+	if (argc == 4 && !strcmp(argv[1], "serve"))
+		return cmd_serve(argv[2], argv[3]);
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "diff"))
 		return cmd_diff(argv[2], (unsigned)strtoul(argv[3], NULL, 10),
 				strtoull(argv[4], NULL, 0), argc == 6 ? argv[5] : NULL);
 	fprintf(stderr, "usage: wfp-ebpf probe | run CGROUP POLICY [NETNS] |"
-		" bench CGROUP COUNT | diff CGROUP CASES SEED [NETNS]\n");
+		" bench CGROUP COUNT [ADDR PORT [plain]] | serve ADDR PORT |"
+		" diff CGROUP CASES SEED [NETNS]\n");
 	return 2;
 }
