@@ -622,6 +622,9 @@ struct scenario {
 	int (*setup)(struct wfp_session *s);
 	int (*change)(struct wfp_session *s);
 	bool store; /* open the engine on a fresh store file */
+	/* the change cannot report an error (a void call such as
+	 * wfp_session_close): every run must reach the final state */
+	bool cannot_fail;
 	/* an engine bug this scenario shows: skipped unless
 	 * WFP_FAULT_KNOWN_BUGS is set (docs/internals/testing.md) */
 	const char *known_bug;
@@ -744,7 +747,7 @@ static void run_scenario(const struct scenario *sc)
 		bad++;
 	snprintf(name, sizeof(name), "%s: %lu runs, %lu failed cleanly", sc->name,
 		 runs, failed_runs);
-	ok(!bad && failed_runs > 0, name);
+	ok(!bad && (failed_runs > 0 || sc->cannot_fail), name);
 }
 
 /* Engine open, session open and a small policy, everything under faults:
@@ -1005,10 +1008,7 @@ int main(void)
 		{ .name = "persistent objects: the commit rewrites the store",
 		  .setup = store_setup, .change = store_change, .store = true },
 		{ .name = "closing a dynamic session deletes its objects",
-		  .setup = dynamic_setup, .change = dynamic_close,
-		  .known_bug = "wfp_session_purge() gives up when it cannot open its "
-			       "transaction (out of memory, or another session's "
-			       "lock): the objects outlive the session" },
+		  .setup = dynamic_setup, .change = dynamic_close, .cannot_fail = true },
 	};
 	unsigned nsc = sizeof(sc) / sizeof(sc[0]);
 
