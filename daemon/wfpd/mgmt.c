@@ -213,6 +213,9 @@ static struct json_object *filter_json(struct wfpd *d, const struct wfp_filter *
 	json_object_object_add(o, "id", json_object_new_int64((int64_t)f->filter_id));
 	json_object_object_add(o, "key", json_object_new_string(wfp_guid_format(&f->key, g)));
 	json_object_object_add(o, "name", json_object_new_string(f->display.name ? f->display.name : ""));
+	if (f->display.description)
+		json_object_object_add(o, "description",
+				       json_object_new_string(f->display.description));
 	json_object_object_add(o, "layer", json_object_new_string(wfp_layer_name(f->layer)));
 	json_object_object_add(o, "sublayer", json_object_new_string(wfp_guid_format(&f->sublayer_key, g)));
 	json_object_object_add(o, "weight", json_object_new_int64((int64_t)f->effective_weight));
