@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "internal.h"
@@ -85,7 +86,7 @@ static void tree_stats(const char *tag, struct bwfp *w, const struct bpkt *p, ui
 	const struct ctree *t = cl ? cl->tree : NULL;
 	struct wfp_incoming in;
 	uint32_t key[CT_MAXDIM];
-	uint64_t sum = 0, per[CT_MAXTREE] = { 0 };
+	uint64_t sum = 0, per[CT_MAXTREE] = { 0 }, steps = 0;
 	char name[128], r[160];
 
 	if (!t || !t->ntree)
@@ -94,17 +95,48 @@ static void tree_stats(const char *tag, struct bwfp *w, const struct bpkt *p, ui
 		b_wfp_packet(w, &p[i], &in);
 		if (wfp_ctree_key(t, &in, key))
 			for (unsigned k = 0; k < t->ntree; k++) {
+				uint32_t ref = t->root[k];
+
+				while (!(ref & CT_LEAF)) { /* as wfp_ctree_leaf */
+					const struct ct_node *nd = &t->node[ref];
+
+					ref = t->kid[nd->kids + ((key[nd->dim] >> nd->shift) & nd->mask)];
+					steps++;
+				}
 				sum += wfp_ctree_leaf(t, k, key)[0];
 				per[k] += wfp_ctree_leaf(t, k, key)[0];
 			}
 	}
 	snprintf(name, sizeof(name), "candidates.%s.wfp", tag);
-	snprintf(r, sizeof(r), "of %u filters; %u trees, %u nodes, %u child refs, %u leaf words",
-		 cl->nfilt, t->ntree, t->nnode, t->nkid, t->npool);
+	snprintf(r, sizeof(r), "of %u filters; %u trees, %.1f levels/tree, %u nodes, "
+		 "%u child refs, %u leaf words", cl->nfilt, t->ntree,
+		 (double)steps / n / t->ntree, t->nnode, t->nkid, t->npool);
 	figure(name, (double)sum / n, "filters/lookup", r);
-	if (getenv("WFP_BENCH_DEBUG"))
+	if (getenv("WFP_BENCH_DEBUG")) {
 		for (unsigned k = 0; k < t->ntree; k++)
 			printf("  tree %u: %.1f\n", k, (double)per[k] / n);
+		for (uint32_t i = 0; i < 3; i++) {
+			const uint32_t *lf;
+
+			b_wfp_packet(w, &p[i], &in);
+			if (!wfp_ctree_key(t, &in, key))
+				continue;
+			lf = wfp_ctree_leaf(t, t->ntree - 1, key);
+			printf("  packet %u key %08x %08x %u %u %u\n", i, key[0], key[1], key[2],
+			       key[3], key[4]);
+			for (uint32_t j = 0; j < lf[0]; j++) {
+				const uint32_t *e = lf + 1 + j * CT_STRIDE;
+
+				printf("    f%u sub %u in %d box", e[0] & ~CT_EXACT, e[CT_STRIDE - 1],
+				       wfp_ctree_entry_in(t, e, key));
+				for (unsigned d = 0; d < t->ndim; d++)
+					printf(" [%x+%x]", e[1 + d], e[1 + CT_MAXDIM + d]);
+				printf("\n");
+			}
+		}
+		printf("  sizeof cfilter %zu ccond %zu; %u conditions\n", sizeof(struct cfilter),
+		       sizeof(struct wfp_ccond), cl->ncond);
+	}
 }
 
 /*
@@ -223,6 +255,8 @@ static int run_set(const char *tag, struct bset *set, struct run_opts *o)
 	figure(name, o->trace, "packets", r);
 
 	tree_stats(tag, &w, p, o->trace);
+	if (o->only_wfp && o->min_s <= 0) /* callgrind: the agreement pass only */
+		goto out;
 	wfp = rate(W_WFP, &w, a, set, p, o->trace, o->min_s);
 	if (o->only_wfp) { /* profiling: perf record wfp_bench --only-wfp */
 		snprintf(name, sizeof(name), "classify.%s.wfp", tag);
@@ -273,7 +307,7 @@ out:
 static void machine(char *buf, size_t len)
 {
 	FILE *fp = fopen("/proc/cpuinfo", "r");
-	char line[256], cpu[128] = "unknown cpu";
+	char line[256], cpu[64] = "unknown cpu", load[16];
 	struct utsname u;
 
 	while (fp && fgets(line, sizeof(line), fp)) {
@@ -288,7 +322,15 @@ static void machine(char *buf, size_t len)
 	if (fp)
 		fclose(fp);
 	uname(&u);
-	snprintf(buf, len, "%s, Linux %s %s", cpu, u.release, u.machine);
+	fp = fopen("/proc/loadavg", "r");
+	if (!fp || !fgets(line, sizeof(line), fp))
+		snprintf(line, sizeof(line), "?");
+	if (fp)
+		fclose(fp);
+	line[strcspn(line, " ")] = 0; /* the 1-minute figure */
+	snprintf(load, sizeof(load), "%.15s", line);
+	snprintf(buf, len, "%s, %ld CPUs, Linux %.40s %.16s, load %s at start", cpu,
+		 sysconf(_SC_NPROCESSORS_ONLN), u.release, u.machine, load);
 }
 
 static void json_str(FILE *fp, const char *s)
@@ -424,6 +466,8 @@ int main(int argc, char **argv)
 			json = argv[++i];
 		else if (!strcmp(argv[i], "--rules"))
 			rules = argv[++i];
+		else if (!strcmp(argv[i], "--min-s"))
+			o.min_s = strtod(argv[++i], NULL);
 		else if (!strcmp(argv[i], "--trace"))
 			o.trace = (uint32_t)strtoul(argv[++i], NULL, 10);
 	}

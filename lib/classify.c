@@ -242,15 +242,19 @@ static inline bool decide(const struct clayer *cl, const struct csub *cs, uint32
 static void first_static(const struct clayer *cl, const struct walk *w,
 			 const struct wfp_incoming *in, uint32_t *best)
 {
-	uint32_t stride = w->t->stride;
+	uint32_t key[CT_MAXDIM]; /* a local copy: stores to best[] cannot alias it */
 
+	memcpy(key, w->key, sizeof(key));
 	for (uint32_t s = 0; s < cl->nsub; s++)
 		best[s] = cl->sub[s].first + cl->sub[s].count;
 	for (unsigned k = 0; k < w->ncand; k++) {
-		for (const uint32_t *p = w->cur[k]; p < w->end[k]; p += stride) {
+		const uint32_t *p = w->cur[k], *pe = w->end[k];
+
+		for (; p < pe; p += CT_STRIDE) {
 			uint32_t i = eidx(p), s = p[CT_STRIDE - 1];
 
-			if (i < best[s] && try_entry(cl, w, p, in))
+			if (i < best[s] && wfp_ctree_entry_in(w->t, p, key) &&
+			    ((p[0] & CT_EXACT) || filter_matches(cl, &cl->filt[i], in)))
 				best[s] = i;
 		}
 	}
@@ -337,6 +341,34 @@ static void walk_init(const struct clayer *cl, const struct wfp_incoming *in, bo
 	}
 }
 
+/*
+ * Steps 5-9 for a layer of static filters, given every sublayer's first
+ * match: what filter_verdict() and merge() compute for static verdicts
+ * (BLOCK hard, PERMIT soft unless CLEAR_ACTION_RIGHT, no callout so no
+ * veto), without building a verdict per sublayer.
+ */
+static void arbitrate_static(const struct clayer *cl, const uint32_t *best, struct result *r,
+			     unsigned *nmatched)
+{
+	for (uint32_t s = 0; s < cl->nsub; s++) {
+		const struct csub *cs = &cl->sub[s];
+		const struct cfilter *cf;
+
+		if (best[s] >= cs->first + cs->count)
+			continue;
+		(*nmatched)++;
+		if (!(r->rights & WFP_RIGHT_ACTION_WRITE))
+			continue;
+		cf = &cl->filt[best[s]];
+		r->action = cf->action;
+		r->filter_id = cf->id;
+		r->flags = 0;
+		r->slw = cs->weight;
+		if (cf->action == WFP_ACTION_BLOCK || (cf->flags & WFP_FILTER_F_CLEAR_ACTION_RIGHT))
+			r->rights &= ~(uint32_t)WFP_RIGHT_ACTION_WRITE;
+	}
+}
+
 static int classify(const struct wfp_engine *e, const struct wfp_incoming *in,
 		    struct wfp_verdict *out, struct wfp_explain *explain, bool use_tree)
 {
@@ -360,6 +392,10 @@ static int classify(const struct wfp_engine *e, const struct wfp_incoming *in,
 	if (cl && w.ncand && w.t->all_static && cl->nsub <= FAST_MAXSUB) {
 		first_static(cl, &w, in, best);
 		w.best = best;
+		if (!explain) {
+			arbitrate_static(cl, best, &r, &nmatched);
+			cl = NULL; /* done */
+		}
 	}
 	for (uint32_t s = 0; cl && s < cl->nsub; s++) {
 		const struct csub *cs = &cl->sub[s];

@@ -10,6 +10,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdint.h>
 
 #include <wfp/wfp.h>
@@ -44,6 +47,8 @@ struct ctree {
 	uint8_t ndim;
 	uint16_t slot[CT_MAXDIM];  /* incoming value slot of each dimension */
 	uint16_t type[CT_MAXDIM];  /* its data type: UINT8, UINT16 or UINT32 */
+	uint32_t kmask[CT_MAXDIM]; /* 0 for unused dimensions */
+	uint16_t maxslot;          /* highest slot read */
 	struct ct_box *box;        /* per filter, index as clayer.filt */
 	uint8_t *exact;            /* 1: matches <=> key inside box */
 	uint8_t ntree;             /* 0: boxes only */
@@ -84,20 +89,22 @@ size_t wfp_clayer_index_bytes(const struct clayer *cl);
 static inline bool wfp_ctree_key(const struct ctree *t, const struct wfp_incoming *in,
 				 uint32_t key[CT_MAXDIM])
 {
-	for (unsigned d = 0; d < t->ndim; d++) {
-		const struct wfp_value *v;
+	bool ok = t->maxslot < in->nvalues;
 
-		if (t->slot[d] >= in->nvalues)
-			return false;
-		v = &in->values[t->slot[d]];
-		if (v->type != t->type[d])
-			return false;
-		key[d] = v->type == WFP_UINT32 ? v->u32 :
-			 v->type == WFP_UINT16 ? v->u16 : v->u8;
+	for (unsigned d = 0; d < CT_MAXDIM && ok; d++) {
+		const struct wfp_value *v = &in->values[t->slot[d]];
+
+		/* unused dimensions read slot 0 under a zero mask */
+		ok = (v->type == t->type[d]) | !t->kmask[d];
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		/* u8/u16 are the low bytes of u32: the mask keeps them */
+		key[d] = v->u32 & t->kmask[d];
+#else
+		key[d] = (v->type == WFP_UINT32 ? v->u32 :
+			  v->type == WFP_UINT16 ? v->u16 : v->u8) & t->kmask[d];
+#endif
 	}
-	for (unsigned d = t->ndim; d < CT_MAXDIM; d++)
-		key[d] = 0;
-	return true;
+	return ok;
 }
 
 static inline bool wfp_ctree_inbox(const struct ctree *t, uint32_t i,
@@ -111,16 +118,29 @@ static inline bool wfp_ctree_inbox(const struct ctree *t, uint32_t i,
 	return true;
 }
 
-/* A leaf entry against the key. */
+/* A leaf entry against the key: (key - lo) > span, unsigned, is "outside"
+ * on either side.  SSE2 does four dimensions at once (unsigned compare by
+ * flipping the sign bits). */
 static inline bool wfp_ctree_entry_in(const struct ctree *t, const uint32_t *e,
 				      const uint32_t key[CT_MAXDIM])
 {
 	const uint32_t *lo = e + 1, *span = e + 1 + CT_MAXDIM;
+#ifdef __SSE2__
+	const __m128i sign = _mm_set1_epi32((int)0x80000000u);
+	__m128i k = _mm_loadu_si128((const __m128i *)key);
+	__m128i d = _mm_sub_epi32(k, _mm_loadu_si128((const __m128i *)lo));
+	__m128i out = _mm_cmpgt_epi32(_mm_xor_si128(d, sign),
+				      _mm_xor_si128(_mm_loadu_si128((const __m128i *)span), sign));
+
+	_Static_assert(CT_MAXDIM == 5, "four dimensions in SSE, one scalar");
+	return !_mm_movemask_epi8(out) && key[4] - lo[4] <= span[4];
+#else
 	uint32_t out = 0;
 
 	for (unsigned d = 0; d < CT_MAXDIM; d++)
 		out |= key[d] - lo[d] > span[d]; /* wraps below lo */
 	return !out;
+#endif
 }
 
 /* The leaf of key in tree k: a count followed by that many filter
@@ -138,35 +158,12 @@ static inline const uint32_t *wfp_ctree_leaf(const struct ctree *t, unsigned k,
 	return &t->pool[ref & ~CT_LEAF];
 }
 
-/*
- * The leaves of key in every tree.  The descents go level by level across
- * the trees: their loads do not depend on each other, so the CPU overlaps
- * their cache misses (rte_acl gets the same effect by interleaving flows).
- */
+/* The leaves of key in every tree. */
 static inline void wfp_ctree_leaves(const struct ctree *t, const uint32_t key[CT_MAXDIM],
 				    const uint32_t *leaf[CT_MAXTREE])
 {
-	uint32_t ref[CT_MAXTREE];
-	bool more = false;
-
-	for (unsigned k = 0; k < t->ntree; k++) {
-		ref[k] = t->root[k];
-		more |= !(ref[k] & CT_LEAF);
-	}
-	while (more) {
-		more = false;
-		for (unsigned k = 0; k < t->ntree; k++) {
-			const struct ct_node *n;
-
-			if (ref[k] & CT_LEAF)
-				continue;
-			n = &t->node[ref[k]];
-			ref[k] = t->kid[n->kids + ((key[n->dim] >> n->shift) & n->mask)];
-			more |= !(ref[k] & CT_LEAF);
-		}
-	}
 	for (unsigned k = 0; k < t->ntree; k++)
-		leaf[k] = &t->pool[ref[k] & ~CT_LEAF];
+		leaf[k] = wfp_ctree_leaf(t, k, key);
 }
 
 #endif

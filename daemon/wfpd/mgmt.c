@@ -1,0 +1,654 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mgmt.c - the management socket: a Unix stream socket speaking JSON
+ * lines, one request object per line, one response object per line
+ * (docs/protocol.md, version WFPD_PROTO_VERSION).  `monitor` turns a
+ * connection into a stream of event objects.
+ *
+ * Access: SO_PEERCRED at accept.  Root, or a member of group "openwfp",
+ * may talk; everyone else gets one refusal line, is logged, and is
+ * disconnected.  The socket file itself is 0660 root:openwfp (0600 when
+ * the group does not exist), so the credential check is the second wall,
+ * not the only one.
+ *
+ * Every connection is non-blocking with bounded buffers: a request line
+ * may be at most MAX_LINE bytes, and a monitor client that does not read
+ * loses events (counted) rather than stalling the verdict loop.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <time.h>
+#include <grp.h>
+#include <json-c/json.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "cond.h"
+#include "live.h"
+#include "mgmt.h"
+
+enum {
+	MAX_CLIENTS = 64,
+	MAX_LINE = 16 << 20,   /* a whole policy travels in one line */
+	OUT_MAX = 4 << 20
+};
+
+struct client {
+	int fd;
+	uid_t uid;
+	bool monitor;
+	char *in;
+	size_t inlen, incap;
+	char *out;
+	size_t outlen;
+	uint64_t lost;
+};
+
+struct mgmt {
+	int fd;
+	char path[108];
+	struct client *c[MAX_CLIENTS];
+	unsigned nmonitors;
+};
+
+/* ---- output ---- */
+
+static void client_free(struct wfpd *d, struct client *c)
+{
+	struct mgmt *m = d->mgmt;
+
+	for (unsigned i = 0; i < MAX_CLIENTS; i++)
+		if (m->c[i] == c)
+			m->c[i] = NULL;
+	if (c->monitor)
+		m->nmonitors--;
+	loop_del(d, c->fd);
+	close(c->fd);
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+static int flush_out(struct client *c)
+{
+	while (c->outlen) {
+		ssize_t n = send(c->fd, c->out, c->outlen, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -1;
+		memmove(c->out, c->out + n, c->outlen - (size_t)n);
+		c->outlen -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Queues one line; false if the client's buffer is full. */
+static bool put_line(struct client *c, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (c->outlen + n + 1 > OUT_MAX)
+		return false;
+	if (!c->out && !(c->out = malloc(OUT_MAX)))
+		return false;
+	memcpy(c->out + c->outlen, s, n);
+	c->out[c->outlen + n] = '\n';
+	c->outlen += n + 1;
+	return true;
+}
+
+static void reply(struct client *c, struct json_object *o)
+{
+	json_object_object_add(o, "v", json_object_new_int(WFPD_PROTO_VERSION));
+	put_line(c, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	flush_out(c);
+}
+
+static struct json_object *ok_obj(void)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	return o;
+}
+
+static void reply_err(struct client *c, const char *msg)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	reply(c, o);
+}
+
+/* ---- events ---- */
+
+static const char *action_word(uint32_t a)
+{
+	return a == WFP_ACTION_BLOCK ? "block" : a == WFP_ACTION_PERMIT ? "permit" : "none";
+}
+
+static struct json_object *event_json(const struct wfpd_event *ev)
+{
+	struct json_object *o = json_object_new_object();
+	char a[64];
+
+	json_object_object_add(o, "seq", json_object_new_int64((int64_t)ev->seq));
+	json_object_object_add(o, "time_ms", json_object_new_int64((int64_t)ev->time_ms));
+	json_object_object_add(o, "layer", json_object_new_string(wfp_layer_name(ev->layer)));
+	json_object_object_add(o, "action", json_object_new_string(action_word(ev->action)));
+	json_object_object_add(o, "filter_id", json_object_new_int64((int64_t)ev->filter_id));
+	json_object_object_add(o, "event", json_object_new_string(ev->event ? ev->event : "?"));
+	json_object_object_add(o, "direction", json_object_new_string(ev->inbound ? "in" : "out"));
+	json_object_object_add(o, "proto", json_object_new_int(ev->proto));
+	json_object_object_add(o, "local", json_object_new_string(wfp_addr_format(&ev->laddr, a, sizeof(a))));
+	json_object_object_add(o, "local_port", json_object_new_int(ev->lport));
+	json_object_object_add(o, "remote", json_object_new_string(wfp_addr_format(&ev->raddr, a, sizeof(a))));
+	json_object_object_add(o, "remote_port", json_object_new_int(ev->rport));
+	json_object_object_add(o, "flags", json_object_new_int64(ev->flags));
+	if (ev->flags & WFP_CONDITION_FLAG_IS_REAUTHORIZE)
+		json_object_object_add(o, "reauth", json_object_new_boolean(1));
+	if (ev->discard) {
+		json_object_object_add(o, "discard_module", json_object_new_int64(ev->discard_module));
+		json_object_object_add(o, "discard_reason", json_object_new_int64(ev->discard_reason));
+	}
+	if (ev->has_uid)
+		json_object_object_add(o, "uid", json_object_new_int64(ev->uid));
+	if (ev->pid > 0)
+		json_object_object_add(o, "pid", json_object_new_int(ev->pid));
+	if (ev->app[0])
+		json_object_object_add(o, "app", json_object_new_string(ev->app));
+	return o;
+}
+
+void wfpd_event_emit(struct wfpd *d, const struct wfpd_event *in)
+{
+	struct mgmt *m = d->mgmt;
+	struct wfpd_event ev = *in;
+	struct json_object *o, *w;
+	const char *s;
+
+	ev.seq = ++d->ev_seq;
+	if (!m || !m->nmonitors)
+		return;
+	ev.time_ms = (uint64_t)time(NULL) * 1000;
+	o = event_json(&ev);
+	w = json_object_new_object();
+	json_object_object_add(w, "event", o);
+	s = json_object_to_json_string_ext(w, JSON_C_TO_STRING_PLAIN);
+	for (unsigned i = 0; i < MAX_CLIENTS; i++) {
+		struct client *c = m->c[i];
+
+		if (!c || !c->monitor)
+			continue;
+		if (!put_line(c, s))
+			c->lost++;
+		flush_out(c);
+	}
+	json_object_put(w);
+}
+
+int mgmt_monitoring(const struct wfpd *d)
+{
+	return d->mgmt && d->mgmt->nmonitors;
+}
+
+/* ---- requests ---- */
+
+static struct json_object *filter_json(struct wfpd *d, const struct wfp_filter *f)
+{
+	uint64_t hits = 0, bytes = 0;
+	struct json_object *o = json_object_new_object(), *conds = json_object_new_array();
+	char g[37], v[256];
+
+	json_object_object_add(o, "id", json_object_new_int64((int64_t)f->filter_id));
+	json_object_object_add(o, "key", json_object_new_string(wfp_guid_format(&f->key, g)));
+	json_object_object_add(o, "name", json_object_new_string(f->display.name ? f->display.name : ""));
+	json_object_object_add(o, "layer", json_object_new_string(wfp_layer_name(f->layer)));
+	json_object_object_add(o, "sublayer", json_object_new_string(wfp_guid_format(&f->sublayer_key, g)));
+	json_object_object_add(o, "weight", json_object_new_int64((int64_t)f->effective_weight));
+	json_object_object_add(o, "action", json_object_new_string(wfp_action_name(f->action.type)));
+	json_object_object_add(o, "flags", json_object_new_int64(f->flags));
+	wfp_filter_counters_get(d->engine, f->filter_id, &hits, &bytes);
+	json_object_object_add(o, "hits", json_object_new_int64((int64_t)hits));
+	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)bytes));
+	for (uint32_t i = 0; i < f->ncond; i++) {
+		struct json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "field", json_object_new_string(wfp_field_name(f->cond[i].field)));
+		json_object_object_add(c, "match", json_object_new_string(wfp_match_name(f->cond[i].match)));
+		json_object_object_add(c, "value", json_object_new_string(
+			wfp_cond_value_format_field(&f->cond[i].value, f->cond[i].field, v, sizeof(v))));
+		json_object_array_add(conds, c);
+	}
+	json_object_object_add(o, "conditions", conds);
+	return o;
+}
+
+static int show_filters(struct wfpd *d, struct json_object *o)
+{
+	struct wfp_filter **a = NULL;
+	struct json_object *arr = json_object_new_array();
+	size_t n = 0;
+	int rc = wfp_filter_enum(d->session, NULL, &a, &n);
+
+	if (rc) {
+		json_object_put(arr);
+		return rc;
+	}
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, filter_json(d, a[i]));
+	wfp_filter_array_free(a, n);
+	json_object_object_add(o, "filters", arr);
+	return 0;
+}
+
+static void flow_cb(const struct live_flow_info *fi, void *ctx)
+{
+	struct json_object *o = json_object_new_object();
+	char a[64];
+
+	json_object_object_add(o, "id", json_object_new_int64((int64_t)fi->id));
+	json_object_object_add(o, "proto", json_object_new_int(fi->proto));
+	json_object_object_add(o, "direction", json_object_new_string(fi->inbound ? "in" : "out"));
+	json_object_object_add(o, "state", json_object_new_string(fi->state));
+	json_object_object_add(o, "layer", json_object_new_string(wfp_layer_name(fi->auth_layer)));
+	json_object_object_add(o, "local", json_object_new_string(wfp_addr_format(&fi->laddr, a, sizeof(a))));
+	json_object_object_add(o, "local_port", json_object_new_int(fi->lport));
+	json_object_object_add(o, "remote", json_object_new_string(wfp_addr_format(&fi->raddr, a, sizeof(a))));
+	json_object_object_add(o, "remote_port", json_object_new_int(fi->rport));
+	json_object_object_add(o, "age_ms", json_object_new_int64((int64_t)fi->age_ms));
+	json_object_object_add(o, "idle_ms", json_object_new_int64((int64_t)fi->idle_ms));
+	json_object_object_add(o, "packets", json_object_new_int64((int64_t)fi->packets));
+	json_object_object_add(o, "fastpath", json_object_new_boolean(fi->fastpath));
+	if (fi->has_uid)
+		json_object_object_add(o, "uid", json_object_new_int64(fi->uid));
+	if (fi->pid > 0)
+		json_object_object_add(o, "pid", json_object_new_int(fi->pid));
+	if (fi->app && fi->app[0])
+		json_object_object_add(o, "app", json_object_new_string(fi->app));
+	json_object_array_add(ctx, o);
+}
+
+#define CTR(name) { #name, offsetof(struct wfpd_counters, name) }
+static const struct {
+	const char *name;
+	size_t off;
+} counters[] = {
+	CTR(packets), CTR(accepted), CTR(dropped), CTR(rejected), CTR(malformed),
+	CTR(batches), CTR(verdict_msgs), CTR(enobufs), CTR(recv_errors),
+	CTR(classifications), CTR(fastpath_marks), CTR(reauths),
+	CTR(flows_created), CTR(flows_expired), CTR(flows_evicted), CTR(flows_refused),
+	CTR(stealth_drops), CTR(sockdiag_lookups), CTR(app_lookups),
+	CTR(mgmt_refused), CTR(mgmt_requests),
+};
+
+static void show_counters(struct wfpd *d, struct json_object *o)
+{
+	struct json_object *c = json_object_new_object(), *l = json_object_new_object();
+
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+		json_object_object_add(c, counters[i].name, json_object_new_int64(
+			(int64_t)*(const uint64_t *)((const char *)&d->ctr + counters[i].off)));
+	for (unsigned i = 0; i < WFP_LAYER_MAX; i++) {
+		struct wfp_layer_stats st;
+		struct json_object *x;
+
+		if (!d->ctr.per_layer[i])
+			continue;
+		x = json_object_new_object();
+		json_object_object_add(x, "classified", json_object_new_int64((int64_t)d->ctr.per_layer[i]));
+		if (!wfp_layer_stats_get(d->engine, i, &st)) {
+			json_object_object_add(x, "permit", json_object_new_int64((int64_t)st.permit));
+			json_object_object_add(x, "block", json_object_new_int64((int64_t)st.block));
+			json_object_object_add(x, "none", json_object_new_int64((int64_t)st.none));
+		}
+		json_object_object_add(l, wfp_layer_name(i), x);
+	}
+	json_object_object_add(c, "per_layer", l);
+	json_object_object_add(o, "counters", c);
+	json_object_object_add(o, "queue_path", json_object_new_string(d->qpath_used ? d->qpath_used : ""));
+	json_object_object_add(o, "epoch", json_object_new_int64(d->epoch));
+}
+
+/* The engine's net event log (spec §7.1), in the event shape of monitor. */
+static struct json_object *netevent_json(const struct wfp_netevent *ne)
+{
+	struct wfpd_event ev;
+	struct json_object *o;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.seq = ne->seq;
+	ev.time_ms = ne->time_ns / 1000000;
+	ev.layer = ne->layer_id;
+	ev.proto = ne->ip_protocol;
+	ev.family = ne->ip_version;
+	ev.action = WFP_ACTION_BLOCK;
+	ev.filter_id = ne->filter_id;
+	ev.inbound = ne->direction == WFP_MS_DIRECTION_IN;
+	ev.laddr.family = ev.raddr.family = ne->ip_version;
+	if (ne->ip_version == 4) {
+		ev.laddr.v4 = (uint32_t)ne->local_addr[0] << 24 | (uint32_t)ne->local_addr[1] << 16 |
+			      (uint32_t)ne->local_addr[2] << 8 | ne->local_addr[3];
+		ev.raddr.v4 = (uint32_t)ne->remote_addr[0] << 24 | (uint32_t)ne->remote_addr[1] << 16 |
+			      (uint32_t)ne->remote_addr[2] << 8 | ne->remote_addr[3];
+	} else {
+		memcpy(ev.laddr.v6, ne->local_addr, 16);
+		memcpy(ev.raddr.v6, ne->remote_addr, 16);
+	}
+	ev.lport = ne->local_port;
+	ev.rport = ne->remote_port;
+	ev.discard = ne->discard_module || ne->discard_reason ||
+		     (wfp_layer_flags(ne->layer_id) & WFP_LAYER_F_DISCARD);
+	ev.discard_module = ne->discard_module;
+	ev.discard_reason = ne->discard_reason;
+	ev.has_uid = (ne->flags & WFP_NET_EVENT_F_USER_ID_SET) != 0;
+	ev.uid = ne->uid;
+	ev.pid = (int32_t)ne->pid;
+	snprintf(ev.app, sizeof(ev.app), "%s", ne->app_id);
+	ev.event = ne->keywords & WFP_NET_EVENT_KEYWORD_PORT_SCANNING_DROP ? "port-scan-drop"
+									   : "drop";
+	if (ne->flags & WFP_NET_EVENT_F_REAUTH_REASON_SET)
+		ev.flags |= WFP_CONDITION_FLAG_IS_REAUTHORIZE;
+	o = event_json(&ev);
+	return o;
+}
+
+static int show_netevents(struct wfpd *d, struct json_object *o)
+{
+	struct json_object *arr;
+	struct wfp_netevent *ev = NULL;
+	size_t n = 0;
+	int rc = wfp_netevent_enum(d->engine, 0, &ev, &n);
+
+	if (rc)
+		return rc;
+	arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, netevent_json(&ev[i]));
+	wfp_free_memory(ev);
+	json_object_object_add(o, "netevents", arr);
+	return 0;
+}
+
+static void cmd_show(struct wfpd *d, struct client *c, struct json_object *req)
+{
+	struct json_object *w, *o;
+	const char *what;
+
+	if (!json_object_object_get_ex(req, "what", &w) || !(what = json_object_get_string(w))) {
+		reply_err(c, "show: missing \"what\"");
+		return;
+	}
+	o = ok_obj();
+	if (!strcmp(what, "filters")) {
+		int rc = show_filters(d, o);
+
+		if (rc) {
+			json_object_put(o);
+			reply_err(c, wfp_strerror(rc));
+			return;
+		}
+	} else if (!strcmp(what, "flows")) {
+		struct json_object *arr = json_object_new_array();
+
+		live_flows_foreach(d->live, flow_cb, arr);
+		json_object_object_add(o, "flows", arr);
+	} else if (!strcmp(what, "netevents")) {
+		int rc = show_netevents(d, o);
+
+		if (rc) {
+			json_object_put(o);
+			reply_err(c, wfp_strerror(rc));
+			return;
+		}
+	} else if (!strcmp(what, "counters")) {
+		show_counters(d, o);
+	} else {
+		json_object_put(o);
+		reply_err(c, "show: what must be filters, flows, netevents or counters");
+		return;
+	}
+	reply(c, o);
+}
+
+static void cmd_load(struct wfpd *d, struct client *c, struct json_object *req)
+{
+	struct json_object *t, *nm;
+	char err[512];
+	const char *name = "policy";
+
+	if (!json_object_object_get_ex(req, "text", &t) || !json_object_is_type(t, json_type_string)) {
+		reply_err(c, "load: missing \"text\"");
+		return;
+	}
+	if (json_object_object_get_ex(req, "name", &nm) && json_object_get_string(nm))
+		name = json_object_get_string(nm);
+	if (wfpd_policy_apply(d, json_object_get_string(t), (size_t)json_object_get_string_len(t),
+			      name, err, sizeof(err))) {
+		reply_err(c, err);
+		return;
+	}
+	reply(c, ok_obj());
+}
+
+static void dispatch(struct wfpd *d, struct client *c, const char *line)
+{
+	struct json_object *req = json_tokener_parse(line), *cmdv, *o;
+	const char *cmd;
+
+	d->ctr.mgmt_requests++;
+	if (!req || !json_object_is_type(req, json_type_object) ||
+	    !json_object_object_get_ex(req, "cmd", &cmdv) || !(cmd = json_object_get_string(cmdv))) {
+		reply_err(c, "bad request: expected a JSON object with \"cmd\"");
+		json_object_put(req);
+		return;
+	}
+	if (!strcmp(cmd, "hello")) {
+		o = ok_obj();
+		json_object_object_add(o, "daemon", json_object_new_string("wfpd"));
+		json_object_object_add(o, "version", json_object_new_string(wfp_version()));
+		json_object_object_add(o, "proto", json_object_new_int(WFPD_PROTO_VERSION));
+		json_object_object_add(o, "backend", json_object_new_string(d->backend->name));
+		json_object_object_add(o, "queue_path", json_object_new_string(d->qpath_used ? d->qpath_used : ""));
+		json_object_object_add(o, "fail_open", json_object_new_boolean(d->cfg.fail_open));
+		json_object_object_add(o, "policy", json_object_new_string(d->policy_name));
+		reply(c, o);
+	} else if (!strcmp(cmd, "load")) {
+		cmd_load(d, c, req);
+	} else if (!strcmp(cmd, "show")) {
+		cmd_show(d, c, req);
+	} else if (!strcmp(cmd, "flush")) {
+		if (wfpd_flush(d))
+			reply_err(c, "flush failed");
+		else
+			reply(c, ok_obj());
+	} else if (!strcmp(cmd, "monitor")) {
+		if (!c->monitor) {
+			c->monitor = true;
+			d->mgmt->nmonitors++;
+		}
+		reply(c, ok_obj());
+	} else {
+		reply_err(c, "unknown command");
+	}
+	json_object_put(req);
+}
+
+static void on_client(struct wfpd *d, int fd, uint32_t events, void *ctx)
+{
+	struct client *c = ctx;
+	ssize_t n;
+
+	(void)fd;
+	(void)events;
+	flush_out(c);
+	for (;;) {
+		char *nl;
+
+		if (c->incap - c->inlen < 65536) {
+			size_t cap = c->incap ? c->incap * 2 : 65536;
+			char *p;
+
+			if (cap > MAX_LINE + 65536 || !(p = realloc(c->in, cap))) {
+				reply_err(c, "request too long");
+				client_free(d, c);
+				return;
+			}
+			c->in = p;
+			c->incap = cap;
+		}
+		n = recv(c->fd, c->in + c->inlen, c->incap - c->inlen - 1, MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			client_free(d, c);
+			return;
+		}
+		if (n < 0)
+			return;
+		c->inlen += (size_t)n;
+		c->in[c->inlen] = '\0';
+		while ((nl = memchr(c->in, '\n', c->inlen))) {
+			size_t len = (size_t)(nl - c->in) + 1;
+
+			*nl = '\0';
+			if (nl > c->in)
+				dispatch(d, c, c->in);
+			memmove(c->in, c->in + len, c->inlen - len);
+			c->inlen -= len;
+		}
+	}
+}
+
+/* Root, or a member (primary or supplementary) of group openwfp. */
+static bool authorised(uid_t uid, gid_t gid)
+{
+	struct group *g;
+	struct passwd *pw;
+	gid_t groups[256];
+	int n = 256;
+
+	if (uid == 0)
+		return true;
+	g = getgrnam("openwfp");
+	if (!g)
+		return false;
+	if (gid == g->gr_gid)
+		return true;
+	pw = getpwuid(uid);
+	if (!pw || getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == g->gr_gid)
+			return true;
+	return false;
+}
+
+static void on_accept(struct wfpd *d, int fd, uint32_t events, void *ctx)
+{
+	struct mgmt *m = d->mgmt;
+	struct ucred cr;
+	socklen_t crlen = sizeof(cr);
+	struct client *c;
+	unsigned slot;
+	int cfd;
+
+	(void)events;
+	(void)ctx;
+	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (cfd < 0)
+		return;
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) < 0 ||
+	    !authorised(cr.uid, cr.gid)) {
+		static const char refuse[] =
+			"{\"ok\":false,\"error\":\"permission denied: root or group openwfp required\",\"v\":1}\n";
+
+		d->ctr.mgmt_refused++;
+		logmsg(LOG_WARNING, "management: refused pid %d uid %u gid %u", (int)cr.pid,
+		       (unsigned)cr.uid, (unsigned)cr.gid);
+		(void)!send(cfd, refuse, sizeof(refuse) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		close(cfd);
+		return;
+	}
+	for (slot = 0; slot < MAX_CLIENTS && m->c[slot]; slot++)
+		;
+	c = slot < MAX_CLIENTS ? calloc(1, sizeof(*c)) : NULL;
+	if (!c) {
+		close(cfd);
+		return;
+	}
+	c->fd = cfd;
+	c->uid = cr.uid;
+	m->c[slot] = c;
+	if (loop_add(d, cfd, on_client, c))
+		client_free(d, c);
+}
+
+int mgmt_open(struct wfpd *d)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct mgmt *m = calloc(1, sizeof(*m));
+	struct group *g;
+	char dir[108], *slash;
+	mode_t mode;
+
+	if (!m)
+		return -ENOMEM;
+	m->fd = -1;
+	d->mgmt = m;
+	if (strlen(d->cfg.sock_path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	snprintf(m->path, sizeof(m->path), "%s", d->cfg.sock_path);
+	snprintf(dir, sizeof(dir), "%s", m->path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+	}
+	memcpy(sa.sun_path, m->path, strlen(m->path) + 1);
+	m->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (m->fd < 0)
+		return -errno;
+	/* a live wfpd answers on the path: never steal its socket */
+	if (connect(m->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EAGAIN) {
+		close(m->fd);
+		m->fd = -1;
+		return -EADDRINUSE;
+	}
+	unlink(m->path);
+	if (bind(m->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(m->fd, 16) < 0)
+		return -errno;
+	g = getgrnam("openwfp");
+	mode = d->cfg.sock_mode ? (mode_t)d->cfg.sock_mode : g ? 0660 : 0600;
+	if (g && chown(m->path, 0, g->gr_gid) < 0)
+		logmsg(LOG_WARNING, "chown %s: %s", m->path, strerror(errno));
+	chmod(m->path, mode);
+	return loop_add(d, m->fd, on_accept, NULL) ? -errno : 0;
+}
+
+void mgmt_close(struct wfpd *d)
+{
+	struct mgmt *m = d->mgmt;
+
+	if (!m)
+		return;
+	for (unsigned i = 0; i < MAX_CLIENTS; i++)
+		if (m->c[i])
+			client_free(d, m->c[i]);
+	if (m->fd >= 0) {
+		loop_del(d, m->fd);
+		close(m->fd);
+		unlink(m->path);
+	}
+	free(m);
+	d->mgmt = NULL;
+}
