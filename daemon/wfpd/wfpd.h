@@ -17,7 +17,7 @@
 #include "pkt.h"
 
 #define WFPD_SOCK_PATH "/run/openwfp/wfpd.sock"
-#define WFPD_PROTO_VERSION 1
+#define WFPD_PROTO_VERSION 2
 
 enum wfpd_queue_path {
 	WFPD_QPATH_AUTO = 0,
