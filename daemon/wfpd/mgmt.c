@@ -58,6 +58,9 @@ struct msess {
 	uid_t uid;             /* the owner's */
 	bool dynamic;
 	unsigned txn_ops;      /* writes in the open transaction */
+	uint64_t txn_since_ms; /* when its write transaction began */
+	bool txn_aborted;      /* force-aborted: tell the next request */
+	struct msess *next;    /* closing, waiting for the write lock */
 };
 
 struct client {
@@ -79,30 +82,97 @@ struct mgmt {
 	char path[108];
 	struct client *c[MAX_CLIENTS];
 	unsigned nmonitors;
+	/* The engine has one write lock (lib/engine.c): the session whose
+	 * explicit write transaction holds it, and the sessions whose
+	 * connection closed meanwhile.  Their close (the purge of a dynamic
+	 * session's objects) needs the lock, so it waits for the commit,
+	 * the abort or the timeout. */
+	struct msess *writer;
+	struct msess *closing;
 };
 
 /* ---- output ---- */
 
 /* spec §6.2: the open transaction is aborted, then a dynamic session's
  * objects are deleted; traffic sees the change like after a load. */
+static void close_now(struct wfpd *d, struct msess *ms)
+{
+	uint64_t gen = wfp_engine_generation(d->engine);
+
+	wfp_session_close(ms->s);
+	free(ms);
+	if (wfp_engine_generation(d->engine) != gen)
+		wfpd_policy_changed(d);
+}
+
+/* Closes the sessions that waited for the write lock, once it is free. */
+static void reap(struct wfpd *d)
+{
+	struct mgmt *m = d->mgmt;
+
+	while (!m->writer && m->closing) {
+		struct msess *ms = m->closing;
+
+		m->closing = ms->next;
+		close_now(d, ms);
+	}
+}
+
 static void sess_close(struct wfpd *d, struct client *c)
 {
 	struct mgmt *m = d->mgmt;
-	uint64_t gen = wfp_engine_generation(d->engine);
+	struct msess *ms = c->own;
 
-	if (!c->own)
+	if (!ms)
 		return;
 	for (unsigned i = 0; i < MAX_CLIENTS; i++) {
-		if (m->c[i] && m->c[i] != c && m->c[i]->sess == c->own) {
+		if (m->c[i] && m->c[i] != c && m->c[i]->sess == ms) {
 			m->c[i]->sess = NULL;
 			m->c[i]->orphaned = true;
 		}
 	}
-	wfp_session_close(c->own->s);
-	free(c->own);
 	c->own = c->sess = NULL;
-	if (wfp_engine_generation(d->engine) != gen)
-		wfpd_policy_changed(d);
+	if (m->writer == ms)
+		m->writer = NULL; /* wfp_session_close aborts its transaction */
+	ms->next = m->closing;
+	m->closing = ms;
+	reap(d);
+}
+
+/* Who holds the engine's write lock after a request in session ms. */
+static void track_writer(struct wfpd *d, struct msess *ms, const char *cmd,
+			 struct json_object *req)
+{
+	struct mgmt *m = d->mgmt;
+	struct json_object *v;
+
+	if (!strcmp(cmd, "txn-begin") && wfp_txn_active(ms->s) && !m->writer &&
+	    !(json_object_object_get_ex(req, "read_only", &v) && json_object_get_boolean(v))) {
+		m->writer = ms;
+		ms->txn_since_ms = now_ms();
+	}
+	if (m->writer == ms && !wfp_txn_active(ms->s)) {
+		m->writer = NULL;
+		reap(d);
+	}
+}
+
+void mgmt_tick(struct wfpd *d)
+{
+	struct mgmt *m = d->mgmt;
+	struct msess *ms = m ? m->writer : NULL;
+
+	/* spec §6.3: a transaction holds the lock for a bounded time, then
+	 * is force-aborted and its next call fails with FWP_E_TXN_ABORTED */
+	if (!ms || now_ms() - ms->txn_since_ms < (uint64_t)d->cfg.txn_timeout_s * 1000)
+		return;
+	logmsg(LOG_WARNING, "management: transaction open for over %u s aborted",
+	       d->cfg.txn_timeout_s);
+	wfp_txn_abort(ms->s);
+	ms->txn_aborted = true;
+	ms->txn_ops = 0;
+	m->writer = NULL;
+	reap(d);
 }
 
 static void client_free(struct wfpd *d, struct client *c)
@@ -621,12 +691,19 @@ static void cmd_sess(struct wfpd *d, struct client *c, const char *cmd, struct j
 		reply_fail(c, -WFP_E_SESSION_ABORTED, "the attached session was closed");
 		return;
 	}
+	if (c->sess && c->sess->txn_aborted) {
+		c->sess->txn_aborted = false;
+		reply_fail(c, -WFP_E_TXN_ABORTED, "the transaction was open longer than "
+			   "--txn-timeout and was aborted");
+		return;
+	}
 	if (!c->sess && !sess_new(d, c, false, "wfpd client", &rc)) {
 		reply_fail(c, rc, NULL);
 		return;
 	}
 	o = ok_obj();
 	rc = sess_request(d, c->sess->s, &c->sess->txn_ops, cmd, req, o, msg, sizeof(msg));
+	track_writer(d, c->sess, cmd, req);
 	/* a commit (explicit or implicit) that changed the policy reaches
 	 * live traffic exactly as a load does: reauthorization, new epoch */
 	if (wfp_engine_generation(d->engine) != gen) {
@@ -859,6 +936,8 @@ void mgmt_close(struct wfpd *d)
 	for (unsigned i = 0; i < MAX_CLIENTS; i++)
 		if (m->c[i])
 			client_free(d, m->c[i]);
+	m->writer = NULL;
+	reap(d);
 	if (m->fd >= 0) {
 		loop_del(d, m->fd);
 		close(m->fd);

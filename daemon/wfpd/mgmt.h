@@ -21,6 +21,8 @@ struct wfp_session;
 /* Creates the socket and its directory; 0 or -errno. */
 int mgmt_open(struct wfpd *d);
 void mgmt_close(struct wfpd *d);
+/* Once a second: aborts a write transaction open too long. */
+void mgmt_tick(struct wfpd *d);
 /* Is anybody watching (`wfpctl monitor`)? */
 int mgmt_monitoring(const struct wfpd *d);
 /* A filter as `show filters` and `filter-get` print it. */

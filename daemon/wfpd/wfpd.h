@@ -37,6 +37,7 @@ struct wfpd_config {
 	unsigned copy_range;
 	unsigned max_flows;
 	unsigned flow_timeout_s;  /* UDP/ICMP idle */
+	unsigned txn_timeout_s;   /* spec §6.3: a write transaction's lifetime */
 	uint32_t ct_mark_mask;    /* bits of the ct mark wfpd owns */
 	uint32_t reject_mark;     /* packet mark bit: reject on NF_REPEAT */
 	enum wfpd_queue_path qpath;

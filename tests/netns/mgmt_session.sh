@@ -17,7 +17,7 @@
 
 require_env socat curl iperf3 python3
 setup_topology
-tap_plan 26
+tap_plan 27
 
 chmod 755 "$TMP"
 start_wfpd "$NS_C" "$SOCK_C" --table openwfp_mgmt --socket-mode 0666 || exit 1
@@ -281,4 +281,35 @@ print(req({"cmd": "filter-delete", "id": 1})["code"], req({"cmd": "txn-abort"})[
 PY
 )
 ok $([ "$reply" = "WFP_E_LIMIT True" ]; echo $?) "write 10001 in one transaction: WFP_E_LIMIT ($reply)"
+
+# --- the engine's one write lock (a second wfpd, in the server namespace,
+# with a short transaction timeout): a dynamic session whose client leaves
+# while another session holds the lock is purged at that commit; a
+# transaction held past --txn-timeout is aborted, and says so
+start_wfpd "$NS_S" "$SOCK_S" --table openwfp_mgmt2 --txn-timeout 2 || exit 1
+reply=$(python3 - "$SOCK_S" <<'PY'
+import json, socket, sys, time
+def conn():
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); return s, s.makefile("rb")
+def req(c, o):
+    c[0].sendall(json.dumps(o).encode() + b"\n"); return json.loads(c[1].readline())
+a, b, c = conn(), conn(), conn()
+req(a, {"cmd": "session-open", "dynamic": True})
+fid = req(a, {"cmd": "filter-add", "text": "filter \"x\" layer ALE_AUTH_CONNECT_V4 block"})["id"]
+out = [req(b, {"cmd": "txn-begin"})["ok"]]
+out.append(req(c, {"cmd": "filter-get", "id": fid}).get("code"))  # the lock: no waiting
+a[1].close(); a[0].close()  # the file object holds the socket too
+time.sleep(0.3)
+out.append(req(b, {"cmd": "txn-commit"})["ok"])
+out.append(req(c, {"cmd": "filter-get", "id": fid}).get("code"))
+out.append(req(b, {"cmd": "txn-begin"})["ok"])
+time.sleep(4)
+out.append(req(b, {"cmd": "filter-enum"}).get("code"))
+out.append(req(c, {"cmd": "filter-add", "text": "filter \"y\" layer ALE_AUTH_CONNECT_V4 block"})["ok"])
+out.append(req(b, {"cmd": "filter-enum"})["ok"])
+print(" ".join(str(x) for x in out))
+PY
+)
+ok $([ "$reply" = "True FWP_E_TIMEOUT True FWP_E_FILTER_NOT_FOUND True FWP_E_TXN_ABORTED True True" ]; echo $?) \
+	"write lock: deferred purge of a closed dynamic session, --txn-timeout abort ($reply)"
 finish
