@@ -94,8 +94,16 @@ static struct json_object *sreq(struct sconn *c, struct json_object *req)
 	s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
 	/* a refused client still gets wfpd's one line: read even if the
 	 * write fails because wfpd already hung up */
-	(void)!(send(c->fd, s, strlen(s), MSG_NOSIGNAL) >= 0 &&
-		send(c->fd, "\n", 1, MSG_NOSIGNAL));
+	for (size_t off = 0, len = strlen(s); off < len;) {
+		ssize_t n = send(c->fd, s + off, len - off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	(void)!send(c->fd, "\n", 1, MSG_NOSIGNAL);
 	json_object_put(req);
 	if (getline(&line, &cap, c->in) > 0)
 		r = json_tokener_parse(line);
