@@ -156,8 +156,10 @@ struct wfp_flow *ale_flow_new(struct wfp_host *h, const struct wfp_flow_key *k)
 		wfp_flow_remove(h->flows, f); /* a real flow replaces the marker */
 	f = wfp_flow_insert(h->flows, k);
 
-	if (!f) {
-		/* full: one bounded GC slice, then one more try */
+	if (!f && h->full_gc_ms != h->now_ms) {
+		/* full: one bounded GC slice per clock tick (a flood at one
+		 * instant cannot make every packet pay for a scan), one retry */
+		h->full_gc_ms = h->now_ms;
 		ale_expire(h, HOST_GC_BUCKETS);
 		f = wfp_flow_insert(h->flows, k);
 	}
@@ -190,6 +192,8 @@ void ale_cls(struct wfp_host *h, struct cls *c, const struct wfp_flow *f, uint32
 	c->flow_handle = f->handle;
 	if (f->loopback)
 		c->flags |= WFP_CONDITION_FLAG_IS_LOOPBACK;
+	if (raw_proto(f->key.proto))
+		c->flags |= WFP_CONDITION_FLAG_IS_RAW_ENDPOINT;
 }
 
 static unsigned auth_layer(int family, bool outbound)

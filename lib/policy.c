@@ -285,6 +285,28 @@ int pol_assign_names(struct wfp_policy *p)
 	return 0;
 }
 
+/*
+ * A symbolic name as the text language can write it back: a letter or
+ * '_', then letters, digits and _ . - + * @ $ % (or UTF-8), not Windows'
+ * FWPM_ namespace.
+ */
+bool pol_name_valid(const char *n)
+{
+	char c = (char)(*n | 0x20);
+
+	if ((!(c >= 'a' && c <= 'z') && *n != '_') || !strncasecmp(n, "FWPM_", 5) ||
+	    strlen(n) >= POL_MAX_NAME || !pol_is_text((const uint8_t *)n, strlen(n)))
+		return false;
+	for (; *n; n++) {
+		unsigned char u = (unsigned char)*n;
+
+		if (!((u | 0x20) >= 'a' && (u | 0x20) <= 'z') && !(u >= '0' && u <= '9') &&
+		    !strchr("_.-+*@$%", u) && u < 0x80)
+			return false;
+	}
+	return true;
+}
+
 /* ---- errors ---- */
 
 int pol_error(struct wfp_policy_error *err, int code, const char *file,

@@ -44,18 +44,21 @@ struct pol_provider {
 	struct wfp_provider p;
 	const char *name;
 	struct pol_loc loc;
+	bool placeholder; /* made up by an importer for a missing object */
 };
 
 struct pol_sublayer {
 	struct wfp_sublayer s;
 	const char *name;
 	struct pol_loc loc;
+	bool placeholder; /* made up by an importer for a missing object */
 };
 
 struct pol_callout {
 	struct wfp_callout c;
 	const char *name;
 	struct pol_loc loc;
+	bool placeholder; /* made up by an importer for a missing object */
 };
 
 struct pol_filter {
@@ -112,6 +115,9 @@ struct pol_callout *pol_callout_by_key(const struct wfp_policy *p, const struct 
  * stable hash of kind and name, so that loading the same file twice
  * names the same objects (docs/policy.md, "Keys"). */
 void pol_derive_key(enum pol_kind kind, const char *name, struct wfp_guid *out);
+
+/* Can the text language write this name (docs/policy.md)? */
+bool pol_name_valid(const char *n);
 
 /* Give every provider, sublayer and callout without a name one made from
  * its display name (unique, a valid identifier).  0 or -WFP_E_NOMEM. */

@@ -96,8 +96,8 @@ static int jstring(struct jctx *c, struct json_object *o, const char *k, bool re
 	if (!json_object_is_type(v, json_type_string))
 		return jfail(c, -WFP_E_PARSE, "\"%s\" must be a string", k);
 	s = json_object_get_string(v);
-	if ((size_t)json_object_get_string_len(v) != strlen(s))
-		return jfail(c, -WFP_E_PARSE, "\"%s\" contains a NUL character", k);
+	if (!pol_is_text((const uint8_t *)s, (size_t)json_object_get_string_len(v)))
+		return jfail(c, -WFP_E_PARSE, "\"%s\" must be UTF-8 text without NUL", k);
 	*out = pol_strdup(c->p, s);
 	return *out ? 0 : jfail(c, -WFP_E_NOMEM, "out of memory");
 }
@@ -185,12 +185,20 @@ static int jflags(struct jctx *c, struct json_object *o, const struct jflag *t,
 static int jnamekey(struct jctx *c, struct json_object *o, enum pol_kind kind,
 		    const char **name, struct wfp_guid *key)
 {
-	if (jstring(c, o, "name", false, name))
+	const char *n;
+
+	if (jstring(c, o, "name", false, &n))
 		return c->failed;
+	if (n && (kind == POL_PROVIDER ? pol_provider_by_name(c->p, n) != NULL :
+		  kind == POL_SUBLAYER ? pol_sublayer_by_name(c->p, n) != NULL :
+					 pol_callout_by_name(c->p, n) != NULL))
+		return jfail(c, -WFP_E_ALREADY_EXISTS, "name '%.60s' is already used", n);
+	*name = n;
 	if (*name) {
 		pol_derive_key(kind, *name, key);
-		if (!**name || strlen(*name) >= POL_MAX_NAME || !strncasecmp(*name, "FWPM_", 5))
-			return jfail(c, -WFP_E_PARSE, "bad name '%.40s'", *name);
+		if (!pol_name_valid(*name))
+			return jfail(c, -WFP_E_PARSE, "bad name '%.40s' (a letter or '_', then "
+				     "letters, digits, _ . - + * @ $ %%)", *name);
 	} else if (!member(o, "key")) {
 		return jfail(c, -WFP_E_PARSE, "needs a \"name\" or a \"key\"");
 	}

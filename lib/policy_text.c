@@ -10,8 +10,9 @@
  *           where IP_REMOTE_PORT == 23 and IP_PROTOCOL == tcp
  *
  * A statement ends at a newline or ';'.  A newline is not an end after
- * "where", "and", "or", ",", "{" or "(", or after a '\' at the end of a
- * line, so long filters can be split after any of these.
+ * "where", "and", "or", ",", "{" or "(", after a '\' at the end of a
+ * line, or before a line that starts with "and" or "or", so long filters
+ * can be split there.
  *
  * Every error carries file:line:col of the offending token and its source
  * line.  The parser never recurses (parentheses nest one level, and only
@@ -158,6 +159,17 @@ static int hexval(char c)
 	return -1;
 }
 
+/* Bytes up to the closing quote (or the end of the line), at most
+ * POL_MAX_TOKEN + 1: unescaping only shrinks, so this sizes the copy. */
+static size_t raw_string_len(const char *s, const char *end)
+{
+	size_t n = 0;
+
+	while (s + n < end && s[n] != '"' && s[n] != '\n' && n <= POL_MAX_TOKEN)
+		n += (s[n] == '\\' && s + n + 1 < end) ? 2 : 1;
+	return n;
+}
+
 /* pre: *ps->p == '"'.  The unescaped text goes to the arena. */
 static int lex_string(struct parser *ps, struct token *t)
 {
@@ -165,7 +177,7 @@ static int lex_string(struct parser *ps, struct token *t)
 	char *out;
 	size_t n = 0;
 
-	out = pol_alloc(ps->pol, POL_MAX_TOKEN + 1);
+	out = pol_alloc(ps->pol, raw_string_len(s, ps->end) + 1);
 	if (!out)
 		return fail_at(ps, t, -WFP_E_NOMEM, "out of memory");
 	for (;;) {
@@ -335,6 +347,32 @@ static bool accept_word(struct parser *ps, const char *w)
 	return true;
 }
 
+/*
+ * Like accept_word, but also across line ends: a line may start with
+ * "and"/"or" to continue the conditions of the line before.  The lexer
+ * state is three fields and the lookahead, so it is saved and restored
+ * when the word is not there.
+ */
+static bool accept_word_nl(struct parser *ps, const char *w)
+{
+	const char *p = ps->p, *bol = ps->bol;
+	unsigned line = ps->line;
+	struct token tok = ps->tok;
+	bool have = ps->have;
+
+	skip_nl(ps);
+	if (!ps->failed && accept_word(ps, w))
+		return true;
+	if (ps->failed)
+		return false;
+	ps->p = p;
+	ps->bol = bol;
+	ps->line = line;
+	ps->tok = tok;
+	ps->have = have;
+	return false;
+}
+
 static int expected(struct parser *ps, const char *what)
 {
 	char b[64];
@@ -363,8 +401,9 @@ static int expect_string(struct parser *ps, const char *what, const char **out)
 	if (peek(ps)->t != T_STRING)
 		return expected(ps, what);
 	t = take(ps);
-	if (memchr(t.s, 0, t.len))
-		return fail_at(ps, &t, -WFP_E_PARSE, "%s contains a NUL byte", what);
+	/* names end up as Windows' UTF-16 strings: text only */
+	if (!pol_is_text((const uint8_t *)t.s, t.len))
+		return fail_at(ps, &t, -WFP_E_PARSE, "%s must be UTF-8 text without NUL", what);
 	*out = t.s; /* already NUL-terminated in the arena */
 	return 0;
 }
@@ -478,18 +517,6 @@ static int expect_callout_ref(struct parser *ps, struct wfp_guid *key)
 	return 0;
 }
 
-static bool valid_name(const char *n)
-{
-	char c = (char)(*n | 0x20);
-
-	if (!(c >= 'a' && c <= 'z') && *n != '_')
-		return false;
-	for (; *n; n++)
-		if (!word_char((unsigned char)*n) || *n == '|' || *n == '/' || *n == ':')
-			return false;
-	return true;
-}
-
 /* NAME ["display"] of provider/sublayer/callout; the name must be new. */
 static int object_head(struct parser *ps, enum pol_kind kind, const char **name,
 		       struct wfp_display *d, struct wfp_guid *key)
@@ -499,10 +526,10 @@ static int object_head(struct parser *ps, enum pol_kind kind, const char **name,
 	struct token t = *peek(ps);
 	bool dup;
 
-	if (!word_cstr(&t, buf, sizeof(buf)) || !valid_name(buf))
-		return expected(ps, "a name (a letter or '_', then letters, digits, _ . -)");
-	if (!strncasecmp(buf, "FWPM_", 5))
+	if (word_cstr(&t, buf, sizeof(buf)) && !strncasecmp(buf, "FWPM_", 5))
 		return fail_at(ps, &t, -WFP_E_PARSE, "names starting with FWPM_ are Windows' own");
+	if (!word_cstr(&t, buf, sizeof(buf)) || !pol_name_valid(buf))
+		return expected(ps, "a name (a letter or '_', then letters, digits, _ . -)");
 	dup = kind == POL_PROVIDER ? pol_provider_by_name(ps->pol, buf) != NULL :
 	      kind == POL_SUBLAYER ? pol_sublayer_by_name(ps->pol, buf) != NULL :
 				     pol_callout_by_name(ps->pol, buf) != NULL;
@@ -794,7 +821,7 @@ static int or_group(struct parser *ps, const struct pol_filter *f, uint16_t *fie
 	}
 	if (term(ps, f, field))
 		return ps->failed;
-	while (accept_word(ps, "or")) {
+	while (accept_word_nl(ps, "or")) {
 		skip_nl(ps);
 		at = *peek(ps);
 		if (term(ps, f, &other))
@@ -839,7 +866,7 @@ static int conditions(struct parser *ps, const struct pol_filter *f)
 					       "are OR'ed by WFP, write 'or' or 'in {...}'",
 					       wfp_field_name(field));
 		seen[nseen++] = field;
-		if (!accept_word(ps, "and"))
+		if (!accept_word_nl(ps, "and"))
 			return 0;
 	}
 }
@@ -1309,6 +1336,29 @@ static int write_filter(const struct wfp_policy *p, const struct pol_filter *pf,
 	return r;
 }
 
+/* An engine's filters come in arbitration order (layer, sublayer weight,
+ * filter weight): a comment marks where a layer or a sublayer starts. */
+static void section(const struct wfp_policy *p, size_t i, FILE *out)
+{
+	const struct wfp_filter *f = &p->filt[i].f, *prev = i ? &p->filt[i - 1].f : NULL;
+	bool new_layer = !prev || prev->layer != f->layer;
+
+	if (new_layer)
+		fprintf(out, "\n# ---- layer %s ----\n", wfp_layer_name(f->layer));
+	if (new_layer || !wfp_guid_eq(&prev->sublayer_key, &f->sublayer_key)) {
+		const struct pol_sublayer *sl = pol_sublayer_by_key(p, &f->sublayer_key);
+
+		fputc('#', out);
+		ref_sublayer(p, &f->sublayer_key, out);
+		for (unsigned k = 0; !sl && k < wfp_builtin_sublayer_count(); k++)
+			if (wfp_guid_eq(&wfp_builtin_sublayer(k)->key, &f->sublayer_key))
+				fprintf(out, " weight 0x%04x", wfp_builtin_sublayer(k)->weight);
+		if (sl)
+			fprintf(out, " weight 0x%04x", sl->s.weight);
+		fputc('\n', out);
+	}
+}
+
 int pol_write_text(const struct wfp_policy *p, FILE *out)
 {
 	int r = 0;
@@ -1319,8 +1369,11 @@ int pol_write_text(const struct wfp_policy *p, FILE *out)
 		write_sublayer(p, &p->subl[i], out);
 	for (size_t i = 0; i < p->ncall; i++)
 		write_callout(p, &p->call[i], out);
-	for (size_t i = 0; i < p->nfilt && !r; i++)
+	for (size_t i = 0; i < p->nfilt && !r; i++) {
+		if (p->from_engine)
+			section(p, i, out);
 		r = write_filter(p, &p->filt[i], out);
+	}
 	if (!r && ferror(out))
 		r = -WFP_E_IO;
 	return r;

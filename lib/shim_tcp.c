@@ -52,17 +52,13 @@ static void seg(struct wfp_pkt *p, const struct wfp_flow *f, uint8_t flags, uint
 
 static int find_listener(struct wfp_host *h, const struct wfp_pkt *p)
 {
-	for (unsigned c = 0; c < h->nchunks; c++) {
-		if (!h->chunks[c])
-			continue;
-		for (unsigned j = 0; j < SOCK_CHUNK; j++) {
-			struct sock *s = &h->chunks[c][j];
+	for (int sd = stack_port_first(h, p->dport); sd >= 0; sd = stack_sock(h, sd)->pnext) {
+		struct sock *s = stack_sock(h, sd);
 
-			if (s->used && s->proto == WFP_PROTO_TCP && s->family == p->family &&
-			    s->state == WFP_SOCK_LISTEN && s->lport == p->dport &&
-			    (addr_unspec(&s->laddr) || wfp_addr_eq(&s->laddr, &p->dst)))
-				return (int)(c * SOCK_CHUNK + j);
-		}
+		if (s->proto == WFP_PROTO_TCP && s->family == p->family &&
+		    s->state == WFP_SOCK_LISTEN && s->lport == p->dport &&
+		    (addr_unspec(&s->laddr) || wfp_addr_eq(&s->laddr, &p->dst)))
+			return sd;
 	}
 	return -1;
 }
@@ -125,7 +121,7 @@ int tcp_connect(struct wfp_host *h, int sd, const struct wfp_addr *dst, uint16_t
 	if (!port)
 		return -EINVAL;
 	if (!s->bound) {
-		ret = stack_bind(h, sd, NULL, 0, true);
+		ret = stack_bind(h, sd, NULL, 0);
 		if (ret)
 			return ret;
 	}
@@ -154,6 +150,7 @@ int tcp_connect(struct wfp_host *h, int sd, const struct wfp_addr *dst, uint16_t
 		return -ENOBUFS;
 	f->sd = sd;
 	f->loopback = wfp_host_is_local(h, dst);
+	s->endpoint = true;
 	/* spec §2.1 step 7: authorised before any packet exists */
 	if (ale_authorize(h, f, true, WFP_EV_CONNECT, 0, 0)) {
 		ale_flow_free(h, f);
@@ -229,6 +226,7 @@ static int segment(struct wfp_host *h, struct wfp_flow *f, const struct wfp_pkt 
 		/* nobody accept()s for an observer: the real stack's app does */
 		s->implicit = stack_observer(h);
 		s->accept_ready = !s->implicit;
+		s->endpoint = true;
 		s->flow = f;
 		f->sd = sd;
 		h->last_sd = sd;
@@ -402,17 +400,13 @@ int tcp_close(struct wfp_host *h, int sd)
 /* A free socket bound to the packet's source port, or an implicit one. */
 static int sender_sock(struct wfp_host *h, const struct wfp_pkt *p)
 {
-	for (unsigned c = 0; c < h->nchunks; c++) {
-		if (!h->chunks[c])
-			continue;
-		for (unsigned j = 0; j < SOCK_CHUNK; j++) {
-			struct sock *s = &h->chunks[c][j];
+	for (int sd = stack_port_first(h, p->sport); sd >= 0; sd = stack_sock(h, sd)->pnext) {
+		struct sock *s = stack_sock(h, sd);
 
-			if (s->used && s->proto == WFP_PROTO_TCP && s->family == p->family &&
-			    s->bound && s->state == WFP_SOCK_BOUND && s->lport == p->sport &&
-			    (addr_unspec(&s->laddr) || wfp_addr_eq(&s->laddr, &p->src)))
-				return (int)(c * SOCK_CHUNK + j);
-		}
+		if (s->proto == WFP_PROTO_TCP && s->family == p->family &&
+		    s->state == WFP_SOCK_BOUND && s->lport == p->sport &&
+		    (addr_unspec(&s->laddr) || wfp_addr_eq(&s->laddr, &p->src)))
+			return sd;
 	}
 	return stack_implicit_sock(h, p->family, WFP_PROTO_TCP, &p->src, p->sport, false);
 }

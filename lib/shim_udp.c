@@ -99,7 +99,7 @@ int udp_sendto(struct wfp_host *h, int sd, const struct wfp_addr *dst, uint16_t 
 	if (!port && s->proto == WFP_PROTO_UDP)
 		return -EINVAL;
 	if (!s->bound) {
-		ret = stack_bind(h, sd, NULL, 0, true);
+		ret = stack_bind(h, sd, NULL, 0);
 		if (ret)
 			return ret;
 	}
@@ -130,21 +130,23 @@ int udp_sendto(struct wfp_host *h, int sd, const struct wfp_addr *dst, uint16_t 
 	return ret ? ret : (int)(len > INT32_MAX ? INT32_MAX : len);
 }
 
-static int find_sock(struct wfp_host *h, const struct wfp_pkt *p)
+/* The socket bound to (laddr, lport) for the protocol, or -1. */
+static int bound_sock(struct wfp_host *h, int family, int proto, const struct wfp_addr *laddr,
+		      uint16_t lport)
 {
-	for (unsigned c = 0; c < h->nchunks; c++) {
-		if (!h->chunks[c])
-			continue;
-		for (unsigned j = 0; j < SOCK_CHUNK; j++) {
-			struct sock *s = &h->chunks[c][j];
+	for (int sd = stack_port_first(h, lport); sd >= 0; sd = stack_sock(h, sd)->pnext) {
+		struct sock *s = stack_sock(h, sd);
 
-			if (s->used && s->bound && s->proto == p->proto &&
-			    s->family == p->family && s->lport == p->dport &&
-			    (addr_unspec(&s->laddr) || wfp_addr_eq(&s->laddr, &p->dst)))
-				return (int)(c * SOCK_CHUNK + j);
-		}
+		if (s->proto == proto && s->family == family && s->lport == lport &&
+		    (addr_unspec(&s->laddr) || wfp_addr_eq(&s->laddr, laddr)))
+			return sd;
 	}
 	return -1;
+}
+
+static int find_sock(struct wfp_host *h, const struct wfp_pkt *p)
+{
+	return bound_sock(h, p->family, p->proto, &p->dst, p->dport);
 }
 
 int udp_input(struct wfp_host *h, const struct wfp_pkt *p)
@@ -219,18 +221,10 @@ void udp_close(struct wfp_host *h, int sd)
 /* A socket bound to (src, sport), or an implicit one. */
 static int sender_sock(struct wfp_host *h, const struct wfp_pkt *p)
 {
-	for (unsigned c = 0; c < h->nchunks; c++) {
-		if (!h->chunks[c])
-			continue;
-		for (unsigned j = 0; j < SOCK_CHUNK; j++) {
-			struct sock *s = &h->chunks[c][j];
+	int sd = bound_sock(h, p->family, p->proto, &p->src, p->sport);
 
-			if (s->used && s->bound && s->proto == p->proto &&
-			    s->family == p->family && s->lport == p->sport &&
-			    (addr_unspec(&s->laddr) || wfp_addr_eq(&s->laddr, &p->src)))
-				return (int)(c * SOCK_CHUNK + j);
-		}
-	}
+	if (sd >= 0)
+		return sd;
 	return stack_implicit_sock(h, p->family, p->proto, &p->src, p->sport, false);
 }
 

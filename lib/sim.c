@@ -33,7 +33,7 @@ enum {
 	SIM_MAX_HOSTS = 64,
 	SIM_MAX_TOKENS = 64,
 	SIM_MAX_CONDS = 16,
-	SIM_QUEUE_MAX = 1 << 16,
+	SIM_QUEUE_MAX = 1 << 12, /* packets in flight; a command sends a handful */
 	SIM_DELIVERY_BUDGET = 1 << 20, /* packets per command, against ping-pong */
 	SIM_NAME_MAX = 32
 };
@@ -49,7 +49,8 @@ enum cmd_kind {
 	C_ICMP_ECHO,
 	C_SEND,
 	C_CLOSE,
-	C_ADVANCE
+	C_ADVANCE,
+	C_MTU
 };
 
 struct cmd {
@@ -102,12 +103,15 @@ struct wfp_sim {
 	struct qpkt *q;
 	unsigned qhead, qlen;
 	uint64_t now_ms;
+	uint32_t mtu;     /* 0: no fragmentation on the wire */
+	uint32_t ip_id;
 };
 
 /* ---- errors ---- */
 
-static int fail(struct wfp_sim *s, struct wfp_sim_error *err, unsigned line, int code,
-		const char *fmt, ...)
+static __attribute__((format(printf, 5, 6))) int
+fail(struct wfp_sim *s, struct wfp_sim_error *err, unsigned line, int code,
+     const char *fmt, ...)
 {
 	va_list ap;
 
@@ -122,7 +126,8 @@ static int fail(struct wfp_sim *s, struct wfp_sim_error *err, unsigned line, int
 	return code;
 }
 
-static void note(struct wfp_sim *s, unsigned line, const char *fmt, ...)
+static __attribute__((format(printf, 3, 4))) void
+note(struct wfp_sim *s, unsigned line, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -298,7 +303,7 @@ static struct cmd *cmd_new(struct wfp_sim *s, enum cmd_kind kind, unsigned line)
 
 static bool valid_name(const char *n)
 {
-	static const char *const reserved[] = { "host", "policy", "filter", "advance" };
+	static const char *const reserved[] = { "host", "policy", "filter", "advance", "mtu" };
 
 	if (!*n || strlen(n) >= SIM_NAME_MAX)
 		return false;
@@ -638,6 +643,20 @@ static int p_filter(struct wfp_sim *s, struct pline *pl, struct wfp_sim_error *e
 	}
 }
 
+static int p_mtu(struct wfp_sim *s, struct pline *pl, struct wfp_sim_error *err)
+{
+	struct cmd *c;
+	uint64_t v;
+
+	if (pl->n != 2 || !parse_u64(pl->tok[1], 65535, &v) || (v && v < 128))
+		return FAIL("usage: mtu BYTES (128-65535, 0: none)");
+	c = cmd_new(s, C_MTU, pl->line);
+	if (!c)
+		return fail(s, err, pl->line, -WFP_E_NOMEM, "out of memory");
+	c->len = (uint32_t)v;
+	return 0;
+}
+
 static int p_advance(struct wfp_sim *s, struct pline *pl, struct wfp_sim_error *err)
 {
 	char buf[32], *unit;
@@ -827,6 +846,8 @@ static int parse_line(struct wfp_sim *s, char *buf, unsigned line, struct wfp_si
 		return p_filter(s, &pl, err);
 	if (!strcmp(pl.tok[0], "advance"))
 		return p_advance(s, &pl, err);
+	if (!strcmp(pl.tok[0], "mtu"))
+		return p_mtu(s, &pl, err);
 	return p_action(s, &pl, err);
 }
 
@@ -948,6 +969,48 @@ static int owner_of(const struct wfp_sim *s, const struct qpkt *q)
 	return -1;
 }
 
+static uint32_t thdr_len(uint8_t proto)
+{
+	switch (proto) {
+	case WFP_PROTO_TCP:
+		return 20;
+	case WFP_PROTO_UDP:
+	case WFP_PROTO_ICMP:
+	case WFP_PROTO_ICMPV6:
+		return 8;
+	default:
+		return 0;
+	}
+}
+
+/* The wire: a packet larger than the MTU arrives as fragments (the sender
+ * fragments after OUTBOUND_IPPACKET, which never sees them, spec §2.5). */
+static void receive(struct wfp_sim *s, struct wfp_host *h, struct wfp_pkt *p)
+{
+	uint32_t iph = p->family == WFP_AF_INET6 ? 48 : 20; /* v6: + fragment header */
+	uint32_t ipp = thdr_len(p->proto) + p->payload_len, chunk, id;
+
+	if (!s->mtu || (p->family == WFP_AF_INET6 ? 40 : 20) + ipp <= s->mtu) {
+		wfp_host_receive(h, p);
+		return;
+	}
+	chunk = (s->mtu - iph) / 8 * 8;
+	id = ++s->ip_id;
+	for (uint32_t off = 0; off < ipp; off += chunk) {
+		struct wfp_pkt f = *p;
+		uint32_t len = ipp - off < chunk ? ipp - off : chunk;
+
+		f.flags |= WFP_PKT_F_FRAGMENT;
+		if (off + len < ipp)
+			f.flags |= WFP_PKT_F_MORE_FRAGS;
+		f.frag_off = (uint16_t)(off / 8);
+		f.frag_len = (uint16_t)len;
+		f.ip_id = id;
+		f.payload_len = off ? len : len - thdr_len(p->proto);
+		wfp_host_receive(h, &f);
+	}
+}
+
 static void deliver(struct wfp_sim *s, unsigned line)
 {
 	unsigned budget = SIM_DELIVERY_BUDGET;
@@ -967,7 +1030,7 @@ static void deliver(struct wfp_sim *s, unsigned line)
 		}
 		if (to == q.from)
 			q.p.flags |= WFP_PKT_F_LOOPBACK;
-		wfp_host_receive(s->hosts[to].h, &q.p);
+		receive(s, s->hosts[to].h, &q.p);
 	}
 	if (s->qlen) {
 		note(s, line, "packet storm: %u packets dropped", s->qlen);
@@ -1143,6 +1206,8 @@ int wfp_sim_run(struct wfp_sim *s, struct wfp_sim_error *err)
 	}
 	s->qhead = s->qlen = 0;
 	s->now_ms = 0;
+	s->mtu = 0;
+	s->ip_id = 0;
 	for (unsigned i = 0; i < s->ncmds && !ret; i++) {
 		const struct cmd *c = &s->cmds[i];
 
@@ -1155,6 +1220,9 @@ int wfp_sim_run(struct wfp_sim *s, struct wfp_sim_error *err)
 			break;
 		case C_FILTER:
 			ret = run_filter(s, c, err);
+			break;
+		case C_MTU:
+			s->mtu = c->len;
 			break;
 		case C_ADVANCE:
 			s->now_ms += c->ms;

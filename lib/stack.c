@@ -10,9 +10,11 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "compat.h"
 #include "stack.h"
 
 static const char *const event_names[WFP_EV_MAX] = {
@@ -137,6 +139,12 @@ static uint8_t addr_type(const struct wfp_addr *a)
 	return a->v6[0] == 0xff ? NL_ADDR_MULTICAST : NL_ADDR_UNICAST;
 }
 
+bool raw_proto(int proto)
+{
+	return proto != WFP_PROTO_TCP && proto != WFP_PROTO_UDP && proto != WFP_PROTO_ICMP &&
+	       proto != WFP_PROTO_ICMPV6;
+}
+
 unsigned lay(int family, unsigned v4layer)
 {
 	if (family != WFP_AF_INET6)
@@ -157,10 +165,16 @@ struct wfp_host *wfp_host_new(struct wfp_engine *e, const struct wfp_host_opts *
 		errno = EINVAL;
 		return NULL;
 	}
-	if (!o)
-		o = &def;
-	if (o->sz < sizeof(struct wfp_host_opts) ||
-	    (o->eph_lo && o->eph_hi < o->eph_lo)) {
+	if (o) {
+		/* libbpf OPTS style: copy what the caller knows, zero the rest */
+		if (o->sz < offsetof(struct wfp_host_opts, name)) {
+			errno = EINVAL;
+			return NULL;
+		}
+		memcpy(&def, o, o->sz < sizeof(def) ? o->sz : sizeof(def));
+	}
+	o = &def;
+	if (o->eph_lo && o->eph_hi < o->eph_lo) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -174,8 +188,19 @@ struct wfp_host *wfp_host_new(struct wfp_engine *e, const struct wfp_host_opts *
 	h->chunks = wfp_calloc(h->nchunks, sizeof(*h->chunks));
 	h->flows = wfp_flow_table_new(o->max_flows ? o->max_flows : 65536,
 				      (o->flags & WFP_HOST_F_FIXED_KEY) ? o->hash_key : NULL);
-	if (!h->name || !h->chunks || !h->flows)
+	h->frags = frag_table_new();
+	if (!h->name || !h->chunks || !h->flows || !h->frags)
 		goto err_free_host;
+	for (unsigned l = 0; l < WFP_LAYER_MAX; l++) {
+		unsigned n = wfp_layer_field_count(l);
+
+		h->nfields[l] = (uint8_t)(n > WFP_MAX_FIELDS_PER_LAYER ? WFP_MAX_FIELDS_PER_LAYER : n);
+		for (unsigned i = 0; i < h->nfields[l]; i++)
+			h->field_of[l][i] = (int8_t)wfp_layer_field(l, i);
+	}
+	h->full_gc_ms = UINT64_MAX;
+	for (unsigned i = 0; i < PORT_BUCKETS; i++)
+		h->port_head[i] = -1;
 	h->flags = o->flags;
 	h->idle_ms = o->idle_timeout_ms ? o->idle_timeout_ms : 60000;
 	h->tcp_idle_ms = o->tcp_idle_timeout_ms;
@@ -205,6 +230,7 @@ void wfp_host_free(struct wfp_host *h)
 	}
 	wfp_free(h->chunks);
 	wfp_flow_table_free(h->flows);
+	wfp_free(h->frags);
 	wfp_free(h->name);
 	wfp_free(h);
 }
@@ -349,6 +375,7 @@ int stack_sock_new(struct wfp_host *h, int family, int proto, const struct sock 
 			s->laddr.family = (uint8_t)family;
 			s->raddr.family = (uint8_t)family;
 			s->listener = -1;
+			s->pnext = -1;
 			s->app = app;
 			if (owner_of && owner_of->has_user) {
 				s->has_user = true;
@@ -365,12 +392,46 @@ full:
 	return -EMFILE;
 }
 
+int stack_port_first(const struct wfp_host *h, uint16_t port)
+{
+	return h->port_head[port % PORT_BUCKETS];
+}
+
+void stack_port_link(struct wfp_host *h, int sd)
+{
+	struct sock *s = stack_sock(h, sd);
+	int32_t *head;
+
+	if (!s || s->indexed)
+		return;
+	head = &h->port_head[s->lport % PORT_BUCKETS];
+	s->pnext = *head;
+	*head = sd;
+	s->indexed = true;
+}
+
+static void port_unlink(struct wfp_host *h, int sd, struct sock *s)
+{
+	int32_t *pp = &h->port_head[s->lport % PORT_BUCKETS];
+
+	while (*pp >= 0) {
+		if (*pp == sd) {
+			*pp = s->pnext;
+			break;
+		}
+		pp = &stack_sock(h, *pp)->pnext;
+	}
+	s->indexed = false;
+}
+
 void stack_sock_release(struct wfp_host *h, int sd)
 {
 	struct sock *s = stack_sock(h, sd);
 
 	if (!s)
 		return;
+	if (s->indexed)
+		port_unlink(h, sd, s);
 	wfp_free(s->app);
 	memset(s, 0, sizeof(*s));
 	h->st.sockets--;
@@ -400,6 +461,7 @@ int stack_implicit_sock(struct wfp_host *h, int family, int proto, const struct 
 	s->implicit = true;
 	s->bound = true;
 	s->lport = lport;
+	stack_port_link(h, sd);
 	if (!inbound)
 		s->laddr = *laddr; /* a connecting socket: its real source */
 	s->state = (inbound && proto == WFP_PROTO_TCP) ? WFP_SOCK_LISTEN : WFP_SOCK_BOUND;
@@ -413,7 +475,9 @@ int wfp_sock_open(struct wfp_host *h, int family, int proto,
 
 	if (family != WFP_AF_INET && family != WFP_AF_INET6)
 		return -EAFNOSUPPORT;
-	if (proto != WFP_PROTO_TCP && proto != WFP_PROTO_UDP)
+	/* TCP, UDP, or a raw protocol handled like UDP without ports (§2.2);
+	 * ICMP belongs to the host's ICMP module */
+	if (proto <= 0 || proto > 255 || proto == WFP_PROTO_ICMP || proto == WFP_PROTO_ICMPV6)
 		return -EPROTONOSUPPORT;
 	if (owner) {
 		tmp.app = (char *)owner->app;
@@ -454,16 +518,11 @@ int wfp_sock_remote_port(const struct wfp_host *h, int sd)
 
 static bool port_in_use(struct wfp_host *h, int family, int proto, uint16_t port)
 {
-	for (unsigned c = 0; c < h->nchunks; c++) {
-		if (!h->chunks[c])
-			continue;
-		for (unsigned j = 0; j < SOCK_CHUNK; j++) {
-			struct sock *s = &h->chunks[c][j];
+	for (int sd = stack_port_first(h, port); sd >= 0; sd = stack_sock(h, sd)->pnext) {
+		struct sock *s = stack_sock(h, sd);
 
-			if (s->used && s->bound && s->listener < 0 && s->proto == proto &&
-			    s->family == family && s->lport == port)
-				return true;
-		}
+		if (s->proto == proto && s->family == family && s->lport == port)
+			return true;
 	}
 	return false;
 }
@@ -488,8 +547,7 @@ static int eph_port(struct wfp_host *h, int family, int proto)
 /* The bind of spec §2.1 steps 1-2 / 4-5: BIND_REDIRECT, then
  * RESOURCE_ASSIGNMENT with the assigned port (IS_WILDCARD_BIND when the
  * application left the port or the address to the stack, spec §3.2). */
-int stack_bind(struct wfp_host *h, int sd, const struct wfp_addr *addr,
-	       uint16_t port, bool implicit)
+int stack_bind(struct wfp_host *h, int sd, const struct wfp_addr *addr, uint16_t port)
 {
 	struct sock *s = stack_sock(h, sd);
 	struct cls c = { .event = WFP_EV_BIND, .ale = true };
@@ -520,7 +578,9 @@ int stack_bind(struct wfp_host *h, int sd, const struct wfp_addr *addr,
 	 * the call (docs/internals/stack.md). */
 	if (stack_check(h, lay(s->family, WFP_LAYER_ALE_BIND_REDIRECT_V4), &c))
 		return -EACCES;
-	if (!port) {
+	if (raw_proto(s->proto)) {
+		c.flags |= WFP_CONDITION_FLAG_IS_RAW_ENDPOINT;
+	} else if (!port) {
 		eph = eph_port(h, s->family, s->proto);
 		if (eph < 0)
 			return eph;
@@ -528,10 +588,10 @@ int stack_bind(struct wfp_host *h, int sd, const struct wfp_addr *addr,
 	}
 	if (stack_check(h, lay(s->family, WFP_LAYER_ALE_RESOURCE_ASSIGNMENT_V4), &c))
 		return -EACCES;
-	(void)implicit;
 	s->laddr = c.laddr;
 	s->lport = c.lport;
 	s->bound = true;
+	stack_port_link(h, sd);
 	s->has_rsrc = true;
 	if (s->state == WFP_SOCK_CLOSED)
 		s->state = WFP_SOCK_BOUND;
@@ -540,7 +600,7 @@ int stack_bind(struct wfp_host *h, int sd, const struct wfp_addr *addr,
 
 int wfp_sock_bind(struct wfp_host *h, int sd, const struct wfp_addr *addr, uint16_t port)
 {
-	return stack_bind(h, sd, addr, port, false);
+	return stack_bind(h, sd, addr, port);
 }
 
 /* ALE_AUTH_LISTEN (spec §2.1 step 3). */
@@ -557,7 +617,7 @@ int wfp_sock_listen(struct wfp_host *h, int sd)
 	if (s->state == WFP_SOCK_LISTEN)
 		return 0;
 	if (!s->bound) {
-		ret = stack_bind(h, sd, NULL, 0, true);
+		ret = stack_bind(h, sd, NULL, 0);
 		if (ret)
 			return ret;
 	}
@@ -572,6 +632,7 @@ int wfp_sock_listen(struct wfp_host *h, int sd)
 	if (stack_check(h, lay(s->family, WFP_LAYER_ALE_AUTH_LISTEN_V4), &c))
 		return -EACCES;
 	s->state = WFP_SOCK_LISTEN;
+	s->endpoint = true;
 	return 0;
 }
 
@@ -587,7 +648,7 @@ int wfp_sock_connect(struct wfp_host *h, int sd, const struct wfp_addr *dst, uin
 		return tcp_connect(h, sd, dst, port);
 	/* connected UDP: only the default peer; ALE runs per datagram flow */
 	if (!s->bound) {
-		int ret = stack_bind(h, sd, NULL, 0, true);
+		int ret = stack_bind(h, sd, NULL, 0);
 
 		if (ret)
 			return ret;
@@ -641,7 +702,7 @@ int wfp_sock_sendto(struct wfp_host *h, int sd, const struct wfp_addr *dst,
 
 	if (!s)
 		return -EBADF;
-	if (s->proto != WFP_PROTO_UDP)
+	if (s->proto == WFP_PROTO_TCP)
 		return -EOPNOTSUPP;
 	if (!dst || dst->family != s->family || addr_unspec(dst))
 		return -EINVAL;
@@ -666,7 +727,11 @@ static void close_notify(struct wfp_host *h, struct sock *s)
 		c.raddr = s->raddr;
 		c.rport = s->rport;
 	}
-	stack_classify(h, lay(s->family, WFP_LAYER_ALE_ENDPOINT_CLOSURE_V4), &c, NULL, &v);
+	/* once per TCP connection (an AUTH_CONNECT or RECV_ACCEPT indication)
+	 * or listener, once per non-TCP endpoint (§3.6) */
+	if (s->proto != WFP_PROTO_TCP || s->endpoint)
+		stack_classify(h, lay(s->family, WFP_LAYER_ALE_ENDPOINT_CLOSURE_V4), &c, NULL,
+			       &v);
 	if (s->has_rsrc)
 		stack_classify(h, lay(s->family, WFP_LAYER_ALE_RESOURCE_RELEASE_V4), &c,
 			       NULL, &v);
@@ -858,11 +923,105 @@ static void emit(struct wfp_host *h, unsigned layer, const struct cls *c,
 	}
 	if (c->flags & WFP_CONDITION_FLAG_IS_LOOPBACK)
 		r.flags |= WFP_TRACE_F_LOOPBACK;
+	if (c->flags & WFP_CONDITION_FLAG_IS_FRAGMENT)
+		r.flags |= WFP_TRACE_F_FRAGMENT;
+	if (c->flags & WFP_CONDITION_FLAG_IS_REASSEMBLED)
+		r.flags |= WFP_TRACE_F_REASSEMBLED;
 	if (md && (md->present & WFP_MD_DISCARD_REASON))
 		r.flags |= WFP_TRACE_F_DISCARD;
 	if (stack_blocked(v) && (v->flags & WFP_CLASSIFY_OUT_F_ABSORB))
 		r.flags |= WFP_TRACE_F_ABSORB;
 	h->trace(&r, h->trace_ctx);
+}
+
+/* msFwpDirection of a classification (spec §7.1). */
+static uint32_t ms_direction(unsigned layer, const struct cls *c)
+{
+	const char *n = wfp_layer_name(layer);
+
+	if (c->has_dir)
+		return c->dir == WFP_DIRECTION_INBOUND ? WFP_MS_DIRECTION_IN : WFP_MS_DIRECTION_OUT;
+	if (!strncmp(n, "INBOUND", 7) || strstr(n, "RECV_ACCEPT") || strstr(n, "LISTEN"))
+		return WFP_MS_DIRECTION_IN;
+	return WFP_MS_DIRECTION_OUT;
+}
+
+static void ev_addr(uint8_t out[16], const struct wfp_addr *a)
+{
+	if (a->family == WFP_AF_INET) {
+		uint32_t n = htonl(a->v4);
+
+		memcpy(out, &n, 4);
+	} else {
+		memcpy(out, a->v6, 16);
+	}
+}
+
+/*
+ * A net event for a carried-out verdict (spec §7.1): drops always, allows
+ * when someone asked for them.  Cold: only blocks and explicit permits
+ * get here.
+ */
+static __attribute__((cold, noinline)) void report(struct wfp_host *h, unsigned layer,
+						  const struct cls *c,
+						  const struct wfp_verdict *v,
+						  const struct wfp_metadata *md, uint32_t keywords)
+{
+	struct wfp_netevent ev = { 0 };
+	uint64_t kw = 0;
+
+	if (v->action != WFP_ACTION_BLOCK) {
+		wfp_engine_get_option(h->engine, WFP_OPTION_NET_EVENT_MATCH_ANY_KEYWORDS, &kw);
+		if (!(kw & WFP_NET_EVENT_KEYWORD_CLASSIFY_ALLOW))
+			return;
+	}
+	ev.time_ns = h->now_ms * 1000000ull;
+	ev.type = v->action == WFP_ACTION_BLOCK ? WFP_NET_EVENT_CLASSIFY_DROP :
+		  WFP_NET_EVENT_CLASSIFY_ALLOW;
+	ev.keywords = keywords;
+	ev.ip_version = c->family;
+	ev.ip_protocol = c->proto;
+	ev.layer_id = (uint16_t)layer;
+	ev.flags = WFP_NET_EVENT_F_IP_VERSION_SET | WFP_NET_EVENT_F_IP_PROTOCOL_SET;
+	if (c->has_laddr && !addr_unspec(&c->laddr)) {
+		ev_addr(ev.local_addr, &c->laddr);
+		ev.flags |= WFP_NET_EVENT_F_LOCAL_ADDR_SET;
+	}
+	if (c->has_raddr) {
+		ev_addr(ev.remote_addr, &c->raddr);
+		ev.flags |= WFP_NET_EVENT_F_REMOTE_ADDR_SET;
+	}
+	if (c->has_lport) {
+		ev.local_port = c->lport;
+		ev.flags |= WFP_NET_EVENT_F_LOCAL_PORT_SET;
+	}
+	if (c->has_rport) {
+		ev.remote_port = c->rport;
+		ev.flags |= WFP_NET_EVENT_F_REMOTE_PORT_SET;
+	}
+	ev.direction = ms_direction(layer, c);
+	ev.filter_id = v->filter_id;
+	if (c->flags & WFP_CONDITION_FLAG_IS_REAUTHORIZE) {
+		ev.reauth_reason = c->reauth;
+		ev.flags |= WFP_NET_EVENT_F_REAUTH_REASON_SET;
+	}
+	if (md && (md->present & WFP_MD_DISCARD_REASON)) {
+		ev.discard_module = md->discard_module;
+		ev.discard_reason = md->discard_reason;
+	} else {
+		ev.discard_module = WFP_DISCARD_MODULE_GENERAL;
+		ev.discard_reason = WFP_DISCARD_FIREWALL_POLICY;
+	}
+	ev.is_loopback = (c->flags & WFP_CONDITION_FLAG_IS_LOOPBACK) != 0;
+	if (c->owner && c->owner->app) {
+		strlcpy(ev.app_id, c->owner->app, sizeof(ev.app_id));
+		ev.flags |= WFP_NET_EVENT_F_APP_ID_SET;
+	}
+	if (c->owner && c->owner->has_user) {
+		ev.uid = c->owner->tok.uid;
+		ev.flags |= WFP_NET_EVENT_F_USER_ID_SET;
+	}
+	wfp_netevent_report(h->engine, &ev);
 }
 
 bool stack_blocked(const struct wfp_verdict *v)
@@ -877,18 +1036,16 @@ void stack_classify(struct wfp_host *h, unsigned layer, const struct cls *c,
 	struct wfp_metadata m = { 0 };
 	struct wfp_token tok = { 0 };
 	struct wfp_incoming in;
-	unsigned n = wfp_layer_field_count(layer);
+	unsigned n = layer < WFP_LAYER_MAX ? h->nfields[layer] : 0;
 
-	if (n > WFP_MAX_FIELDS_PER_LAYER)
-		n = WFP_MAX_FIELDS_PER_LAYER;
-	memset(vals, 0, sizeof(vals)); /* WFP_EMPTY == 0 */
+	memset(vals, 0, n * sizeof(vals[0])); /* WFP_EMPTY == 0 */
 	if (c->owner && c->owner->has_user) {
 		tok.uid = c->owner->tok.uid;
 		tok.ngids = 1;
 		tok.gids = &c->owner->gid;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		int f = wfp_layer_field(layer, i);
+		int f = h->field_of[layer][i];
 
 		if (f >= 0)
 			fill_one(&vals[i], (unsigned)f, c, &tok);
@@ -910,6 +1067,7 @@ void stack_classify(struct wfp_host *h, unsigned layer, const struct cls *c,
 	memset(v, 0, sizeof(*v));
 	if (wfp_classify(h->engine, &in, v, NULL))
 		v->action = WFP_ACTION_NONE; /* a bad layer id: no decision */
+	wfp_counters_account(h->engine, layer, v, c->bytes);
 	h->st.classifications++;
 	h->seq++;
 	emit(h, layer, c, md ? &m : NULL, &in, v);
@@ -924,13 +1082,19 @@ int stack_check(struct wfp_host *h, unsigned layer, const struct cls *c)
 	int twin;
 
 	stack_classify(h, layer, c, NULL, &v);
-	if (!stack_blocked(&v))
+	if (!stack_blocked(&v)) {
+		if (v.action == WFP_ACTION_PERMIT)
+			report(h, layer, c, &v, NULL, 0);
 		return 0;
+	}
 	h->st.drops[(c->flags & WFP_CONDITION_FLAG_IS_REAUTHORIZE) ?
 		    WFP_DROP_REAUTH : WFP_DROP_FILTER]++;
 	/* spec §2.6: re-indicate at the twin unless ABSORB (§4.4) */
+	if (v.flags & WFP_CLASSIFY_OUT_F_ABSORB)
+		return -EACCES; /* silent: no discard indication, no event (§4.4) */
+	report(h, layer, c, &v, NULL, 0);
 	twin = wfp_layer_discard_twin(layer);
-	if (twin >= 0 && !(v.flags & WFP_CLASSIFY_OUT_F_ABSORB)) {
+	if (twin >= 0) {
 		md.discard_filter_id = v.filter_id;
 		stack_classify(h, (unsigned)twin, c, &md, &dv);
 	}
@@ -946,7 +1110,11 @@ bool stack_discard(struct wfp_host *h, unsigned layer, const struct cls *c,
 	struct wfp_verdict v;
 
 	stack_classify(h, layer, c, &md, &v);
-	return stack_blocked(&v);
+	if (!stack_blocked(&v))
+		return false;
+	/* a block at a discard layer suppresses the answer: a port-scan drop */
+	report(h, layer, c, &v, &md, WFP_NET_EVENT_KEYWORD_PORT_SCANNING_DROP);
+	return true;
 }
 
 /* ---- IP layer ---- */
@@ -1001,6 +1169,9 @@ void stack_cls_pkt(struct wfp_host *h, struct cls *c, const struct wfp_pkt *p,
 	}
 	c->has_dir = true;
 	c->dir = inbound ? WFP_DIRECTION_INBOUND : WFP_DIRECTION_OUTBOUND;
+	c->bytes = p->payload_len;
+	if (raw_proto(p->proto))
+		c->flags |= WFP_CONDITION_FLAG_IS_RAW_ENDPOINT;
 	if ((p->flags & WFP_PKT_F_LOOPBACK) || wfp_host_is_local(h, &c->raddr))
 		c->flags |= WFP_CONDITION_FLAG_IS_LOOPBACK;
 }
@@ -1060,6 +1231,35 @@ static bool pkt_valid(const struct wfp_pkt *p)
 	return true;
 }
 
+static int transport_in(struct wfp_host *h, const struct wfp_pkt *p);
+
+/*
+ * Spec §2.5: each fragment is indicated at INBOUND_IPPACKET as a packet
+ * (done by the caller) and again as a fragment (IS_FRAGMENT); the
+ * reassembled packet once more (IS_REASSEMBLED), and only it goes up.
+ */
+static int fragment_in(struct wfp_host *h, const struct wfp_pkt *p, struct cls *c)
+{
+	struct wfp_pkt full;
+	int ret;
+
+	c->flags |= WFP_CONDITION_FLAG_IS_FRAGMENT;
+	if (stack_check(h, lay(p->family, WFP_LAYER_INBOUND_IPPACKET_V4), c))
+		return -EACCES;
+	ret = frag_add(h, p, &full);
+	if (ret < 0) {
+		h->st.drops[WFP_DROP_FRAGMENT]++;
+		return ret;
+	}
+	if (!ret)
+		return -EINPROGRESS; /* held until the datagram is complete */
+	stack_cls_pkt(h, c, &full, true, pkt_event(&full));
+	c->flags |= WFP_CONDITION_FLAG_IS_REASSEMBLED;
+	if (stack_check(h, lay(p->family, WFP_LAYER_INBOUND_IPPACKET_V4), c))
+		return -EACCES;
+	return transport_in(h, &full);
+}
+
 /* The receive path: INBOUND_IPPACKET, then the transport shim (spec §2). */
 int wfp_host_receive(struct wfp_host *h, const struct wfp_pkt *p)
 {
@@ -1075,15 +1275,16 @@ int wfp_host_receive(struct wfp_host *h, const struct wfp_pkt *p)
 		return -EHOSTUNREACH;
 	}
 	stack_cls_pkt(h, &c, p, true, pkt_event(p));
-	if (p->flags & WFP_PKT_F_FRAGMENT)
-		c.flags |= WFP_CONDITION_FLAG_IS_FRAGMENT;
 	if (stack_check(h, lay(p->family, WFP_LAYER_INBOUND_IPPACKET_V4), &c))
 		return -EACCES;
-	if (p->flags & WFP_PKT_F_FRAGMENT) {
-		/* reassembly is not modelled (docs/internals/stack.md) */
-		h->st.drops[WFP_DROP_FRAGMENT]++;
-		return -EOPNOTSUPP;
-	}
+	if (p->flags & WFP_PKT_F_FRAGMENT)
+		return fragment_in(h, p, &c);
+	return transport_in(h, p);
+}
+
+/* Above the IP layer: the transport shim of the packet's protocol. */
+static int transport_in(struct wfp_host *h, const struct wfp_pkt *p)
+{
 	switch (p->proto) {
 	case WFP_PROTO_TCP:
 		return tcp_input(h, p);

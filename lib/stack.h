@@ -19,6 +19,8 @@ enum {
 	HOST_MAX_ADDRS = 8,
 	HOST_GC_BUCKETS = 64, /* buckets visited per clock tick */
 	SOCK_CHUNK = 64,
+	FRAG_SLOTS = 64,     /* datagrams under reassembly at once */
+	PORT_BUCKETS = 256,  /* bound-socket index by local port */
 	NL_ADDR_UNSPECIFIED = 0,
 	NL_ADDR_UNICAST = 1,
 	NL_ADDR_MULTICAST = 3,
@@ -32,6 +34,9 @@ struct sock {
 	bool has_peer;     /* raddr/rport valid */
 	bool accept_ready; /* a completed child not yet accept()ed */
 	bool implicit;     /* observer: made for a real socket we never saw */
+	bool endpoint;     /* TCP: had an AUTH indication or listened (§3.6) */
+	bool indexed;      /* in the port index (bound, not an accepted child) */
+	int32_t pnext;     /* next socket in its port bucket, -1 */
 	uint8_t family;
 	uint8_t proto;
 	uint8_t state;     /* enum wfp_sock_state */
@@ -49,8 +54,17 @@ struct sock {
 	struct wfp_token tok;
 };
 
+struct wfp_frags;
+
 struct wfp_host {
 	char *name;
+	/* the layer table's slot -> field map, copied once: the classify
+	 * wrapper reads it for every slot of every classification */
+	int8_t field_of[WFP_LAYER_MAX][WFP_MAX_FIELDS_PER_LAYER];
+	uint8_t nfields[WFP_LAYER_MAX];
+	uint64_t full_gc_ms;  /* clock time of the last GC forced by a full table */
+	int32_t port_head[PORT_BUCKETS]; /* bound sockets by local port */
+	struct wfp_frags *frags;
 	struct wfp_engine *engine;
 	struct wfp_addr addrs[HOST_MAX_ADDRS];
 	unsigned naddrs;
@@ -92,6 +106,7 @@ struct cls {
 	uint32_t reauth;   /* FWP_CONDITION_REAUTHORIZE_REASON_* */
 	const struct sock *owner; /* app / user, may be NULL */
 	uint64_t flow_handle;
+	uint32_t bytes;    /* for the filter byte counters */
 	struct {
 		uint8_t proto;
 		struct wfp_addr raddr;
@@ -101,6 +116,10 @@ struct cls {
 
 /* stack.c */
 struct sock *stack_sock(struct wfp_host *h, int sd);
+/* The bound sockets (not accepted children) with local port `port`: start
+ * with stack_port_first, follow sock->pnext; -1 ends.  Any proto/family. */
+int stack_port_first(const struct wfp_host *h, uint16_t port);
+void stack_port_link(struct wfp_host *h, int sd);
 int stack_sock_new(struct wfp_host *h, int family, int proto, const struct sock *owner_of);
 void stack_sock_release(struct wfp_host *h, int sd);
 bool stack_blocked(const struct wfp_verdict *v);
@@ -123,9 +142,11 @@ void stack_cls_pkt(struct wfp_host *h, struct cls *c, const struct wfp_pkt *p,
 		   bool inbound, uint32_t event);
 int stack_local_addr_for(struct wfp_host *h, const struct wfp_addr *dst,
 			 struct wfp_addr *out);
-int stack_bind(struct wfp_host *h, int sd, const struct wfp_addr *addr,
-	       uint16_t port, bool implicit);
+/* bind(): BIND_REDIRECT, RESOURCE_ASSIGNMENT; port 0: an ephemeral one. */
+int stack_bind(struct wfp_host *h, int sd, const struct wfp_addr *addr, uint16_t port);
 bool addr_unspec(const struct wfp_addr *a);
+/* Neither TCP, UDP nor ICMP: a raw endpoint without ports (§2.2, §5.7). */
+bool raw_proto(int proto);
 static inline bool stack_observer(const struct wfp_host *h)
 {
 	return h->flags & WFP_HOST_F_OBSERVER;
@@ -140,6 +161,11 @@ int stack_implicit_sock(struct wfp_host *h, int family, int proto, const struct 
 int stack_respond(struct wfp_host *h, struct wfp_pkt *p, uint32_t event);
 /* The layer of the family: v4layer itself or its _V6 sibling. */
 unsigned lay(int family, unsigned v4layer);
+
+/* frag.c: 1 and the reassembled packet in *out, 0 while incomplete,
+ * -ENOBUFS when every slot is busy. */
+struct wfp_frags *frag_table_new(void);
+int frag_add(struct wfp_host *h, const struct wfp_pkt *p, struct wfp_pkt *out);
 
 /* ale.c: flows and reauthorization */
 void ale_key(struct wfp_flow_key *k, int family, int proto, const struct wfp_addr *l,

@@ -104,7 +104,7 @@ struct wfp_pkt {
 	uint8_t pad;
 	uint16_t icmp_id;
 	uint16_t icmp_seq;
-	uint16_t frag_off;    /* in 8-byte units */
+	uint16_t frag_off;    /* fragments: offset in 8-byte units */
 	uint32_t flags;       /* WFP_PKT_F_* */
 	uint16_t sport, dport; /* host order */
 	uint32_t payload_len; /* transport payload bytes */
@@ -112,7 +112,11 @@ struct wfp_pkt {
 	struct wfp_pkt_embedded emb; /* WFP_PKT_F_EMBEDDED */
 	uint32_t ip_id;       /* IPv4 identification / IPv6 fragment id */
 	uint8_t hop_limit;    /* TTL / hop limit */
-	uint8_t pad2[3];
+	uint8_t pad2;
+	/* fragments: bytes of IP payload this fragment carries.  The first
+	 * fragment (offset 0) also has the transport header fields and, in
+	 * payload_len, the transport payload bytes it carries. */
+	uint16_t frag_len;
 };
 
 /* What made the stack classify (the trace's "event" column). */
@@ -144,7 +148,9 @@ enum {
 	WFP_TRACE_F_REAUTH = 0x1,   /* FLAGS had IS_REAUTHORIZE */
 	WFP_TRACE_F_DISCARD = 0x2,  /* a _DISCARD layer: md has the reason */
 	WFP_TRACE_F_ABSORB = 0x4,   /* BLOCK with ABSORB: silent drop */
-	WFP_TRACE_F_LOOPBACK = 0x8  /* FLAGS had IS_LOOPBACK */
+	WFP_TRACE_F_LOOPBACK = 0x8, /* FLAGS had IS_LOOPBACK */
+	WFP_TRACE_F_FRAGMENT = 0x10,   /* FLAGS had IS_FRAGMENT */
+	WFP_TRACE_F_REASSEMBLED = 0x20 /* FLAGS had IS_REASSEMBLED */
 };
 
 /* One classification, as the trace callback sees it.  Pointers are valid
@@ -179,7 +185,7 @@ enum wfp_drop_reason {
 	WFP_DROP_SOCK_LIMIT,    /* the socket table was full */
 	WFP_DROP_NOT_LOCAL,     /* destination is not one of our addresses */
 	WFP_DROP_MALFORMED,     /* inconsistent wfp_pkt */
-	WFP_DROP_FRAGMENT,      /* fragments: reassembly is not modelled */
+	WFP_DROP_FRAGMENT,      /* every reassembly slot was busy */
 	WFP_DROP_STATE,         /* a TCP segment that fits no state */
 	WFP_DROP_MAX
 };
@@ -229,7 +235,8 @@ struct wfp_host_opts {
 };
 
 /* A new host classifying against engine e (borrowed: it must outlive the
- * host).  NULL opts: defaults.  NULL with errno on failure. */
+ * host).  NULL opts: defaults; fields past opts->sz count as 0 (an older
+ * caller's smaller struct is fine).  NULL with errno on failure. */
 WFP_API struct wfp_host *wfp_host_new(struct wfp_engine *e, const struct wfp_host_opts *opts);
 /* Frees sockets and flows; no classification happens.  NULL is fine. */
 WFP_API void wfp_host_free(struct wfp_host *h);
@@ -249,9 +256,11 @@ WFP_API uint64_t wfp_host_time(const struct wfp_host *h);
 WFP_API const struct wfp_host_stats *wfp_host_stats(const struct wfp_host *h);
 
 /* A packet arrives at the host: the receive path of spec §2.  Returns 0
- * when the packet was delivered or answered, or a negative errno saying
- * why it was dropped (-EACCES: a filter; -ENOBUFS: flow table full;
- * -ECONNREFUSED: no endpoint; -EINVAL: malformed); see also the stats. */
+ * when the packet was delivered or answered, -EINPROGRESS for a fragment
+ * held for reassembly (spec §2.5; only fragments with frag_len set can be
+ * reassembled), or a negative errno saying why it was dropped (-EACCES: a
+ * filter; -ENOBUFS: flow table or reassembly slots full; -ECONNREFUSED: no
+ * endpoint; -EINVAL: malformed); see also the stats. */
 WFP_API int wfp_host_receive(struct wfp_host *h, const struct wfp_pkt *p);
 
 /*

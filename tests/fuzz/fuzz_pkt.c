@@ -7,13 +7,57 @@
  *
  * The first byte chooses how the rest is read: raw IP (with or without
  * the trailer flag) or one of the link types wfp_pkt_parse_link knows.
+ * A packet that parses is checked for the parser's promises and then
+ * delivered to a stack model host that owns its destination (with a
+ * stealth filter, so the discard paths run too): whatever the parser
+ * accepts, the stack model must take without complaint.
  */
 #include <stdint.h>
 
 #include <wfp/wfp.h>
 #include <wfp/wfp_pkt.h>
+#include <wfp/wfp_policy.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char policy[] =
+	"filter \"s\" layer INBOUND_TRANSPORT_V4_DISCARD block\n"
+	"filter \"b\" layer ALE_AUTH_RECV_ACCEPT_V4 block where IP_LOCAL_PORT == 23\n"
+	"filter \"f\" layer INBOUND_IPPACKET_V6 block where FLAGS any-set IS_FRAGMENT\n";
+
+static struct wfp_engine *engine(void)
+{
+	static struct wfp_engine *e;
+	struct wfp_session *s;
+
+	if (e)
+		return e;
+	e = wfp_engine_open(NULL);
+	s = e ? wfp_session_open(e, NULL) : NULL;
+	if (s)
+		wfp_policy_load_string(s, policy, sizeof(policy) - 1, "fuzz", 0, NULL);
+	return e;
+}
+
+/* The stack model receives what the parser accepted, twice (new flow,
+ * then known flow). */
+static void deliver(const struct wfp_pkt *p)
+{
+	struct wfp_host_opts ho = { .sz = sizeof(ho), .max_flows = 16, .max_sockets = 16,
+				    .flags = WFP_HOST_F_FIXED_KEY };
+	struct wfp_addr a = p->dst;
+	struct wfp_host *h;
+
+	if (!engine())
+		return;
+	h = wfp_host_new(engine(), &ho);
+	if (!h)
+		return;
+	wfp_host_add_addr(h, &a);
+	wfp_host_receive(h, p);
+	wfp_host_receive(h, p);
+	wfp_host_free(h);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -23,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		-1, 147,
 	};
 	struct wfp_pkt p;
-	size_t off;
+	size_t off = 0;
 	int err;
 
 	if (!size)
@@ -39,6 +83,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!err && off > size - 1)
 			__builtin_trap(); /* the IP header lies outside the frame */
 	}
-	wfp_pkt_strerror(err);
+	if (wfp_pkt_strerror(err)[0] == '?')
+		__builtin_trap(); /* every rejection has a name */
+	if (err)
+		return 0;
+	if ((p.family != WFP_AF_INET && p.family != WFP_AF_INET6) ||
+	    p.src.family != p.family || p.dst.family != p.family)
+		__builtin_trap();
+	deliver(&p);
 	return 0;
 }

@@ -71,8 +71,12 @@ items = [
    cond('FWPM_CONDITION_IP_REMOTE_PORT', 'FWP_MATCH_GREATER_OR_EQUAL', '<type>FWP_UINT16</type><uint16>1024</uint16>'),
    cond('FWPM_CONDITION_ALE_APP_ID', 'FWP_MATCH_PREFIX', f'<type>FWP_BYTE_BLOB_TYPE</type><byteBlob><data>{SVCHOST}</data><asString>svchost.exe</asString></byteBlob>'),
    cond('FWPM_CONDITION_BITMAP_IP_LOCAL_PORT', 'FWP_MATCH_EQUAL', '<type>FWP_BITMAP_INDEX_TYPE</type><bitmapIndex>12</bitmapIndex>'),
- ], '<action><type>FWP_ACTION_CALLOUT_UNKNOWN</type><calloutKey>{aa11bb22-cc33-dd44-ee55-ff6677889904}</calloutKey></action>', flags='<flags numItems="1"><item>FWPM_FILTER_FLAG_PERMIT_IF_CALLOUT_UNREGISTERED</item></flags>', prov='<providerKey>{aa11bb22-cc33-dd44-ee55-ff6677889900}</providerKey>', fid=125923),
+ ], '<action><type>FWP_ACTION_CALLOUT_UNKNOWN</type><calloutKey>{aa11bb22-cc33-dd44-ee55-ff6677889904}</calloutKey></action>', flags='<flags numItems="3"><item>FWPM_FILTER_FLAG_PERSISTENT</item><item>FWPM_FILTER_FLAG_PERMIT_IF_CALLOUT_UNREGISTERED</item><item>FWPM_FILTER_FLAG_SILENT_MODE</item></flags>', prov='<providerKey>{aa11bb22-cc33-dd44-ee55-ff6677889900}</providerKey>', fid=125923),
  item('{6fa4cbf8-a4b6-41d7-8820-be7f819ad276}', 'RPC filter (not modelled)', 'FWPM_LAYER_RPC_UM', '{aa11bb22-cc33-dd44-ee55-ff6677889901}', EMPTY, [], PERMIT, fid=125924),
+ item('{8bc6ed1a-c6d8-43f9-aa42-d091a3bcf4a0}', 'IPsec (provider context, not modelled)', 'FWPM_LAYER_INBOUND_TRANSPORT_V4', 'FWPM_SUBLAYER_IPSEC_TUNNEL', EMPTY, [],
+   '<action><type>FWP_ACTION_CALLOUT_TERMINATING</type><calloutKey>FWPM_CALLOUT_IPSEC_INBOUND_TRANSPORT_V4</calloutKey></action>',
+   flags='<flags numItems="1"><item>FWPM_FILTER_FLAG_HAS_PROVIDER_CONTEXT</item></flags>', prov='<providerKey>FWPM_PROVIDER_IKEEXT</providerKey>', fid=125926),
+ item('{9cd7fe2b-d7e9-440a-bb53-e1a2b4cd05b1}', 'MAC layer (not modelled)', 'FWPM_LAYER_INBOUND_MAC_FRAME_ETHERNET', 'FWPM_SUBLAYER_UNIVERSAL', EMPTY, [], PERMIT, fid=125927),
  item('{7ab5dc09-b5c7-42e8-9931-cf8092abe387}', 'Unknown condition (not modelled)', 'FWPM_LAYER_ALE_AUTH_CONNECT_V4', 'FWPM_SUBLAYER_MPSSVC_WF', EMPTY, [
    cond('{0123abcd-0000-4000-8000-00000000beef}', 'FWP_MATCH_EQUAL', '<type>FWP_UINT32</type><uint32>1</uint32>'),
  ], BLOCK, fid=125925),

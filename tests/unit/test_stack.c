@@ -57,7 +57,7 @@ static void test_socket_errors(void **state)
 	int a, b;
 
 	assert_int_equal(wfp_sock_open(n->h[CLI], 5, WFP_PROTO_TCP, NULL), -EAFNOSUPPORT);
-	assert_int_equal(wfp_sock_open(n->h[CLI], WFP_AF_INET, 99, NULL), -EPROTONOSUPPORT);
+	assert_int_equal(wfp_sock_open(n->h[CLI], WFP_AF_INET, 256, NULL), -EPROTONOSUPPORT);
 	assert_int_equal(wfp_sock_bind(n->h[CLI], 1234, NULL, 1), -EBADF);
 	a = wfp_sock_open(n->h[CLI], WFP_AF_INET, WFP_PROTO_TCP, NULL);
 	b = wfp_sock_open(n->h[CLI], WFP_AF_INET, WFP_PROTO_TCP, NULL);
@@ -156,6 +156,98 @@ static void test_syn_flood(void **state)
 	assert_int_equal(wfp_host_stats(h)->flows_expired, 1024);
 	wfp_host_free(h);
 	tu_close(&t);
+}
+
+/* ---- fragments (spec §2.5) ---- */
+
+/* 8 + 3000 bytes of UDP in n fragments of `chunk` bytes, from the client. */
+static unsigned send_frags(struct wfp_host *h, uint32_t id, uint32_t chunk, int skip)
+{
+	uint32_t ipp = 3008, nf = 0;
+
+	for (uint32_t off = 0; off < ipp; off += chunk, nf++) {
+		struct wfp_pkt f = { .family = WFP_AF_INET, .proto = WFP_PROTO_UDP };
+		uint32_t len = ipp - off < chunk ? ipp - off : chunk;
+
+		if ((int)nf == skip)
+			continue;
+		f.src = net_addr(CLI, WFP_AF_INET);
+		f.dst = net_addr(SRV, WFP_AF_INET);
+		f.sport = 40000;
+		f.dport = 53;
+		f.flags = WFP_PKT_F_FRAGMENT | (off + len < ipp ? WFP_PKT_F_MORE_FRAGS : 0);
+		f.frag_off = (uint16_t)(off / 8);
+		f.frag_len = (uint16_t)len;
+		f.payload_len = off ? len : len - 8;
+		f.ip_id = id;
+		wfp_host_receive(h, &f);
+	}
+	return nf;
+}
+
+static void test_fragments(void **state)
+{
+	struct wfp_filter_cond nofrag = { .field = WFP_FIELD_FLAGS,
+					  .match = WFP_MATCH_FLAGS_NONE_SET };
+	struct wfp_filter_cond frag = nofrag;
+	struct net *n = net_new();
+	uint64_t id;
+	int s;
+
+	s = wfp_sock_open(n->h[SRV], WFP_AF_INET, WFP_PROTO_UDP, NULL);
+	wfp_sock_bind(n->h[SRV], s, NULL, 53);
+	net_clear(n);
+	/* the documented example: 4 fragments -> 4 + 4 + 1 = 9 classifications */
+	assert_int_equal(send_frags(n->h[SRV], 1, 760, -1), 4);
+	assert_int_equal(net_count(n, SRV, L(INBOUND_IPPACKET_V4)), 9);
+	assert_int_equal(net_count(n, SRV, L(INBOUND_TRANSPORT_V4)), 1);
+	assert_int_equal(net_count(n, SRV, L(DATAGRAM_DATA_V4)), 1);
+	assert_true(n->r[8].flags & WFP_CONDITION_FLAG_IS_REASSEMBLED);
+	assert_true(n->r[1].flags & WFP_CONDITION_FLAG_IS_FRAGMENT);
+	assert_false(n->r[0].flags & WFP_CONDITION_FLAG_IS_FRAGMENT);
+	/* FLAGS NONE_SET IS_FRAGMENT matches all but the fragment group */
+	nofrag.value.type = nofrag.value.v.type = WFP_UINT32;
+	nofrag.value.v.u32 = WFP_CONDITION_FLAG_IS_FRAGMENT;
+	id = net_filter(n, SRV, L(INBOUND_IPPACKET_V4), WFP_ACTION_PERMIT, &nofrag, 1);
+	net_clear(n);
+	send_frags(n->h[SRV], 2, 760, -1);
+	assert_int_equal(net_count(n, SRV, L(INBOUND_IPPACKET_V4)), 9);
+	for (unsigned i = 0; i < 9; i++)
+		assert_int_equal(n->r[i].filter_id ? 1 : 0, (i % 2 == 0 || i == 8) ? 1 : 0);
+	assert_int_equal(n->r[0].filter_id, id);
+	/* a block of the fragment indication stops reassembly */
+	frag = nofrag;
+	frag.match = WFP_MATCH_FLAGS_ALL_SET;
+	net_filter(n, SRV, L(INBOUND_IPPACKET_V4), WFP_ACTION_BLOCK, &frag, 1);
+	net_clear(n);
+	send_frags(n->h[SRV], 3, 760, -1);
+	assert_int_equal(net_count(n, SRV, L(INBOUND_IPPACKET_V4_DISCARD)), 4);
+	assert_int_equal(net_count(n, SRV, L(INBOUND_TRANSPORT_V4)), 0);
+	net_free(n);
+}
+
+/* A missing fragment: nothing goes up; the slot times out; a table full of
+ * incomplete datagrams drops and counts further fragments. */
+static void test_fragments_incomplete(void **state)
+{
+	struct net *n = net_new();
+	int s;
+
+	s = wfp_sock_open(n->h[SRV], WFP_AF_INET, WFP_PROTO_UDP, NULL);
+	wfp_sock_bind(n->h[SRV], s, NULL, 53);
+	net_clear(n);
+	send_frags(n->h[SRV], 7, 760, 2);
+	assert_int_equal(net_count(n, SRV, L(INBOUND_IPPACKET_V4)), 6);
+	assert_int_equal(net_count(n, SRV, L(INBOUND_TRANSPORT_V4)), 0);
+	for (uint32_t id = 100; id < 100 + 64; id++)
+		send_frags(n->h[SRV], id, 760, 3); /* 64 more incomplete: full */
+	assert_int_equal(wfp_host_stats(n->h[SRV])->drops[WFP_DROP_FRAGMENT], 3);
+	/* after the idle timeout the slots are free again */
+	wfp_host_set_time(n->h[SRV], 60000);
+	net_clear(n);
+	send_frags(n->h[SRV], 500, 760, -1);
+	assert_int_equal(net_count(n, SRV, L(INBOUND_TRANSPORT_V4)), 1);
+	net_free(n);
 }
 
 /* ---- observer mode (replay, daemon) ---- */
@@ -474,6 +566,8 @@ int main(void)
 		cmocka_unit_test(test_socket_errors),
 		cmocka_unit_test(test_ephemeral_ports),
 		cmocka_unit_test(test_syn_flood),
+		cmocka_unit_test(test_fragments),
+		cmocka_unit_test(test_fragments_incomplete),
 		cmocka_unit_test(test_observer_server),
 		cmocka_unit_test(test_observer_client),
 		cmocka_unit_test(test_observer_stealth),

@@ -169,6 +169,15 @@ static void test_teardown(void **state)
 	}
 	assert_int_equal(net_count(n, CLI, L(ALE_RESOURCE_RELEASE_V4)), 1);
 	assert_int_equal(net_count(n, SRV, L(ALE_RESOURCE_RELEASE_V4)), 0);
+	assert_int_equal(net_count(n, CLI, L(ALE_ENDPOINT_CLOSURE_V4)), 1);
+	assert_int_equal(net_count(n, SRV, L(ALE_ENDPOINT_CLOSURE_V4)), 1);
+	/* a TCP socket that was only bound: RESOURCE_RELEASE, no ENDPOINT_CLOSURE */
+	net_clear(n);
+	c = wfp_sock_open(n->h[CLI], WFP_AF_INET, WFP_PROTO_TCP, NULL);
+	assert_int_equal(wfp_sock_bind(n->h[CLI], c, NULL, 0), 0);
+	assert_int_equal(wfp_sock_close(n->h[CLI], c), 0);
+	assert_int_equal(net_count(n, CLI, L(ALE_RESOURCE_RELEASE_V4)), 1);
+	assert_int_equal(net_count(n, CLI, L(ALE_ENDPOINT_CLOSURE_V4)), 0);
 	assert_int_equal(wfp_host_stats(n->h[CLI])->flows, 0);
 	assert_int_equal(wfp_host_stats(n->h[SRV])->flows, 0);
 	net_free(n);
@@ -370,6 +379,19 @@ static void test_stealth_rst(void **state)
 	assert_int_equal(net_count(n, SRV, L(OUTBOUND_TRANSPORT_V4)), 0);
 	assert_int_equal(wfp_sock_state(n->h[CLI], c), WFP_SOCK_SYN_SENT);
 	assert_int_equal(wfp_host_stats(n->h[SRV])->drops[WFP_DROP_STEALTH], 1);
+	{
+		/* the suppressed RST is a port-scanning drop event */
+		struct wfp_netevent *ev;
+		size_t ne;
+
+		assert_int_equal(wfp_netevent_enum(n->t[SRV].e, 0, &ev, &ne), 0);
+		assert_int_equal(ne, 1);
+		assert_int_equal(ev[0].layer_id, L(INBOUND_TRANSPORT_V4_DISCARD));
+		assert_int_equal(ev[0].keywords, WFP_NET_EVENT_KEYWORD_PORT_SCANNING_DROP);
+		assert_int_equal(ev[0].discard_module, WFP_DISCARD_MODULE_TRANSPORT);
+		assert_int_equal(ev[0].local_port, 81);
+		wfp_free_memory(ev);
+	}
 	/* loopback on the server itself still gets its RST */
 	net_clear(n);
 	c = wfp_sock_open(n->h[SRV], WFP_AF_INET, WFP_PROTO_TCP, NULL);
@@ -402,6 +424,15 @@ static void test_absorb(void **state)
 	net_run(n);
 	assert_int_equal(co.calls, 1);
 	assert_true(net_find(n, SRV, L(INBOUND_TRANSPORT_V4))->tflags & WFP_TRACE_F_ABSORB);
+	{
+		/* ABSORB: no event logging either (§4.4) */
+		struct wfp_netevent *ev;
+		size_t ne;
+
+		assert_int_equal(wfp_netevent_enum(n->t[SRV].e, 0, &ev, &ne), 0);
+		assert_int_equal(ne, 0);
+		wfp_free_memory(ev);
+	}
 	assert_int_equal(net_count(n, SRV, L(INBOUND_TRANSPORT_V4_DISCARD)), 0);
 	assert_int_equal(net_count(n, SRV, L(ALE_AUTH_RECV_ACCEPT_V4)), 0);
 	net_free(n);
@@ -477,6 +508,27 @@ static void iis(bool hard)
 		assert_int_equal(r->dfilter, pb);
 		assert_int_equal(wfp_layer_discard_twin(L(ALE_AUTH_RECV_ACCEPT_V4)), 45);
 		assert_int_equal(wfp_sock_state(n->h[CLI], c), WFP_SOCK_SYN_SENT);
+		/* ... and a CLASSIFY_DROP net event with layerId 44 and B's id (§7.1) */
+		{
+			struct wfp_netevent *ev;
+			struct wfp_layer_stats ls;
+			size_t ne;
+
+			assert_int_equal(wfp_netevent_enum(t->e, 0, &ev, &ne), 0);
+			assert_int_equal(ne, 1);
+			assert_int_equal(ev[0].type, WFP_NET_EVENT_CLASSIFY_DROP);
+			assert_int_equal(ev[0].layer_id, 44);
+			assert_int_equal(ev[0].filter_id, pb);
+			assert_int_equal(ev[0].direction, WFP_MS_DIRECTION_IN);
+			assert_int_equal(ev[0].local_port, 80);
+			assert_int_equal(ev[0].ip_protocol, 6);
+			assert_string_equal(ev[0].app_id, "/usr/sbin/iis");
+			assert_int_equal(ev[0].remote_addr[0], 10); /* network order */
+			assert_int_equal(ev[0].remote_addr[3], 1);
+			wfp_free_memory(ev);
+			assert_int_equal(wfp_layer_stats_get(t->e, L(ALE_AUTH_RECV_ACCEPT_V4), &ls), 0);
+			assert_int_equal(ls.block, 1);
+		}
 	}
 	net_free(n);
 }

@@ -66,7 +66,7 @@ static const char *discard_name(const struct wfp_metadata *md, char *buf, size_t
 }
 
 /* The flags that matter, as words; returns how many. */
-static unsigned flag_words(const struct wfp_trace_rec *r, const char *w[4], char *dbuf,
+static unsigned flag_words(const struct wfp_trace_rec *r, const char *w[6], char *dbuf,
 			   size_t dlen)
 {
 	unsigned n = 0;
@@ -75,6 +75,10 @@ static unsigned flag_words(const struct wfp_trace_rec *r, const char *w[4], char
 		w[n++] = "reauth";
 	if (r->flags & WFP_TRACE_F_LOOPBACK)
 		w[n++] = "loopback";
+	if (r->flags & WFP_TRACE_F_FRAGMENT)
+		w[n++] = "fragment";
+	if (r->flags & WFP_TRACE_F_REASSEMBLED)
+		w[n++] = "reassembled";
 	if (r->flags & WFP_TRACE_F_ABSORB)
 		w[n++] = "absorb";
 	if ((r->flags & WFP_TRACE_F_DISCARD) && r->md) {
@@ -171,7 +175,7 @@ static void print_values(const struct wfp_incoming *in, struct json_object *jv)
 }
 
 static void print_json(struct out *o, const struct wfp_trace_rec *r, const char *layer,
-		       const char *w[4], unsigned nw)
+		       const char *w[6], unsigned nw)
 {
 	struct json_object *j = json_object_new_object(), *fl = json_object_new_array();
 
@@ -207,7 +211,7 @@ static void on_trace(const struct wfp_trace_rec *r, void *ctx)
 {
 	struct out *o = ctx;
 	char layer[64], dbuf[64], id[24] = "-", flags[128] = "-";
-	const char *w[4];
+	const char *w[6];
 	unsigned nw;
 
 	o->seq++;

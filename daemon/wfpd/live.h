@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * live.h - the WFP layer sequences (spec §2) and ALE flow state (spec §3)
+ * applied to real packets of the host wfpd runs on.  docs/wfpd.md explains
+ * why this is not the simulated host of wfp_stack.h: the kernel owns the
+ * sockets, wfpd only sees packets (and asks sock_diag about sockets).
+ */
+#ifndef WFPD_LIVE_H
+#define WFPD_LIVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pkt.h"
+
+struct wfpd;
+struct live;
+
+/* enum ip_conntrack_info, as NFQA_CT_INFO carries it */
+enum {
+	LIVE_CT_ESTABLISHED = 0,
+	LIVE_CT_RELATED = 1,
+	LIVE_CT_NEW = 2,
+	LIVE_CT_ESTABLISHED_REPLY = 3,
+	LIVE_CT_RELATED_REPLY = 4
+};
+
+/* A packet as the backend hands it to the model. */
+struct live_pkt {
+	struct wfp_pkt p;
+	bool outbound;     /* the output hook (locally sent) */
+	bool has_ct;
+	uint8_t ctinfo;    /* LIVE_CT_* */
+	uint32_t pkt_mark;  /* skb mark as queued (NFQA_MARK) */
+	bool sock_known;   /* inbound: the table looked up the socket */
+	bool sock_found;   /* ... and a local socket would take the packet */
+	bool has_uid;      /* the socket owner, outbound packets only */
+	uint32_t uid, gid;
+	uint32_t ifindex;  /* in- or output interface */
+};
+
+enum live_action {
+	LIVE_ACCEPT = 0,
+	LIVE_DROP,
+	LIVE_REJECT        /* drop and make the local sender fail now */
+};
+
+struct live_verdict {
+	enum live_action action;
+	bool set_mark;     /* authorise the conntrack entry: kernel fast path */
+	uint32_t mark;     /* packet mark to set (ACCEPT with set_mark, REJECT) */
+};
+
+struct live *live_new(struct wfpd *d);
+void live_free(struct live *l);
+void live_packet(struct live *l, const struct live_pkt *lp, struct live_verdict *v);
+/* The policy changed: recompute which families may take the fast path;
+ * flows notice their layer generation at their next packet. */
+void live_policy_changed(struct live *l);
+/* Bounded expiry of idle flows; call about once a second. */
+void live_gc(struct live *l);
+void live_flush_flows(struct live *l);
+/* Flows in the table now (metrics). */
+unsigned live_flow_count(const struct live *l);
+/* The ct mark value of the current epoch (owned bits only). */
+uint32_t live_epoch_mark(const struct live *l);
+
+/* For `show flows`: one callback per flow. */
+struct live_flow_info {
+	uint64_t id;
+	uint8_t family, proto;
+	bool inbound;
+	const char *state;
+	uint16_t auth_layer;
+	struct wfp_addr laddr, raddr;
+	uint16_t lport, rport;
+	uint64_t age_ms, idle_ms, packets;
+	bool fastpath;
+	bool has_uid;
+	uint32_t uid;
+	int32_t pid;
+	const char *app;
+};
+void live_flows_foreach(struct live *l, void (*fn)(const struct live_flow_info *fi, void *ctx),
+			void *ctx);
+
+/* sockdiag.c: who owns the socket a packet belongs to. */
+struct sockinfo {
+	bool found;
+	uint8_t state;     /* TCP_* of the socket found */
+	uint32_t uid;
+	uint64_t inode;
+};
+int sockdiag_open(void);
+/* 0 (see si->found) or -errno; local/remote are our side / the peer. */
+int sockdiag_lookup(int fd, int family, int proto, const struct wfp_addr *laddr,
+		    uint16_t lport, const struct wfp_addr *raddr, uint16_t rport,
+		    struct sockinfo *si);
+/* The executable of a process holding socket inode; 0 or -ENOENT. */
+int sockdiag_app(uint64_t inode, char *path, size_t len, int32_t *pid);
+
+#endif
