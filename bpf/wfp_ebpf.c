@@ -187,7 +187,8 @@ static int cmd_run(const char *cgroup, const char *policy, const char *netns)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	print_hooks(b);
-	printf("ready filters=%u defer=%u callout=%u\n", st.nfilt, st.ndefer, st.ncallout);
+	printf("ready filters=%u defer=%u callout=%u indexed=%u\n", st.nfilt, st.ndefer,
+	       st.ncallout, st.nindexed);
 	fflush(stdout);
 	while (!stop) {
 		ret = wfp_ebpf_poll(b, 100, print_event, NULL);
