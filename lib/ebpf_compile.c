@@ -6,7 +6,7 @@
  * Input is what wfp_classify() walks: compile.c's per-layer arrays, in
  * arbitration order (sublayer weight desc, filter weight desc, id asc).
  * Output is the same order as a run of "steps", one per condition, that
- * bpf/wfp_ale.bpf.c walks as a state machine:
+ * bpf/wfp_ale.bpf.c walks filter by filter, step by step:
  *
  *   filter f1 {LPORT == 80 or LPORT == 81, APP == curl}   block
  *   filter f2 {}                                            permit
@@ -17,7 +17,9 @@
  *   step 3  f2 FIRST|GROUP|LAST TRUE
  *
  * f1.next_pc = 3 (where a failing f1 goes), and both filters'
- * sub_end_pc = 4 (where a decided sublayer goes).
+ * sub_end_pc = 4 (where a decided sublayer goes).  The layer's list holds
+ * every filter's first step (0, 3); an index (build_index below) adds
+ * shorter lists of the filters that can match one value.
  *
  * A filter the kernel cannot evaluate keeps its place as one TRUE step
  * flagged DEFER (or CALLOUT), so the kernel defers exactly when libwfp
