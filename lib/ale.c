@@ -192,6 +192,8 @@ void ale_cls(struct wfp_host *h, struct cls *c, const struct wfp_flow *f, uint32
 	c->flow_handle = f->handle;
 	if (f->loopback)
 		c->flags |= WFP_CONDITION_FLAG_IS_LOOPBACK;
+	if (raw_proto(f->key.proto))
+		c->flags |= WFP_CONDITION_FLAG_IS_RAW_ENDPOINT;
 }
 
 static unsigned auth_layer(int family, bool outbound)

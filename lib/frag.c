@@ -72,9 +72,12 @@ static struct frag_slot *find(struct wfp_host *h, const struct wfp_pkt *p)
 
 int frag_add(struct wfp_host *h, const struct wfp_pkt *p, struct wfp_pkt *out)
 {
-	struct frag_slot *s = find(h, p);
 	uint32_t end = (uint32_t)p->frag_off * 8 + p->frag_len;
+	struct frag_slot *s;
 
+	if (!p->frag_len)
+		return 0; /* no length from the parser: cannot be reassembled */
+	s = find(h, p);
 	if (!s)
 		return -ENOBUFS;
 	s->last_ms = h->now_ms;

@@ -99,6 +99,12 @@ static int walk_ext(const uint8_t *b, size_t len, size_t tot, size_t *off, uint8
 			if (p) {
 				uint16_t fo = rd16(b + *off + 2);
 
+				p->ip_id = rd32(b + *off + 4);
+				/* after this header: the fragment's share of the
+				 * payload (extension headers before it are not) */
+				if (*off + 8 <= tot)
+					p->frag_len = (uint16_t)(tot - *off - 8 < 0xffff ?
+								 tot - *off - 8 : 0xffff);
 				p->frag_off = fo >> 3;
 				if (fo & 1)
 					p->flags |= WFP_PKT_F_MORE_FRAGS | WFP_PKT_F_FRAGMENT;
@@ -194,7 +200,8 @@ static int parse_l4(const uint8_t *b, size_t cap, size_t l4len, struct wfp_pkt *
 			return -WFP_PKT_E_TOTLEN;
 		p->sport = rd16(b);
 		p->dport = rd16(b + 2);
-		p->payload_len = (uint32_t)(rd16(b + 4) - UDP_HDR);
+		/* a first fragment: the payload bytes it carries (stack.h) */
+		p->payload_len = (uint32_t)((frag ? l4len : rd16(b + 4)) - UDP_HDR);
 		return 0;
 	case WFP_PROTO_ICMP:
 	case WFP_PROTO_ICMPV6:
@@ -244,10 +251,14 @@ static int parse_v4(const uint8_t *b, size_t len, uint32_t flags, struct wfp_pkt
 	p->src.family = p->dst.family = WFP_AF_INET;
 	p->src.v4 = rd32(b + 12);
 	p->dst.v4 = rd32(b + 16);
+	p->ip_id = rd16(b + 4);
+	p->hop_limit = b[8];
 	frag = rd16(b + 6);
 	p->frag_off = frag & 0x1fff;
 	if (frag & 0x2000)
 		p->flags |= WFP_PKT_F_MORE_FRAGS | WFP_PKT_F_FRAGMENT;
+	if (p->flags & WFP_PKT_F_FRAGMENT || p->frag_off)
+		p->frag_len = (uint16_t)(tot - hl);
 	if (p->frag_off) {
 		p->flags |= WFP_PKT_F_FRAGMENT;
 		if ((size_t)p->frag_off * 8 + (tot - hl) > 65535)
@@ -273,6 +284,7 @@ static int parse_v6(const uint8_t *b, size_t len, uint32_t flags, struct wfp_pkt
 		len = tot;
 	p->family = WFP_AF_INET6;
 	p->src.family = p->dst.family = WFP_AF_INET6;
+	p->hop_limit = b[7];
 	memcpy(p->src.v6, b + 8, 16);
 	memcpy(p->dst.v6, b + 24, 16);
 	nh = b[6];

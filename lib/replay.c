@@ -44,7 +44,8 @@ enum {
 	LEARN_PROBE = 32,     /* slots probed per address */
 	LEARN_PORTS = 16384,  /* (address, port) pairs of listeners / closed ports */
 	SOCKMAP_SIZE = 8192,  /* modelled sockets (power of two) */
-	EXPIRE_PER_PKT = 4    /* idle flows ended per packet, at most */
+	EXPIRE_PER_PKT = 4,   /* idle flows ended per packet, at most */
+	FRAGMEM_MAX = 16      /* outbound fragmented datagrams remembered */
 };
 
 /* ---- capture reader ---- */
@@ -237,8 +238,19 @@ struct pending {
 
 struct learn_addr {
 	struct wfp_addr a;
+	uint32_t hash;
 	uint64_t score, pkts, rcvd, first;
 	bool used;
+};
+
+/* An outbound datagram the host fragmented: its first fragment's verdict. */
+struct fragmem {
+	bool used;
+	uint8_t proto, verdict, has_layer;
+	uint16_t layer;
+	uint32_t ip_id;
+	uint64_t filter_id;
+	struct wfp_addr src, dst;
 };
 
 struct learn_port {
@@ -250,7 +262,8 @@ struct learn_port {
 struct wfp_replay {
 	struct wfp_engine *e;
 	struct wfp_host *h;
-	uint32_t max_flows, idle_us;
+	uint32_t max_flows;
+	uint64_t idle_us;
 	struct rflow *flows;      /* max_flows */
 	uint32_t *buckets;        /* nbuckets, index + 1 */
 	uint32_t nbuckets, nflows, free_head;
@@ -259,6 +272,8 @@ struct wfp_replay {
 	struct sockent *socks;
 	struct pending pend[PENDING_MAX];
 	unsigned pend_next;
+	struct fragmem fragmem[FRAGMEM_MAX];
+	unsigned fragmem_next;
 	/* pass 1 */
 	struct wfp_addr hosts[HOST_MAX_ADDRS];
 	unsigned nhosts;
@@ -280,6 +295,7 @@ struct wfp_replay {
 	struct wfp_replay_rec *rec;
 	uint32_t cur_event;
 	bool inbound;
+	bool cur_frag;       /* an inbound fragment: reassembly may run */
 	bool quiet;          /* model calls of our own bookkeeping: not traced */
 	bool self;           /* output of the call is the captured packet itself */
 	bool self_out;
@@ -361,8 +377,7 @@ struct wfp_replay *wfp_replay_new(struct wfp_engine *e, const struct wfp_replay_
 	r->max_flows = o->max_flows ? o->max_flows : 65536;
 	if (r->max_flows > (1u << 24))
 		r->max_flows = 1u << 24;
-	r->idle_us = (uint64_t)(o->idle_timeout_ms ? o->idle_timeout_ms : 60000) * 1000u >
-		     UINT32_MAX ? UINT32_MAX : (o->idle_timeout_ms ? o->idle_timeout_ms : 60000) * 1000u;
+	r->idle_us = (uint64_t)(o->idle_timeout_ms ? o->idle_timeout_ms : 60000) * 1000u;
 	for (r->nbuckets = 1; r->nbuckets < r->max_flows; r->nbuckets <<= 1)
 		;
 	r->flows = wfp_calloc(r->max_flows, sizeof(*r->flows));
@@ -461,11 +476,12 @@ static struct learn_addr *learn_slot(struct wfp_replay *r, const struct wfp_addr
 
 		if (!l->used) {
 			l->used = true;
+			l->hash = h;
 			l->a = *a;
 			l->first = ++r->learn_seq;
 			return l;
 		}
-		if (wfp_addr_eq(&l->a, a))
+		if (l->hash == h && wfp_addr_eq(&l->a, a))
 			return l;
 	}
 	return NULL;
@@ -592,9 +608,6 @@ static void setup_host(struct wfp_replay *r)
 	for (unsigned i = 0; i < r->nhosts; i++)
 		wfp_host_add_addr(r->h, &r->hosts[i]);
 }
-
-/* pass 1 again, for ports, once the host is known (bounded: one bitmap
- * per family).  Called by the first wfp_replay_packet when learn ran. */
 
 /* ---- flows ---- */
 
@@ -751,7 +764,7 @@ static void expire(struct wfp_replay *r, uint64_t now_us)
 		/* open TCP connections stay (as in the model); finished ones and
 		 * other protocols idle out */
 		if (f->k.proto == WFP_PROTO_TCP && !f->done)
-			idle = (uint64_t)r->idle_us * 120; /* two hours at the default */
+			idle = r->idle_us * 120; /* two hours at the default */
 		/* a capture may step back in time (merged files): not idle */
 		if (now_us <= f->last_us || now_us - f->last_us < idle)
 			return;
@@ -844,6 +857,17 @@ static bool layer_ale_auth(unsigned l)
 	       l == WFP_LAYER_ALE_AUTH_RECV_ACCEPT_V4 || l == WFP_LAYER_ALE_AUTH_RECV_ACCEPT_V6;
 }
 
+/* The send path below the transport: where the model's answers go. */
+static bool send_layer(unsigned l)
+{
+	return (l >= WFP_LAYER_OUTBOUND_IPPACKET_V4 &&
+		l <= WFP_LAYER_OUTBOUND_IPPACKET_V6_DISCARD) ||
+	       (l >= WFP_LAYER_OUTBOUND_TRANSPORT_V4 &&
+		l <= WFP_LAYER_OUTBOUND_TRANSPORT_V6_DISCARD) ||
+	       (l >= WFP_LAYER_OUTBOUND_ICMP_ERROR_V4 &&
+		l <= WFP_LAYER_OUTBOUND_ICMP_ERROR_V6_DISCARD);
+}
+
 static void on_trace(const struct wfp_trace_rec *t, void *ctx)
 {
 	struct wfp_replay *r = ctx;
@@ -857,7 +881,8 @@ static void on_trace(const struct wfp_trace_rec *t, void *ctx)
 		return;
 	/* an inbound packet's own layers carry its event; the layers of the
 	 * model's answer (SYN-ACK, ACK, RST, echo reply) carry another */
-	mine = r->self || !r->inbound || t->event == r->cur_event;
+	mine = r->self || !r->inbound || t->event == r->cur_event ||
+	       (r->cur_frag && !send_layer(t->layer));
 	if (mine) {
 		if (rec->nlayers < WFP_REPLAY_MAX_LAYERS)
 			rec->layers[rec->nlayers++] = l;
@@ -911,7 +936,10 @@ static bool pend_match(const struct wfp_pkt *a, const struct wfp_pkt *b)
 		       (icmp_is_error(a->family, a->icmp_type) || a->icmp_id == b->icmp_id);
 	if (a->sport != b->sport || a->dport != b->dport)
 		return false;
-	return a->proto != WFP_PROTO_TCP || (a->tcp_flags & m) == (b->tcp_flags & m);
+	/* the model's answers carry no data: a segment with data is the
+	 * host's own (send()), even when it also acknowledges */
+	return a->proto != WFP_PROTO_TCP ||
+	       ((a->tcp_flags & m) == (b->tcp_flags & m) && !b->payload_len);
 }
 
 static struct pending *pend_find(struct wfp_replay *r, const struct wfp_pkt *p)
@@ -1140,6 +1168,7 @@ static void map_errno(struct wfp_replay_rec *rec, int ret)
 		set_verdict(rec, WFP_RV_DROP, WFP_RR_NO_LISTENER);
 		break;
 	case -EOPNOTSUPP:
+	case -EINPROGRESS: /* a fragment held for reassembly (stack) */
 		set_verdict(rec, WFP_RV_PERMIT, WFP_RR_FRAGMENT);
 		break;
 	case -ENOBUFS:
@@ -1156,6 +1185,22 @@ static void map_errno(struct wfp_replay_rec *rec, int ret)
 		else
 			set_verdict(rec, WFP_RV_PERMIT, WFP_RR_FILTER);
 	}
+}
+
+static bool ip_layer(unsigned l)
+{
+	return l == WFP_LAYER_INBOUND_IPPACKET_V4 || l == WFP_LAYER_INBOUND_IPPACKET_V6 ||
+	       l == WFP_LAYER_INBOUND_IPPACKET_V4_DISCARD ||
+	       l == WFP_LAYER_INBOUND_IPPACKET_V6_DISCARD;
+}
+
+/* A fragment completed its datagram: layers above IP ran. */
+static bool went_up(const struct wfp_replay_rec *rec)
+{
+	for (unsigned i = 0; i < rec->nlayers; i++)
+		if (!ip_layer(rec->layers[i].layer))
+			return true;
+	return false;
 }
 
 /* The model's flow of TCP packet p, or NULL. */
@@ -1193,14 +1238,13 @@ static void inbound(struct wfp_replay *r, struct rflow *f, const struct wfp_pkt 
 		return;
 	}
 	/* the sockets the traffic implies exist before it arrives */
-	if (tcp_opening(p) && !(p->flags & WFP_PKT_F_FRAGMENT) &&
+	if (tcp_opening(p) && !p->frag_off &&
 	    bit(r->listen_tcp[fam_idx(p->family)], p->dport)) {
 		r->quiet = true;
 		model_socket(r, p->family, WFP_PROTO_TCP, p->dport);
 		r->quiet = false;
 	}
-	if (!is_icmp(p) && p->proto != WFP_PROTO_TCP && f && f->usock < 0 &&
-	    !(p->flags & WFP_PKT_F_FRAGMENT) &&
+	if (!is_icmp(p) && p->proto != WFP_PROTO_TCP && f && f->usock < 0 && !p->frag_off &&
 	    !bit(r->closed_udp[fam_idx(p->family)], p->dport)) {
 		r->quiet = true;
 		f->usock = model_socket(r, p->family, p->proto, p->dport);
@@ -1210,9 +1254,13 @@ static void inbound(struct wfp_replay *r, struct rflow *f, const struct wfp_pkt 
 	}
 	r->inbound = true;
 	r->cur_event = pkt_event(p);
+	r->cur_frag = (p->flags & WFP_PKT_F_FRAGMENT) != 0;
 	ret = wfp_host_receive(r->h, p);
+	r->cur_frag = false;
 	decide(rec);
 	map_errno(rec, ret);
+	if (!ret && (p->flags & WFP_PKT_F_FRAGMENT) && !went_up(rec))
+		rec->reason = WFP_RR_FRAGMENT; /* held for reassembly (spec §2.5) */
 	if (f && st->drops[WFP_DROP_STEALTH] != stealth0) {
 		f->stealth = true;
 		f->stealth_filter = discard_block(rec, &f->stealth_layer);
@@ -1383,6 +1431,38 @@ static void outbound_udp(struct wfp_replay *r, struct rflow *f, const struct wfp
 		set_verdict(rec, WFP_RV_BLOCK, WFP_RR_FILTER);
 }
 
+static bool frag_same(const struct fragmem *m, const struct wfp_pkt *p)
+{
+	return m->used && m->proto == p->proto && m->ip_id == p->ip_id &&
+	       wfp_addr_eq(&m->src, &p->src) && wfp_addr_eq(&m->dst, &p->dst);
+}
+
+static const struct fragmem *frag_find(struct wfp_replay *r, const struct wfp_pkt *p)
+{
+	for (unsigned i = 0; i < FRAGMEM_MAX; i++)
+		if (frag_same(&r->fragmem[i], p))
+			return &r->fragmem[i];
+	return NULL;
+}
+
+/* The verdict of an outbound first fragment, for the ones after it. */
+static void frag_remember(struct wfp_replay *r, const struct wfp_pkt *p,
+			  const struct wfp_replay_rec *rec)
+{
+	struct fragmem *m = &r->fragmem[r->fragmem_next];
+
+	r->fragmem_next = (r->fragmem_next + 1) % FRAGMEM_MAX;
+	m->used = true;
+	m->proto = p->proto;
+	m->ip_id = p->ip_id;
+	m->src = p->src;
+	m->dst = p->dst;
+	m->verdict = rec->verdict;
+	m->filter_id = rec->filter_id;
+	m->layer = rec->layer;
+	m->has_layer = rec->has_layer;
+}
+
 static void outbound(struct wfp_replay *r, struct rflow *f, const struct wfp_pkt *p,
 		     struct wfp_replay_rec *rec)
 {
@@ -1407,14 +1487,16 @@ static void outbound(struct wfp_replay *r, struct rflow *f, const struct wfp_pkt
 		return;
 	}
 	if (p->flags & WFP_PKT_F_FRAGMENT && p->frag_off) {
-		/* no transport header: the send path below the transport */
-		struct wfp_pkt c = *p;
+		/* the host fragments after classifying the datagram (spec
+		 * §2.5): a later fragment has its first fragment's verdict */
+		const struct fragmem *m = frag_find(r, p);
 
-		r->self = true;
-		map_errno(rec, stack_ip_output(r->h, &c, WFP_EV_PACKET));
-		decide(rec);
-		if (rec->verdict == WFP_RV_PERMIT)
-			rec->reason = WFP_RR_FRAGMENT;
+		set_verdict(rec, m ? m->verdict : WFP_RV_PERMIT, WFP_RR_FRAGMENT);
+		if (m) {
+			rec->filter_id = m->filter_id;
+			rec->layer = m->layer;
+			rec->has_layer = m->has_layer;
+		}
 		return;
 	}
 	switch (p->proto) {
@@ -1452,8 +1534,8 @@ static void outbound(struct wfp_replay *r, struct rflow *f, const struct wfp_pkt
 		outbound_udp(r, f, p, rec);
 		break;
 	}
-	if (p->flags & WFP_PKT_F_FRAGMENT && rec->verdict == WFP_RV_PERMIT)
-		rec->reason = WFP_RR_FRAGMENT;
+	if (p->flags & WFP_PKT_F_FRAGMENT)
+		frag_remember(r, p, rec);
 }
 
 int wfp_replay_packet(struct wfp_replay *r, int linktype, uint64_t ts_us, const void *data,

@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -138,6 +139,12 @@ static uint8_t addr_type(const struct wfp_addr *a)
 	return a->v6[0] == 0xff ? NL_ADDR_MULTICAST : NL_ADDR_UNICAST;
 }
 
+bool raw_proto(int proto)
+{
+	return proto != WFP_PROTO_TCP && proto != WFP_PROTO_UDP && proto != WFP_PROTO_ICMP &&
+	       proto != WFP_PROTO_ICMPV6;
+}
+
 unsigned lay(int family, unsigned v4layer)
 {
 	if (family != WFP_AF_INET6)
@@ -158,10 +165,16 @@ struct wfp_host *wfp_host_new(struct wfp_engine *e, const struct wfp_host_opts *
 		errno = EINVAL;
 		return NULL;
 	}
-	if (!o)
-		o = &def;
-	if (o->sz < sizeof(struct wfp_host_opts) ||
-	    (o->eph_lo && o->eph_hi < o->eph_lo)) {
+	if (o) {
+		/* libbpf OPTS style: copy what the caller knows, zero the rest */
+		if (o->sz < offsetof(struct wfp_host_opts, name)) {
+			errno = EINVAL;
+			return NULL;
+		}
+		memcpy(&def, o, o->sz < sizeof(def) ? o->sz : sizeof(def));
+	}
+	o = &def;
+	if (o->eph_lo && o->eph_hi < o->eph_lo) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -462,7 +475,9 @@ int wfp_sock_open(struct wfp_host *h, int family, int proto,
 
 	if (family != WFP_AF_INET && family != WFP_AF_INET6)
 		return -EAFNOSUPPORT;
-	if (proto != WFP_PROTO_TCP && proto != WFP_PROTO_UDP)
+	/* TCP, UDP, or a raw protocol handled like UDP without ports (§2.2);
+	 * ICMP belongs to the host's ICMP module */
+	if (proto <= 0 || proto > 255 || proto == WFP_PROTO_ICMP || proto == WFP_PROTO_ICMPV6)
 		return -EPROTONOSUPPORT;
 	if (owner) {
 		tmp.app = (char *)owner->app;
@@ -563,7 +578,9 @@ int stack_bind(struct wfp_host *h, int sd, const struct wfp_addr *addr, uint16_t
 	 * the call (docs/internals/stack.md). */
 	if (stack_check(h, lay(s->family, WFP_LAYER_ALE_BIND_REDIRECT_V4), &c))
 		return -EACCES;
-	if (!port) {
+	if (raw_proto(s->proto)) {
+		c.flags |= WFP_CONDITION_FLAG_IS_RAW_ENDPOINT;
+	} else if (!port) {
 		eph = eph_port(h, s->family, s->proto);
 		if (eph < 0)
 			return eph;
@@ -685,7 +702,7 @@ int wfp_sock_sendto(struct wfp_host *h, int sd, const struct wfp_addr *dst,
 
 	if (!s)
 		return -EBADF;
-	if (s->proto != WFP_PROTO_UDP)
+	if (s->proto == WFP_PROTO_TCP)
 		return -EOPNOTSUPP;
 	if (!dst || dst->family != s->family || addr_unspec(dst))
 		return -EINVAL;
@@ -1153,6 +1170,8 @@ void stack_cls_pkt(struct wfp_host *h, struct cls *c, const struct wfp_pkt *p,
 	c->has_dir = true;
 	c->dir = inbound ? WFP_DIRECTION_INBOUND : WFP_DIRECTION_OUTBOUND;
 	c->bytes = p->payload_len;
+	if (raw_proto(p->proto))
+		c->flags |= WFP_CONDITION_FLAG_IS_RAW_ENDPOINT;
 	if ((p->flags & WFP_PKT_F_LOOPBACK) || wfp_host_is_local(h, &c->raddr))
 		c->flags |= WFP_CONDITION_FLAG_IS_LOOPBACK;
 }
@@ -1228,11 +1247,12 @@ static int fragment_in(struct wfp_host *h, const struct wfp_pkt *p, struct cls *
 	if (stack_check(h, lay(p->family, WFP_LAYER_INBOUND_IPPACKET_V4), c))
 		return -EACCES;
 	ret = frag_add(h, p, &full);
-	if (ret <= 0) {
-		if (ret < 0)
-			h->st.drops[WFP_DROP_FRAGMENT]++;
+	if (ret < 0) {
+		h->st.drops[WFP_DROP_FRAGMENT]++;
 		return ret;
 	}
+	if (!ret)
+		return -EINPROGRESS; /* held until the datagram is complete */
 	stack_cls_pkt(h, c, &full, true, pkt_event(&full));
 	c->flags |= WFP_CONDITION_FLAG_IS_REASSEMBLED;
 	if (stack_check(h, lay(p->family, WFP_LAYER_INBOUND_IPPACKET_V4), c))

@@ -145,6 +145,8 @@ int stack_local_addr_for(struct wfp_host *h, const struct wfp_addr *dst,
 /* bind(): BIND_REDIRECT, RESOURCE_ASSIGNMENT; port 0: an ephemeral one. */
 int stack_bind(struct wfp_host *h, int sd, const struct wfp_addr *addr, uint16_t port);
 bool addr_unspec(const struct wfp_addr *a);
+/* Neither TCP, UDP nor ICMP: a raw endpoint without ports (§2.2, §5.7). */
+bool raw_proto(int proto);
 static inline bool stack_observer(const struct wfp_host *h)
 {
 	return h->flags & WFP_HOST_F_OBSERVER;

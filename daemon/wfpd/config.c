@@ -13,7 +13,7 @@
 enum {
 	OPT_SOCKET_MODE = 256, OPT_TABLE, OPT_BACKEND, OPT_QUEUES, OPT_MAXLEN,
 	OPT_COPY, OPT_FLOWS, OPT_TIMEOUT, OPT_CTMASK, OPT_REJMARK, OPT_QPATH,
-	OPT_FAIL_OPEN, OPT_KEEP, OPT_NOFAST, OPT_VERSION
+	OPT_FAIL_OPEN, OPT_KEEP, OPT_NOFAST, OPT_VERSION, OPT_STORE, OPT_METRICS
 };
 
 static const struct {
@@ -21,6 +21,10 @@ static const struct {
 	const char *arg, *help;
 } opts[] = {
 	{ { "policy", required_argument, NULL, 'p' }, "FILE", "persistent policy, loaded at start" },
+	{ { "store", required_argument, NULL, OPT_STORE }, "FILE",
+	  "persistent objects: loaded at start, rewritten by commits (none)" },
+	{ { "metrics", required_argument, NULL, OPT_METRICS }, "ADDR:PORT",
+	  "serve Prometheus metrics on http://ADDR:PORT/metrics (off)" },
 	{ { "socket", required_argument, NULL, 's' }, "PATH", "management socket (" WFPD_SOCK_PATH ")" },
 	{ { "socket-mode", required_argument, NULL, OPT_SOCKET_MODE }, "OCTAL",
 	  "socket file mode (default 0660 group openwfp, or 0600)" },
@@ -96,6 +100,8 @@ int config_parse(struct wfpd_config *c, int argc, char **argv)
 		v = 0;
 		switch (ch) {
 		case 'p': c->policy = optarg; break;
+		case OPT_STORE: c->store = optarg; break;
+		case OPT_METRICS: c->metrics = optarg; break;
 		case 's': c->sock_path = optarg; break;
 		case OPT_SOCKET_MODE:
 			if (num(optarg, 07777, &v)) return -1;

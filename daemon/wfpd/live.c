@@ -70,6 +70,7 @@ enum {
 	TIMEOUT_HANDSHAKE_MS = 30 * 1000,
 	TIMEOUT_CLOSING_MS = 10 * 1000,
 	GC_BUCKETS_PER_TICK = 1024,
+	EVICT_SCAN = 256,
 	APP_LEN = 128
 };
 
@@ -119,7 +120,7 @@ struct cls {
 	uint8_t family, proto;
 	bool inbound;
 	bool has_ports, has_dir, ale, has_emb;
-	struct daddr laddr, raddr;
+	struct wfp_addr laddr, raddr;
 	uint16_t lport, rport;
 	uint32_t dir;
 	uint32_t flags;         /* WFP_CONDITION_FLAG_* */
@@ -129,7 +130,7 @@ struct cls {
 	const char *app;
 	int32_t pid;
 	uint32_t bytes;         /* payload, for the filter byte counters */
-	struct dpkt_embedded emb;
+	struct wfp_pkt_embedded emb;
 };
 
 /* ---- helpers ---- */
@@ -151,7 +152,7 @@ static uint32_t hash_key(const struct live *l, const struct flow_key *k)
 	return h;
 }
 
-static void key_addr(uint8_t *dst, const struct daddr *a)
+static void key_addr(uint8_t *dst, const struct wfp_addr *a)
 {
 	memset(dst, 0, 16);
 	if (a->family == 4)
@@ -176,7 +177,7 @@ static bool is_icmp(uint8_t proto)
 	return proto == 1 || proto == 58;
 }
 
-static uint8_t addr_type(const struct daddr *a)
+static uint8_t addr_type(const struct wfp_addr *a)
 {
 	if (a->family == 4) {
 		if ((a->v4 >> 28) == 0xe)
@@ -188,7 +189,7 @@ static uint8_t addr_type(const struct daddr *a)
 	return a->v6[0] == 0xff ? 3 : 1;
 }
 
-static bool addr_loopback(const struct daddr *a)
+static bool addr_loopback(const struct wfp_addr *a)
 {
 	static const uint8_t lo6[16] = { [15] = 1 };
 
@@ -199,7 +200,7 @@ static bool addr_loopback(const struct daddr *a)
 
 /* ---- incoming values ---- */
 
-static void set_addr(struct wfp_value *v, const struct daddr *a)
+static void set_addr(struct wfp_value *v, const struct wfp_addr *a)
 {
 	if (a->family == 4) {
 		v->type = WFP_UINT32;
@@ -356,7 +357,7 @@ static void emit(struct live *l, unsigned layer, const struct cls *c,
 	wfpd_event_emit(l->d, &ev);
 }
 
-static void put_addr16(uint8_t *dst, const struct daddr *a)
+static void put_addr16(uint8_t *dst, const struct wfp_addr *a)
 {
 	if (a->family == 4) {
 		uint32_t n = htonl(a->v4);
@@ -546,13 +547,40 @@ static void flow_unlink(struct live *l, struct flow *f)
 	}
 }
 
+/*
+ * The table is full: make room by forgetting one flow the kernel carries on
+ * its own (marked: fast path) or one that is closing.  Forgetting is safe:
+ * a forgotten flow that is still alive is adopted and reauthorized at its
+ * next packet that comes up (after the next policy change).  Bounded: at
+ * most EVICT_SCAN buckets are looked at; if none qualifies the new flow is
+ * refused (fail closed).
+ */
+static bool evict_one(struct live *l)
+{
+	for (unsigned i = 0; i < EVICT_SCAN; i++) {
+		uint32_t b = (l->gc_cursor + i) & (l->nbuckets - 1);
+
+		for (struct flow *f = l->buckets[b]; f; f = f->next) {
+			if (f->marked || f->state == FLOW_CLOSING) {
+				flow_unlink(l, f);
+				l->d->ctr.flows_evicted++;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 static struct flow *flow_new(struct live *l, const struct flow_key *k)
 {
-	struct flow *f = l->free;
+	struct flow *f;
 	uint32_t b;
 
-	if (!f)
+	if (!l->free && !evict_one(l)) {
+		l->d->ctr.flows_refused++;
 		return NULL;
+	}
+	f = l->free;
 	l->free = f->next;
 	memset(f, 0, sizeof(*f));
 	f->k = *k;
@@ -645,7 +673,7 @@ static void lookup_sock(struct live *l, const struct cls *c, struct sockinfo *si
 
 /* ---- the sequences ---- */
 
-static const char *pkt_event(const struct dpkt *p)
+static const char *pkt_event(const struct wfp_pkt *p)
 {
 	if (p->proto == 6) {
 		if (p->tcp_flags & 0x04)
@@ -661,7 +689,7 @@ static const char *pkt_event(const struct dpkt *p)
 	if (p->proto == 17)
 		return "datagram";
 	if (is_icmp(p->proto)) {
-		if (dpkt_icmp_is_error(p))
+		if (pkt_icmp_is_error(p))
 			return "icmp-error";
 		if ((p->proto == 1 && p->icmp_type == 8) || (p->proto == 58 && p->icmp_type == 128))
 			return "icmp-echo";
@@ -674,7 +702,7 @@ static const char *pkt_event(const struct dpkt *p)
 
 static void cls_of(struct cls *c, const struct live_pkt *lp)
 {
-	const struct dpkt *p = &lp->p;
+	const struct wfp_pkt *p = &lp->p;
 
 	memset(c, 0, sizeof(*c));
 	c->event = pkt_event(p);
@@ -694,18 +722,18 @@ static void cls_of(struct cls *c, const struct live_pkt *lp)
 		c->rport = p->icmp_code;
 	}
 	c->bytes = p->payload_len;
-	if (addr_loopback(&c->raddr) || daddr_eq(&c->laddr, &c->raddr))
+	if (addr_loopback(&c->raddr) || wfp_addr_eq(&c->laddr, &c->raddr))
 		c->flags |= WFP_CONDITION_FLAG_IS_LOOPBACK;
-	if (p->flags & DPKT_F_FRAGMENT)
+	if (p->flags & WFP_PKT_F_FRAGMENT)
 		c->flags |= WFP_CONDITION_FLAG_IS_FRAGMENT;
-	if (p->flags & DPKT_F_EMBEDDED) {
+	if (p->flags & WFP_PKT_F_EMBEDDED) {
 		c->has_emb = true;
 		c->emb = p->emb;
 	}
 }
 
 /* Non-error ICMP flows key on the echo id only (spec §3.1). */
-static void flow_key_pkt(struct flow_key *k, const struct cls *c, const struct dpkt *p)
+static void flow_key_pkt(struct flow_key *k, const struct cls *c, const struct wfp_pkt *p)
 {
 	flow_key_of(k, c);
 	if (is_icmp(p->proto)) {
@@ -846,7 +874,7 @@ static void flow_established(struct live *l, struct flow *f, struct cls *c)
 	f->state = FLOW_ESTABLISHED;
 }
 
-static bool data_layer(struct live *l, struct flow *f, struct cls *c, const struct dpkt *p)
+static bool data_layer(struct live *l, struct flow *f, struct cls *c, const struct wfp_pkt *p)
 {
 	unsigned layer;
 	bool blocked;
@@ -889,6 +917,21 @@ static struct flow *adopt_flow(struct live *l, const struct flow_key *k,
 	return f;
 }
 
+/* A new connection (a SYN conntrack calls new) on the 5-tuple of an old
+ * flow of ours (port reuse after a reset or TIME_WAIT): the old flow is
+ * over, the new one is authorised afresh. */
+static struct flow *reused_tuple(struct live *l, struct flow *f, const struct live_pkt *lp)
+{
+	const struct wfp_pkt *p = &lp->p;
+
+	if (!f || p->proto != 6 || (p->tcp_flags & 0x16) != 0x02 || lp->ctinfo != LIVE_CT_NEW)
+		return f;
+	if (f->state == FLOW_SYN_SENT || f->state == FLOW_SYN_RCVD)
+		return f; /* a retransmitted SYN of the flow being set up */
+	flow_unlink(l, f);
+	return NULL;
+}
+
 static bool ct_existing(const struct live_pkt *lp)
 {
 	return lp->has_ct && lp->ctinfo != LIVE_CT_NEW && lp->ctinfo != LIVE_CT_RELATED &&
@@ -898,7 +941,7 @@ static bool ct_existing(const struct live_pkt *lp)
 /* Returns false when this packet must not authorise the fast path: the
  * client's SYN-ACK, whose final ACK must still pass the outbound layers
  * (spec §2.1 steps 18-19). */
-static bool tcp_progress(struct live *l, struct flow *f, struct cls *c, const struct dpkt *p)
+static bool tcp_progress(struct live *l, struct flow *f, struct cls *c, const struct wfp_pkt *p)
 {
 	if (p->tcp_flags & 0x05) { /* FIN / RST: the flow is ending */
 		if (f->state == FLOW_ESTABLISHED || (p->tcp_flags & 0x04))
@@ -920,7 +963,7 @@ static bool tcp_progress(struct live *l, struct flow *f, struct cls *c, const st
 static enum live_action inbound_new(struct live *l, const struct live_pkt *lp, struct cls *c,
 				    const struct flow_key *k, struct flow **fp)
 {
-	const struct dpkt *p = &lp->p;
+	const struct wfp_pkt *p = &lp->p;
 	struct sockinfo si;
 	struct flow *f;
 
@@ -959,10 +1002,8 @@ static enum live_action inbound_new(struct live *l, const struct live_pkt *lp, s
 	if (check(l, lay(c->family, WFP_LAYER_INBOUND_TRANSPORT_V4), c))
 		return LIVE_DROP;
 	f = flow_new(l, k);
-	if (!f) {
-		l->d->ctr.flows_evicted++;
+	if (!f)
 		return LIVE_DROP; /* flow table full: fail closed */
-	}
 	f->inbound = true;
 	f->state = p->proto == 6 ? FLOW_SYN_RCVD : FLOW_ESTABLISHED;
 	flow_owner(l, f, lp, &si);
@@ -981,7 +1022,7 @@ static enum live_action inbound_new(struct live *l, const struct live_pkt *lp, s
 
 static void inbound(struct live *l, const struct live_pkt *lp, struct live_verdict *v)
 {
-	const struct dpkt *p = &lp->p;
+	const struct wfp_pkt *p = &lp->p;
 	struct flow_key k;
 	struct flow *f;
 	struct cls c;
@@ -991,11 +1032,11 @@ static void inbound(struct live *l, const struct live_pkt *lp, struct live_verdi
 	v->action = LIVE_DROP;
 	if (check(l, lay(c.family, WFP_LAYER_INBOUND_IPPACKET_V4), &c))
 		return;
-	if (p->flags & DPKT_F_FRAGMENT && p->frag_off) {
+	if (p->flags & WFP_PKT_F_FRAGMENT && p->frag_off) {
 		v->action = LIVE_ACCEPT; /* transport layers see reassembled packets */
 		return;
 	}
-	if (dpkt_icmp_is_error(p)) {
+	if (pkt_icmp_is_error(p)) {
 		if (!check(l, lay(c.family, WFP_LAYER_INBOUND_TRANSPORT_V4), &c) &&
 		    !check(l, lay(c.family, WFP_LAYER_INBOUND_ICMP_ERROR_V4), &c))
 			v->action = LIVE_ACCEPT;
@@ -1003,6 +1044,7 @@ static void inbound(struct live *l, const struct live_pkt *lp, struct live_verdi
 	}
 	flow_key_pkt(&k, &c, p);
 	f = flow_find(l, &k);
+	f = reused_tuple(l, f, lp);
 	if (!f) {
 		bool syn = p->proto == 6 && (p->tcp_flags & 0x16) == 0x02;
 
@@ -1045,16 +1087,14 @@ static void inbound(struct live *l, const struct live_pkt *lp, struct live_verdi
 static enum live_action outbound_new(struct live *l, const struct live_pkt *lp, struct cls *c,
 				     const struct flow_key *k, struct flow **fp)
 {
-	const struct dpkt *p = &lp->p;
+	const struct wfp_pkt *p = &lp->p;
 	struct sockinfo si;
 	struct flow *f;
 
 	*fp = NULL;
 	f = flow_new(l, k);
-	if (!f) {
-		l->d->ctr.flows_evicted++;
-		return LIVE_DROP;
-	}
+	if (!f)
+		return LIVE_DROP; /* flow table full: fail closed */
 	f->inbound = false;
 	f->state = p->proto == 6 ? FLOW_SYN_SENT : FLOW_ESTABLISHED;
 	lookup_sock(l, c, &si);
@@ -1075,14 +1115,14 @@ static enum live_action outbound_new(struct live *l, const struct live_pkt *lp, 
 
 static void outbound(struct live *l, const struct live_pkt *lp, struct live_verdict *v)
 {
-	const struct dpkt *p = &lp->p;
+	const struct wfp_pkt *p = &lp->p;
 	struct flow_key k;
 	struct flow *f = NULL;
 	struct cls c;
 
 	cls_of(&c, lp);
 	v->action = LIVE_DROP;
-	if (dpkt_icmp_is_error(p)) {
+	if (pkt_icmp_is_error(p)) {
 		/* errors the stack generates: OUTBOUND_ICMP_ERROR first (spec §2.2) */
 		if (!check(l, lay(c.family, WFP_LAYER_OUTBOUND_ICMP_ERROR_V4), &c) &&
 		    !check(l, lay(c.family, WFP_LAYER_OUTBOUND_TRANSPORT_V4), &c) &&
@@ -1090,11 +1130,12 @@ static void outbound(struct live *l, const struct live_pkt *lp, struct live_verd
 			v->action = LIVE_ACCEPT;
 		return;
 	}
-	if (!(p->flags & DPKT_F_FRAGMENT && p->frag_off)) {
+	if (!(p->flags & WFP_PKT_F_FRAGMENT && p->frag_off)) {
 		bool syn = p->proto == 6 && (p->tcp_flags & 0x16) == 0x02;
 
 		flow_key_pkt(&k, &c, p);
 		f = flow_find(l, &k);
+		f = reused_tuple(l, f, lp);
 		if (!f && (p->proto == 6 || p->proto == 17 || is_icmp(p->proto))) {
 			if (p->proto == 6 && (p->tcp_flags & 0x04)) {
 				/* a reset for no flow of ours (e.g. the kernel's
@@ -1282,4 +1323,9 @@ void live_flows_foreach(struct live *l, void (*fn)(const struct live_flow_info *
 			fn(&fi, ctx);
 		}
 	}
+}
+
+unsigned live_flow_count(const struct live *l)
+{
+	return l->nflows;
 }

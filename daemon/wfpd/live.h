@@ -27,7 +27,7 @@ enum {
 
 /* A packet as the backend hands it to the model. */
 struct live_pkt {
-	struct dpkt p;
+	struct wfp_pkt p;
 	bool outbound;     /* the output hook (locally sent) */
 	bool has_ct;
 	uint8_t ctinfo;    /* LIVE_CT_* */
@@ -60,6 +60,8 @@ void live_policy_changed(struct live *l);
 /* Bounded expiry of idle flows; call about once a second. */
 void live_gc(struct live *l);
 void live_flush_flows(struct live *l);
+/* Flows in the table now (metrics). */
+unsigned live_flow_count(const struct live *l);
 /* The ct mark value of the current epoch (owned bits only). */
 uint32_t live_epoch_mark(const struct live *l);
 
@@ -70,7 +72,7 @@ struct live_flow_info {
 	bool inbound;
 	const char *state;
 	uint16_t auth_layer;
-	struct daddr laddr, raddr;
+	struct wfp_addr laddr, raddr;
 	uint16_t lport, rport;
 	uint64_t age_ms, idle_ms, packets;
 	bool fastpath;
@@ -91,8 +93,8 @@ struct sockinfo {
 };
 int sockdiag_open(void);
 /* 0 (see si->found) or -errno; local/remote are our side / the peer. */
-int sockdiag_lookup(int fd, int family, int proto, const struct daddr *laddr,
-		    uint16_t lport, const struct daddr *raddr, uint16_t rport,
+int sockdiag_lookup(int fd, int family, int proto, const struct wfp_addr *laddr,
+		    uint16_t lport, const struct wfp_addr *raddr, uint16_t rport,
 		    struct sockinfo *si);
 /* The executable of a process holding socket inode; 0 or -ENOENT. */
 int sockdiag_app(uint64_t inode, char *path, size_t len, int32_t *pid);

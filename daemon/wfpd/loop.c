@@ -85,8 +85,10 @@ static void on_tick(struct wfpd *d, int fd, uint32_t events, void *ctx)
 
 	(void)events;
 	(void)ctx;
-	if (read(fd, &n, sizeof(n)) == sizeof(n))
+	if (read(fd, &n, sizeof(n)) == sizeof(n)) {
 		live_gc(d->live);
+		metrics_tick();
+	}
 }
 
 static void on_signal(struct wfpd *d, int fd, uint32_t events, void *ctx)

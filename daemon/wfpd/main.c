@@ -206,7 +206,11 @@ int main(int argc, char **argv)
 	}
 	wfp_set_log(wfp_log_cb, NULL);
 	d.epfd = epoll_create1(EPOLL_CLOEXEC);
-	d.engine = wfp_engine_open(NULL);
+	{
+		struct wfp_engine_opts eo = { .sz = sizeof(eo), .store_path = d.cfg.store };
+
+		d.engine = wfp_engine_open(&eo);
+	}
 	d.session = d.engine ? wfp_session_open(d.engine, NULL) : NULL;
 	d.live = d.session ? live_new(&d) : NULL;
 	if (d.epfd < 0 || !d.live) {
@@ -226,6 +230,8 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out_mgmt;
 	}
+	if (d.cfg.metrics && metrics_open(&d, d.cfg.metrics))
+		goto out_mgmt;
 	if (d.backend->open(&d, &d.backend_priv, err, sizeof(err))) {
 		logmsg(LOG_ERR, "%s backend: %s", d.backend->name, err);
 		goto out_mgmt;
@@ -239,6 +245,7 @@ int main(int argc, char **argv)
 	d.backend->close(d.backend_priv, d.cfg.keep_table);
 	d.backend_priv = NULL;
 out_mgmt:
+	metrics_close(&d);
 	mgmt_close(&d);
 out_engine:
 	live_free(d.live);

@@ -150,9 +150,9 @@ static struct json_object *event_json(const struct wfpd_event *ev)
 	json_object_object_add(o, "event", json_object_new_string(ev->event ? ev->event : "?"));
 	json_object_object_add(o, "direction", json_object_new_string(ev->inbound ? "in" : "out"));
 	json_object_object_add(o, "proto", json_object_new_int(ev->proto));
-	json_object_object_add(o, "local", json_object_new_string(daddr_format(&ev->laddr, a, sizeof(a))));
+	json_object_object_add(o, "local", json_object_new_string(wfp_addr_format(&ev->laddr, a, sizeof(a))));
 	json_object_object_add(o, "local_port", json_object_new_int(ev->lport));
-	json_object_object_add(o, "remote", json_object_new_string(daddr_format(&ev->raddr, a, sizeof(a))));
+	json_object_object_add(o, "remote", json_object_new_string(wfp_addr_format(&ev->raddr, a, sizeof(a))));
 	json_object_object_add(o, "remote_port", json_object_new_int(ev->rport));
 	json_object_object_add(o, "flags", json_object_new_int64(ev->flags));
 	if (ev->flags & WFP_CONDITION_FLAG_IS_REAUTHORIZE)
@@ -262,9 +262,9 @@ static void flow_cb(const struct live_flow_info *fi, void *ctx)
 	json_object_object_add(o, "direction", json_object_new_string(fi->inbound ? "in" : "out"));
 	json_object_object_add(o, "state", json_object_new_string(fi->state));
 	json_object_object_add(o, "layer", json_object_new_string(wfp_layer_name(fi->auth_layer)));
-	json_object_object_add(o, "local", json_object_new_string(daddr_format(&fi->laddr, a, sizeof(a))));
+	json_object_object_add(o, "local", json_object_new_string(wfp_addr_format(&fi->laddr, a, sizeof(a))));
 	json_object_object_add(o, "local_port", json_object_new_int(fi->lport));
-	json_object_object_add(o, "remote", json_object_new_string(daddr_format(&fi->raddr, a, sizeof(a))));
+	json_object_object_add(o, "remote", json_object_new_string(wfp_addr_format(&fi->raddr, a, sizeof(a))));
 	json_object_object_add(o, "remote_port", json_object_new_int(fi->rport));
 	json_object_object_add(o, "age_ms", json_object_new_int64((int64_t)fi->age_ms));
 	json_object_object_add(o, "idle_ms", json_object_new_int64((int64_t)fi->idle_ms));
@@ -287,7 +287,7 @@ static const struct {
 	CTR(packets), CTR(accepted), CTR(dropped), CTR(rejected), CTR(malformed),
 	CTR(batches), CTR(verdict_msgs), CTR(enobufs), CTR(recv_errors),
 	CTR(classifications), CTR(fastpath_marks), CTR(reauths),
-	CTR(flows_created), CTR(flows_expired), CTR(flows_evicted),
+	CTR(flows_created), CTR(flows_expired), CTR(flows_evicted), CTR(flows_refused),
 	CTR(stealth_drops), CTR(sockdiag_lookups), CTR(app_lookups),
 	CTR(mgmt_refused), CTR(mgmt_requests),
 };

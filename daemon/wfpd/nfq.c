@@ -299,9 +299,10 @@ static void packet(struct nfq *n, unsigned qi, const struct nlmsghdr *nlh)
 	n->d->ctr.packets++;
 	memset(&lp, 0, sizeof(lp));
 	lp.outbound = ph->hook == NF_INET_LOCAL_OUT || ph->hook == NF_INET_POST_ROUTING;
-	rc = attr[NFQA_PAYLOAD] ? dpkt_parse(mnl_attr_get_payload(attr[NFQA_PAYLOAD]),
-					     mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]), &lp.p)
-				: -DPKT_E_SHORT;
+	/* no link trailer at the IP layer: trailing bytes are an error */
+	rc = attr[NFQA_PAYLOAD] ? wfp_pkt_parse(mnl_attr_get_payload(attr[NFQA_PAYLOAD]),
+					       mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]), 0, &lp.p)
+				: -WFP_PKT_E_SHORT;
 	if (rc) {
 		/* malformed: nothing to classify it by; drop (fail closed) */
 		n->d->ctr.malformed++;

@@ -37,7 +37,7 @@ int sockdiag_open(void)
 	return fd;
 }
 
-static void put_addr(__be32 *dst, const struct daddr *a)
+static void put_addr(__be32 *dst, const struct wfp_addr *a)
 {
 	if (a->family == 4)
 		dst[0] = htonl(a->v4);
@@ -45,8 +45,8 @@ static void put_addr(__be32 *dst, const struct daddr *a)
 		memcpy(dst, a->v6, 16);
 }
 
-int sockdiag_lookup(int fd, int family, int proto, const struct daddr *laddr,
-		    uint16_t lport, const struct daddr *raddr, uint16_t rport,
+int sockdiag_lookup(int fd, int family, int proto, const struct wfp_addr *laddr,
+		    uint16_t lport, const struct wfp_addr *raddr, uint16_t rport,
 		    struct sockinfo *si)
 {
 	struct {

@@ -44,6 +44,8 @@ struct wfpd_config {
 	bool keep_table;          /* leave the table on exit (fail-closed) */
 	bool verbose;
 	bool no_fastpath;
+	const char *store;        /* persistent objects (docs/internals/store.md) */
+	const char *metrics;      /* ADDR:PORT of the Prometheus endpoint, or NULL */
 };
 
 /* Counters (wfpctl show counters). */
@@ -51,7 +53,7 @@ struct wfpd_counters {
 	uint64_t packets, accepted, dropped, rejected, malformed;
 	uint64_t batches, verdict_msgs, enobufs, recv_errors;
 	uint64_t classifications, fastpath_marks, reauths;
-	uint64_t flows_created, flows_expired, flows_evicted;
+	uint64_t flows_created, flows_expired, flows_evicted, flows_refused;
 	uint64_t stealth_drops, sockdiag_lookups, app_lookups;
 	uint64_t mgmt_refused, mgmt_requests;
 	uint64_t per_layer[WFP_LAYER_MAX];
@@ -71,7 +73,7 @@ struct wfpd_event {
 	uint32_t discard_module, discard_reason; /* discard layers */
 	bool discard;
 	bool inbound;
-	struct daddr laddr, raddr;
+	struct wfp_addr laddr, raddr;
 	uint16_t lport, rport;  /* ICMP: type, code */
 	uint32_t uid;
 	bool has_uid;
@@ -110,6 +112,11 @@ void loop_del(struct wfpd *d, int fd);
 int loop_run(struct wfpd *d);
 uint64_t now_ms(void);
 void logmsg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* metrics.c: Prometheus text endpoint (libmicrohttpd) */
+int metrics_open(struct wfpd *d, const char *addr);
+void metrics_tick(void);
+void metrics_close(struct wfpd *d);
 
 /* config.c */
 int config_parse(struct wfpd_config *c, int argc, char **argv);

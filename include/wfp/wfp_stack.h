@@ -185,7 +185,7 @@ enum wfp_drop_reason {
 	WFP_DROP_SOCK_LIMIT,    /* the socket table was full */
 	WFP_DROP_NOT_LOCAL,     /* destination is not one of our addresses */
 	WFP_DROP_MALFORMED,     /* inconsistent wfp_pkt */
-	WFP_DROP_FRAGMENT,      /* fragments: reassembly is not modelled */
+	WFP_DROP_FRAGMENT,      /* every reassembly slot was busy */
 	WFP_DROP_STATE,         /* a TCP segment that fits no state */
 	WFP_DROP_MAX
 };
@@ -235,7 +235,8 @@ struct wfp_host_opts {
 };
 
 /* A new host classifying against engine e (borrowed: it must outlive the
- * host).  NULL opts: defaults.  NULL with errno on failure. */
+ * host).  NULL opts: defaults; fields past opts->sz count as 0 (an older
+ * caller's smaller struct is fine).  NULL with errno on failure. */
 WFP_API struct wfp_host *wfp_host_new(struct wfp_engine *e, const struct wfp_host_opts *opts);
 /* Frees sockets and flows; no classification happens.  NULL is fine. */
 WFP_API void wfp_host_free(struct wfp_host *h);
@@ -255,9 +256,11 @@ WFP_API uint64_t wfp_host_time(const struct wfp_host *h);
 WFP_API const struct wfp_host_stats *wfp_host_stats(const struct wfp_host *h);
 
 /* A packet arrives at the host: the receive path of spec §2.  Returns 0
- * when the packet was delivered or answered, or a negative errno saying
- * why it was dropped (-EACCES: a filter; -ENOBUFS: flow table full;
- * -ECONNREFUSED: no endpoint; -EINVAL: malformed); see also the stats. */
+ * when the packet was delivered or answered, -EINPROGRESS for a fragment
+ * held for reassembly (spec §2.5; only fragments with frag_len set can be
+ * reassembled), or a negative errno saying why it was dropped (-EACCES: a
+ * filter; -ENOBUFS: flow table or reassembly slots full; -ECONNREFUSED: no
+ * endpoint; -EINVAL: malformed); see also the stats. */
 WFP_API int wfp_host_receive(struct wfp_host *h, const struct wfp_pkt *p);
 
 /*

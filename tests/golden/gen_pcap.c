@@ -514,12 +514,14 @@ static int gen_frag(const char *dir)
 {
 	struct ep s4 = v4("10.0.0.1", 7000), d4 = v4("10.0.0.2", 5000);
 	struct ep s6 = v6("fd00::1", 7000), d6 = v6("fd00::2", 5000);
+	struct ep o4 = v4("10.0.0.2", 7001), syslog = v4("10.0.0.9", 514);
 	struct cap c;
 
 	if (cap_open(&c, dir, "frag", DLT_RAW))
 		return -1;
 	udp_frags(&c, &s4, &d4);
 	udp_frags(&c, &s6, &d6);
+	udp_frags(&c, &o4, &syslog); /* the host fragments what it sends */
 	cap_close(&c);
 	return 0;
 }

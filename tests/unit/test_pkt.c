@@ -135,6 +135,8 @@ static void test_ipv4_fragments(void **state)
 	struct wfp_pkt p;
 	size_t h = ip4(b, 17, 16, 0x2000); /* MF, offset 0 */
 
+	w16(b + 4, 0x1234);
+
 	memset(b + h, 0, 16);
 	w16(b + h, 7000);
 	w16(b + h + 2, 5000);
@@ -144,10 +146,15 @@ static void test_ipv4_fragments(void **state)
 			 WFP_PKT_F_FRAGMENT | WFP_PKT_F_MORE_FRAGS);
 	assert_int_equal(p.dport, 5000);
 	assert_int_equal(p.frag_off, 0);
+	assert_int_equal(p.frag_len, 16);     /* IP payload it carries */
+	assert_int_equal(p.payload_len, 8);   /* UDP payload it carries */
+	assert_int_equal(p.ip_id, 0x1234);
+	assert_int_equal(p.hop_limit, 64);
 	ip4(b, 17, 16, 126); /* last fragment at byte 1008 */
 	assert_int_equal(wfp_pkt_parse(b, h + 16, 0, &p), 0);
 	assert_int_equal(p.flags, WFP_PKT_F_FRAGMENT);
 	assert_int_equal(p.frag_off, 126);
+	assert_int_equal(p.frag_len, 16);
 	assert_int_equal(p.dport, 0); /* no transport header here */
 	assert_int_equal(p.payload_len, 16);
 	ip4(b, 17, 16, 0x1fff); /* 65528 + 16 bytes: beyond an IP datagram */
@@ -191,6 +198,7 @@ static void test_ipv6_fragment(void **state)
 	memset(b + h, 0, 24);
 	b[h] = 17;
 	w16(b + h + 2, 0 | 1); /* offset 0, M */
+	b[h + 4] = 0xab, b[h + 7] = 0xcd; /* identification */
 	w16(b + h + 8, 7000);
 	w16(b + h + 10, 5000);
 	w16(b + h + 12, 2008);
@@ -198,6 +206,9 @@ static void test_ipv6_fragment(void **state)
 	assert_true(p.flags & WFP_PKT_F_MORE_FRAGS);
 	assert_int_equal(p.proto, WFP_PROTO_UDP);
 	assert_int_equal(p.dport, 5000);
+	assert_int_equal(p.ip_id, 0xab0000cd);
+	assert_int_equal(p.frag_len, 16);
+	assert_int_equal(p.payload_len, 8);
 	w16(b + h + 2, 1008); /* offset 1008 bytes, last */
 	assert_int_equal(wfp_pkt_parse(b, h + 24, 0, &p), 0);
 	assert_int_equal(p.flags, WFP_PKT_F_FRAGMENT);

@@ -57,7 +57,7 @@ static void test_socket_errors(void **state)
 	int a, b;
 
 	assert_int_equal(wfp_sock_open(n->h[CLI], 5, WFP_PROTO_TCP, NULL), -EAFNOSUPPORT);
-	assert_int_equal(wfp_sock_open(n->h[CLI], WFP_AF_INET, 99, NULL), -EPROTONOSUPPORT);
+	assert_int_equal(wfp_sock_open(n->h[CLI], WFP_AF_INET, 256, NULL), -EPROTONOSUPPORT);
 	assert_int_equal(wfp_sock_bind(n->h[CLI], 1234, NULL, 1), -EBADF);
 	a = wfp_sock_open(n->h[CLI], WFP_AF_INET, WFP_PROTO_TCP, NULL);
 	b = wfp_sock_open(n->h[CLI], WFP_AF_INET, WFP_PROTO_TCP, NULL);

@@ -264,6 +264,42 @@ static void test_close_frees_flows(void **state)
 	net_free(n);
 }
 
+/* Every protocol other than TCP follows the UDP pattern (§2.2): a raw
+ * GRE endpoint, no ports, IS_RAW_ENDPOINT at the layers that know it. */
+static void test_raw_protocol(void **state)
+{
+	struct wfp_addr sa = net_addr(SRV, WFP_AF_INET);
+	struct net *n = net_new();
+	const struct rec *r;
+	int c, s;
+
+	assert_int_equal(wfp_sock_open(n->h[CLI], WFP_AF_INET, WFP_PROTO_ICMP, NULL),
+			 -EPROTONOSUPPORT);
+	s = wfp_sock_open(n->h[SRV], WFP_AF_INET, 47, NULL);
+	assert_int_equal(wfp_sock_bind(n->h[SRV], s, NULL, 0), 0);
+	assert_int_equal(wfp_sock_local_port(n->h[SRV], s), 0);
+	c = wfp_sock_open(n->h[CLI], WFP_AF_INET, 47, NULL);
+	assert_int_equal(wfp_sock_sendto(n->h[CLI], c, &sa, 0, 100), 100);
+	net_run(n);
+	r = net_find(n, CLI, L(ALE_AUTH_CONNECT_V4));
+	assert_int_equal(r->proto, 47);
+	assert_true(r->flags & WFP_CONDITION_FLAG_IS_RAW_ENDPOINT);
+	assert_true(net_find(n, CLI, L(ALE_RESOURCE_ASSIGNMENT_V4))->flags &
+		    WFP_CONDITION_FLAG_IS_RAW_ENDPOINT);
+	assert_int_equal(net_count(n, SRV, L(ALE_AUTH_RECV_ACCEPT_V4)), 1);
+	assert_int_equal(net_count(n, SRV, L(DATAGRAM_DATA_V4)), 1);
+	/* no socket for protocol 50: NETWORK / PROTOCOL_UNREACHABLE */
+	net_clear(n);
+	c = wfp_sock_open(n->h[CLI], WFP_AF_INET, 50, NULL);
+	wfp_sock_sendto(n->h[CLI], c, &sa, 0, 10);
+	net_run(n);
+	r = net_find(n, SRV, L(INBOUND_IPPACKET_V4_DISCARD));
+	assert_int_equal(r->dmod, WFP_DISCARD_MODULE_NETWORK);
+	assert_int_equal(r->dreason, 3);
+	assert_int_equal(net_find(n, SRV, L(OUTBOUND_ICMP_ERROR_V4))->rport, 2); /* code 2 */
+	net_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_block_auth),
 		cmocka_unit_test(test_idle_timeout),
 		cmocka_unit_test(test_close_frees_flows),
+		cmocka_unit_test(test_raw_protocol),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
