@@ -189,8 +189,6 @@ static int cmd_run(const char *cgroup, const char *policy, const char *netns)
 	signal(SIGTERM, on_signal);
 	/* a test script that dies must not leave its programs attached */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() == 1)
-		stop = 1;
 	print_hooks(b);
 	printf("ready filters=%u defer=%u callout=%u indexed=%u\n", st.nfilt, st.ndefer,
 	       st.ncallout, st.nindexed);
