@@ -2,13 +2,21 @@
 #   make          build everything into build/ (build/wfpctl, build/libwfp.so)
 #   make check    install missing packages, build, run every suite (gcc),
 #                 then the unit/golden/parse/diff/fuzz suites under clang
-#                 ASan+UBSan (fuzz = replay of the checked-in corpus)
+#                 ASan+UBSan (fuzz = replay of the checked-in corpus); as
+#                 root this includes the Debian package test (tests/pkg)
 #   make demo     the main job: the TCP connection trace of spec §2.1
 #   make bench    classification/commit/memory figures vs a naive scan and
 #                 DPDK rte_acl (installs libdpdk-dev), -> bench/results.json;
 #                 replay packets/s vs a bare libpcap read loop
 #   make fuzz     every libFuzzer harness for FUZZ_SECONDS (default 60) each,
 #                 from the checked-in corpus (clang ASan build)
+#   make install  install under PREFIX (default /usr/local) into DESTDIR:
+#                 programs, libwfp.so.0, headers, libwfp.pc, man pages,
+#                 systemd units, completions, docs (docs/install.md)
+#   make uninstall  remove what make install installs (same PREFIX/DESTDIR)
+#   make deb      build the Debian packages into debs/ (debian/)
+#   make pkg-test only the packaging suite (tests/pkg/: man pages, install,
+#                 the Debian package built, installed, run and purged)
 # WERROR=1 turns warnings into errors (CI sets it).
 
 BUILD      ?= build
@@ -17,6 +25,8 @@ WERROR     ?= 0
 FUZZ_SECONDS ?= 60
 BENCH_BUILD ?= build-bench
 BENCH_ARGS ?= --kinds acl,fw,ipc --sizes 1000,10000,100000
+PREFIX     ?= /usr/local
+DESTDIR    ?=
 MESON_OPTS := -Dwerror=$(if $(filter 1,$(WERROR)),true,false)
 
 # Debian packages needed to build and test; installed only when missing.
@@ -28,7 +38,7 @@ DEB_PKGS := meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
 # after the current file list reconfigures when files come or go.
 SRC_STAMP := .srcs-$(shell ls lib/*.c tools/wfpctl/*.c tests/*/*.c tests/*/*.sh daemon/*/*.c 2>/dev/null | md5sum | cut -c1-12)
 
-.PHONY: all deps check demo clean asan fuzz bench
+.PHONY: all deps check demo clean asan fuzz bench install uninstall deb pkg-test
 all: $(BUILD)/$(SRC_STAMP)
 	ninja -C $(BUILD)
 	@ln -sf tools/wfpctl/wfpctl $(BUILD)/wfpctl
@@ -58,7 +68,7 @@ asan: $(ASAN_BUILD)/$(SRC_STAMP)
 check: deps
 	$(MAKE) all
 	$(MAKE) asan
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	OPENWFP_DEB_TEST=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		tests/run.py $(BUILD) $(ASAN_BUILD):unit,golden,parse,diff,fuzz
 
@@ -79,6 +89,31 @@ bench: deps
 demo: deps
 	$(MAKE) all
 	@scripts/demo
+
+# tests/pkg lints the man pages with mandoc (the Debian build tools it
+# installs itself, only when it runs as root)
+DEB_PKGS += mandoc
+
+# meson installs; its install log (a dry run for uninstall) lists the files.
+install: all
+	meson configure $(BUILD) -Dprefix=$(PREFIX) >/dev/null
+	ninja -C $(BUILD)
+	DESTDIR="$(DESTDIR)" meson install -C $(BUILD) --no-rebuild
+	@if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+uninstall:
+	meson configure $(BUILD) -Dprefix=$(PREFIX) >/dev/null
+	DESTDIR="$(DESTDIR)" meson install -C $(BUILD) --no-rebuild --dry-run >/dev/null
+	scripts/uninstall $(BUILD)/meson-logs/install-log.txt
+	@if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+# binary packages only, from a copy of the tree (debian/, docs/install.md)
+deb: deps
+	tests/pkg/deb.sh --build-only debs
+
+pkg-test: deps
+	$(MAKE) all
+	OPENWFP_DEB_TEST=1 tests/run.py $(BUILD):pkg
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(BENCH_BUILD)

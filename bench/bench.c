@@ -115,6 +115,25 @@ static void tree_stats(const char *tag, struct bwfp *w, const struct bpkt *p, ui
 	if (getenv("WFP_BENCH_DEBUG")) {
 		for (unsigned k = 0; k < t->ntree; k++)
 			printf("  tree %u: %.1f\n", k, (double)per[k] / n);
+		for (uint32_t i = 0; i < 3; i++) {
+			const uint32_t *lf;
+
+			b_wfp_packet(w, &p[i], &in);
+			if (!wfp_ctree_key(t, &in, key))
+				continue;
+			lf = wfp_ctree_leaf(t, t->ntree - 1, key);
+			printf("  packet %u key %08x %08x %u %u %u\n", i, key[0], key[1], key[2],
+			       key[3], key[4]);
+			for (uint32_t j = 0; j < lf[0]; j++) {
+				const uint32_t *e = lf + 1 + j * CT_STRIDE;
+
+				printf("    f%u sub %u in %d box", e[0] & ~CT_EXACT, e[CT_STRIDE - 1],
+				       wfp_ctree_entry_in(t, e, key));
+				for (unsigned d = 0; d < t->ndim; d++)
+					printf(" [%x+%x]", e[1 + d], e[1 + CT_MAXDIM + d]);
+				printf("\n");
+			}
+		}
 		printf("  sizeof cfilter %zu ccond %zu; %u conditions\n", sizeof(struct cfilter),
 		       sizeof(struct wfp_ccond), cl->ncond);
 	}

@@ -76,6 +76,7 @@ enum {
 	MAXCUTBITS = 8,   /* at most 256 children per node */
 	ROOTCUTBITS = 12, /* the root may take 4096: one step less per lookup */
 	BUDGET_PER_FILTER = 400, /* kid + leaf words per filter */
+	SHADOW_MAX = 256, /* leaves checked for filters hidden by earlier ones */
 };
 
 struct bld {
@@ -337,6 +338,46 @@ static uint32_t prune(const struct bld *b, const uint32_t *r, uint32_t n,
 	return m;
 }
 
+/*
+ * Inside a leaf, drop g when an earlier exact PERMIT/BLOCK f of the same
+ * sublayer contains every key of g's box that lies in the block: whenever
+ * g would match, f matched first and ended the sublayer.  Quadratic, so
+ * only for leaves of at most SHADOW_MAX filters.
+ */
+static bool contains_in(const struct ctree *t, uint32_t f, uint32_t g, const struct region *rg)
+{
+	for (unsigned d = 0; d < t->ndim; d++) {
+		uint32_t lo = t->box[g].lo[d], hi = t->box[g].hi[d], rhi = region_hi(rg, d);
+
+		lo = lo > rg->lo[d] ? lo : rg->lo[d];
+		hi = hi < rhi ? hi : rhi;
+		if (t->box[f].lo[d] > lo || t->box[f].hi[d] < hi)
+			return false;
+	}
+	return true;
+}
+
+static uint32_t shadow(const struct bld *b, uint32_t *r, uint32_t n, const struct region *rg)
+{
+	uint32_t m = 0;
+
+	if (n > SHADOW_MAX)
+		return n;
+	for (uint32_t k = 0; k < n; k++) {
+		bool hidden = false;
+
+		for (uint32_t j = 0; j < m && !hidden; j++) {
+			uint32_t f = r[j];
+
+			hidden = b->sub_end[f] == b->sub_end[r[k]] && b->t->exact[f] &&
+				 is_static(&b->cl->filt[f]) && contains_in(b->t, f, r[k], rg);
+		}
+		if (!hidden)
+			r[m++] = r[k];
+	}
+	return m;
+}
+
 /* Children [clo, chi] of filter i when dim d of rg is cut at shift. */
 static void span(const struct ctree *t, uint32_t i, const struct region *rg, unsigned d,
 		 unsigned shift, uint32_t *clo, uint32_t *chi)
@@ -494,6 +535,7 @@ static uint32_t build_node(struct bld *b, const uint32_t *r, uint32_t n,
 	}
 	m = prune(b, r, n, rg, p);
 	if (m <= BINTH || b->budget < m * 2) {
+		m = shadow(b, p, m, rg);
 		ref = make_leaf(b, p, m);
 		goto out;
 	}
@@ -504,8 +546,10 @@ static uint32_t build_node(struct bld *b, const uint32_t *r, uint32_t n,
 		if (c.max < best.max || (c.max == best.max && c.sum < best.sum))
 			best = c;
 	}
-	if (best.max >= m) /* no cut separates anything */
+	if (best.max >= m) { /* no cut separates anything */
+		m = shadow(b, p, m, rg);
 		ref = make_leaf(b, p, m);
+	}
 	else
 		ref = split(b, p, m, rg, &best);
 out:
@@ -553,7 +597,7 @@ static void category_dims(const struct ctree *t, unsigned cdim[2])
 static int build_tree(const struct clayer *cl, struct ctree *t)
 {
 	struct bld b = { .cl = cl, .t = t };
-	uint32_t *all, ncat[CT_MAXTREE] = { 0 }, pos[CT_MAXTREE], k = 0;
+	uint32_t *all, *sorted, ncat[CT_MAXTREE] = { 0 }, pos[CT_MAXTREE], k = 0, n;
 	unsigned cdim[2];
 	struct region rg;
 	int ret = -WFP_E_NOMEM;
@@ -563,35 +607,47 @@ static int build_tree(const struct clayer *cl, struct ctree *t)
 	b.sub_end = wfp_malloc(cl->nfilt * sizeof(*b.sub_end));
 	b.sub_of = wfp_malloc(cl->nfilt * sizeof(*b.sub_of));
 	all = wfp_malloc(cl->nfilt * sizeof(*all));
-	if (!b.sub_end || !b.sub_of || !all)
+	sorted = wfp_malloc(cl->nfilt * sizeof(*sorted));
+	if (!b.sub_end || !b.sub_of || !all || !sorted)
 		goto out;
 	for (uint32_t s = 0; s < cl->nsub; s++)
 		for (uint32_t j = 0; j < cl->sub[s].count; j++) {
 			b.sub_end[cl->sub[s].first + j] = cl->sub[s].first + cl->sub[s].count;
 			b.sub_of[cl->sub[s].first + j] = s;
 		}
-	category_dims(t, cdim);
+	for (unsigned d = 0; d < t->ndim; d++)
+		rg.bits[d] = (uint8_t)type_bits(t->type[d]);
+	/*
+	 * What a catch-all hides is hidden in every tree: the filters after
+	 * the first exact PERMIT/BLOCK of a sublayer that covers the whole
+	 * key space never decide anything (keys of the wrong type take the
+	 * plain walk), so no tree indexes them.
+	 */
 	for (uint32_t i = 0; i < cl->nfilt; i++)
-		ncat[category(t, cdim, i)]++;
-	for (unsigned c = 0; c < CT_MAXTREE; c++) {
+		all[i] = i;
+	n = prune(&b, all, cl->nfilt, &rg, all);
+	category_dims(t, cdim);
+	for (uint32_t j = 0; j < n; j++)
+		ncat[category(t, cdim, all[j])]++;
+	/* widest category first: its early catch-alls set best[] soonest */
+	for (int c = CT_MAXTREE - 1; c >= 0; c--) {
 		pos[c] = k;
 		k += ncat[c];
 	}
-	for (uint32_t i = 0; i < cl->nfilt; i++) /* stable: ascending per category */
-		all[pos[category(t, cdim, i)]++] = i;
-	for (unsigned d = 0; d < t->ndim; d++)
-		rg.bits[d] = (uint8_t)type_bits(t->type[d]);
+	for (uint32_t j = 0; j < n; j++) /* stable: ascending per category */
+		sorted[pos[category(t, cdim, all[j])]++] = all[j];
 	make_leaf(&b, NULL, 0); /* pool[0] = empty leaf */
 	k = 0;
-	for (unsigned c = 0; c < CT_MAXTREE && !b.err; c++) {
+	for (int c = CT_MAXTREE - 1; c >= 0 && !b.err; c--) {
 		if (!ncat[c])
 			continue;
-		t->root[t->ntree++] = build_node(&b, &all[k], ncat[c], &rg, true);
+		t->root[t->ntree++] = build_node(&b, &sorted[k], ncat[c], &rg, true);
 		k += ncat[c];
 	}
 	ret = b.err;
 out:
 	wfp_free(all);
+	wfp_free(sorted);
 	wfp_free(b.sub_end);
 	wfp_free(b.sub_of);
 	return ret;
@@ -641,6 +697,10 @@ int wfp_ctree_build(struct clayer *cl)
 		t->all_static &= is_static(&cl->filt[i]);
 	}
 	t->stride = CT_STRIDE;
+	for (unsigned d = 0; d < t->ndim; d++) {
+		t->kmask[d] = type_max(t->type[d]);
+		t->maxslot = t->slot[d] > t->maxslot ? t->slot[d] : t->maxslot;
+	}
 	if (cl->nfilt >= tree_min()) {
 		ret = build_tree(cl, t);
 		if (ret)

@@ -47,6 +47,8 @@ struct ctree {
 	uint8_t ndim;
 	uint16_t slot[CT_MAXDIM];  /* incoming value slot of each dimension */
 	uint16_t type[CT_MAXDIM];  /* its data type: UINT8, UINT16 or UINT32 */
+	uint32_t kmask[CT_MAXDIM]; /* 0 for unused dimensions */
+	uint16_t maxslot;          /* highest slot read */
 	struct ct_box *box;        /* per filter, index as clayer.filt */
 	uint8_t *exact;            /* 1: matches <=> key inside box */
 	uint8_t ntree;             /* 0: boxes only */
@@ -87,20 +89,22 @@ size_t wfp_clayer_index_bytes(const struct clayer *cl);
 static inline bool wfp_ctree_key(const struct ctree *t, const struct wfp_incoming *in,
 				 uint32_t key[CT_MAXDIM])
 {
-	for (unsigned d = 0; d < t->ndim; d++) {
-		const struct wfp_value *v;
+	bool ok = t->maxslot < in->nvalues;
 
-		if (t->slot[d] >= in->nvalues)
-			return false;
-		v = &in->values[t->slot[d]];
-		if (v->type != t->type[d])
-			return false;
-		key[d] = v->type == WFP_UINT32 ? v->u32 :
-			 v->type == WFP_UINT16 ? v->u16 : v->u8;
+	for (unsigned d = 0; d < CT_MAXDIM && ok; d++) {
+		const struct wfp_value *v = &in->values[t->slot[d]];
+
+		/* unused dimensions read slot 0 under a zero mask */
+		ok = (v->type == t->type[d]) | !t->kmask[d];
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		/* u8/u16 are the low bytes of u32: the mask keeps them */
+		key[d] = v->u32 & t->kmask[d];
+#else
+		key[d] = (v->type == WFP_UINT32 ? v->u32 :
+			  v->type == WFP_UINT16 ? v->u16 : v->u8) & t->kmask[d];
+#endif
 	}
-	for (unsigned d = t->ndim; d < CT_MAXDIM; d++)
-		key[d] = 0;
-	return true;
+	return ok;
 }
 
 static inline bool wfp_ctree_inbox(const struct ctree *t, uint32_t i,

@@ -102,6 +102,8 @@ unsigned wfp_sd_ace_count(const struct wfp_sd *sd);
 int wfp_sd_ace(const struct wfp_sd *sd, unsigned k, bool *deny, uint32_t *mask,
 	       struct wfp_sid *sid);
 bool wfp_sd_has_dacl(const struct wfp_sd *sd);
+/* ACE k is inherit-only (IO): it takes no part in the access check. */
+bool wfp_sd_ace_inherit_only(const struct wfp_sd *sd, unsigned k);
 const struct wfp_sid *wfp_sd_owner(const struct wfp_sd *sd);
 const struct wfp_sid *wfp_sd_group(const struct wfp_sd *sd);
 void wfp_sd_free(struct wfp_sd *sd);

@@ -126,8 +126,11 @@ WFP_API void wfp_engine_close(struct wfp_engine *e)
 {
 	if (!e)
 		return;
-	while (e->sessions)
+	e->closing = true; /* every object goes below: no purges, no zombies */
+	while (e->sessions) {
+		e->sessions->zombie = false;
 		wfp_session_close(e->sessions);
+	}
 	free_objects(e);
 	wfp_netevent_fini(e);
 	wfp_free(e->store_path);
@@ -269,19 +272,9 @@ WFP_API struct wfp_session *wfp_session_open(struct wfp_engine *e,
 	return s;
 }
 
-WFP_API void wfp_session_close(struct wfp_session *s)
+static void session_free(struct wfp_session *s)
 {
-	struct wfp_session **pp;
-
-	if (!s)
-		return;
-	/* spec §6.2: abort the open transaction first, then purge */
-	if (s->txn)
-		wfp_txn_abort(s);
-	if (s->flags & WFP_SESSION_F_DYNAMIC)
-		wfp_session_purge(s);
-	wfp_change_unsubscribe_session(s);
-	for (pp = &s->e->sessions; *pp; pp = &(*pp)->next) {
+	for (struct wfp_session **pp = &s->e->sessions; *pp; pp = &(*pp)->next) {
 		if (*pp == s) {
 			*pp = s->next;
 			break;
@@ -289,6 +282,52 @@ WFP_API void wfp_session_close(struct wfp_session *s)
 	}
 	wfp_free(s->name);
 	wfp_free(s);
+}
+
+/*
+ * A dynamic session whose objects could not be deleted when it closed
+ * (another session held the write lock, or memory ran out) stays behind as
+ * a zombie, invisible to its caller, and is purged as soon as the lock is
+ * free again: its objects never outlive it for longer than the
+ * transaction that was in the way.
+ */
+static void reap_zombies(struct wfp_engine *e)
+{
+	struct wfp_session *s, *next;
+
+	if (e->reaping || e->wtxn)
+		return;
+	e->reaping = true;
+	for (s = e->sessions; s; s = next) {
+		next = s->next;
+		if (s->zombie && wfp_session_purge(s) == 0) {
+			session_free(s);
+			next = e->sessions; /* the list may have changed */
+		}
+	}
+	e->reaping = false;
+}
+
+WFP_API void wfp_session_close(struct wfp_session *s)
+{
+	if (!s || s->zombie)
+		return;
+	/* spec §6.2: abort the open transaction first, then purge */
+	if (s->txn)
+		wfp_txn_abort(s);
+	wfp_change_unsubscribe_session(s);
+	if ((s->flags & WFP_SESSION_F_DYNAMIC) && !s->e->closing) {
+		int ret = wfp_session_purge(s);
+
+		/* out of memory is usually brief: try again before giving up */
+		for (int i = 0; ret == -WFP_E_NOMEM && i < 3; i++)
+			ret = wfp_session_purge(s);
+		if (ret) {
+			s->zombie = true;
+			return;
+		}
+	}
+	session_free(s);
 }
 
 WFP_API struct wfp_engine *wfp_session_engine(const struct wfp_session *s)
@@ -440,11 +479,14 @@ static void txn_swap(struct wfp_engine *e, const struct txn *t,
 
 static void txn_end(struct wfp_session *s, struct txn *t)
 {
-	if (s->e->wtxn == t)
-		s->e->wtxn = NULL;
+	struct wfp_engine *e = s->e;
+
+	if (e->wtxn == t)
+		e->wtxn = NULL;
 	if (s->txn == t)
 		s->txn = NULL;
 	txn_free(t);
+	reap_zombies(e); /* the lock is free: purge closed dynamic sessions */
 }
 
 /*
@@ -555,36 +597,41 @@ int wfp_txn_leave(struct wfp_session *s, struct txn *t, int ret)
 	return txn_finish(s, t, true);
 }
 
-void wfp_session_purge(struct wfp_session *s)
+/* Deletes every object s owns, in one transaction: all or none.
+ * Returns 0 when none is left. */
+int wfp_session_purge(struct wfp_session *s)
 {
 	struct wfp_engine *e = s->e;
 	struct txn *t;
 	bool again = true;
+	int ret;
 
-	if (wfp_txn_enter(s, true, &t))
-		return;
+	ret = wfp_txn_enter(s, true, &t);
+	if (ret)
+		return ret;
 	/* filters first, then what they reference; repeat for chains */
-	for (unsigned l = 0; l < WFP_LAYER_MAX; l++) {
+	for (unsigned l = 0; l < WFP_LAYER_MAX && !ret; l++) {
 		struct filter_obj *f, *n;
 
-		for (f = e->layer_head[l]; f; f = n) {
+		for (f = e->layer_head[l]; f && !ret; f = n) {
 			n = f->layer_next;
 			if (f->h.owner == s)
-				wfp_filter_delete_by_id(s, f->id);
+				ret = wfp_filter_delete_by_id(s, f->id);
 		}
 	}
-	while (again) {
+	while (again && !ret) {
 		struct obj_hdr **lists[] = { &e->callouts, &e->sublayers, &e->providers };
 
 		again = false;
-		for (unsigned i = 0; i < 3 && !again; i++) {
+		for (unsigned i = 0; i < 3 && !again && !ret; i++) {
 			for (struct obj_hdr *h = *lists[i]; h; h = h->next) {
-				if (h->owner == s && !wfp_obj_delete(s, h->kind, h)) {
-					again = true;
-					break;
-				}
+				if (h->owner != s)
+					continue;
+				ret = wfp_obj_delete(s, h->kind, h);
+				again = true;
+				break;
 			}
 		}
 	}
-	wfp_txn_leave(s, t, 0);
+	return wfp_txn_leave(s, t, ret);
 }

@@ -178,6 +178,7 @@ struct wfp_session {
 	char *name;
 	uint32_t flags;
 	struct txn *txn;            /* open explicit transaction, or NULL */
+	bool zombie;                /* closed, objects still to purge */
 	struct wfp_session *next;
 };
 
@@ -242,6 +243,8 @@ struct wfp_engine {
 	/* persistence (store.c) */
 	char *store_path;
 	bool store_loading;
+	bool closing;               /* wfp_engine_close() in progress */
+	bool reaping;               /* reap_zombies() in progress */
 };
 
 /* engine.c: transaction plumbing used by every object file. */
@@ -316,7 +319,7 @@ void wfp_filter_destroy(struct obj_hdr *h);
 void wfp_findex_free(struct findex *x);
 
 /* Deletes every object owned by session s (dynamic session close). */
-void wfp_session_purge(struct wfp_session *s);
+int wfp_session_purge(struct wfp_session *s);
 
 /* Diagnostics (netevent.c) */
 void wfp_netevent_init(struct wfp_engine *e);

@@ -78,8 +78,8 @@ static const xmlNode *child(const xmlNode *n, const char *name)
 	return NULL;
 }
 
-/* The element's text, trimmed, in buf; "" if absent or empty. */
-static const char *text(const xmlNode *n, char *buf, size_t len)
+/* The element's text in buf, as it is; "" if absent or empty. */
+static const char *raw_text(const xmlNode *n, char *buf, size_t len)
 {
 	size_t o = 0;
 
@@ -91,12 +91,17 @@ static const char *text(const xmlNode *n, char *buf, size_t len)
 			buf[o++] = (char)*s;
 	}
 	buf[o] = 0;
-	while (o && (buf[o - 1] == ' ' || buf[o - 1] == '\n' || buf[o - 1] == '\r' ||
-		     buf[o - 1] == '\t'))
-		buf[--o] = 0;
-	size_t i = strspn(buf, " \t\r\n");
+	return buf;
+}
 
-	return buf + i;
+/* The element's text, trimmed (numbers, keys, names of constants). */
+static const char *text(const xmlNode *n, char *buf, size_t len)
+{
+	size_t o = strlen(raw_text(n, buf, len));
+
+	while (o && strchr(" \t\r\n", buf[o - 1]))
+		buf[--o] = 0;
+	return buf + strspn(buf, " \t\r\n");
 }
 
 /* Bytes of text directly inside n (bounded by XML_MAX_TEXT), so a buffer
@@ -129,7 +134,8 @@ static char *ctext_dup(struct xctx *c, const xmlNode *n, const char *name)
 		xfail(c, n, -WFP_E_NOMEM, "out of memory");
 		return NULL;
 	}
-	r = (char *)text(e, buf, len);
+	/* names and descriptions are kept exactly, spaces included */
+	r = (char *)raw_text(e, buf, len);
 	return r;
 }
 
@@ -450,6 +456,15 @@ static int hexdigit(char ch)
 	return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
 }
 
+static bool has_text(const xmlNode *n)
+{
+	for (const xmlNode *c = n ? n->children : NULL; c; c = c->next)
+		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
+		    c->content && *c->content)
+			return true;
+	return false;
+}
+
 /* <byteBlob><data>hex</data><asString>...</asString></byteBlob> */
 static int blob_value(struct xctx *c, const xmlNode *e, unsigned field, struct wfp_value *v)
 {
@@ -480,10 +495,11 @@ static int blob_value(struct xctx *c, const xmlNode *e, unsigned field, struct w
 	wfp_free(buf);
 	if (r)
 		return r;
-	/* Windows app ids are NUL-terminated UTF-16LE device paths; openwfp's
-	 * are UTF-8.  Anything else (not even, no final NUL) stays raw. */
+	/* Windows app ids are NUL-terminated UTF-16LE device paths, shown in
+	 * <asString>; openwfp's are UTF-8.  Only such a blob is converted: one
+	 * without <asString> (how openwfp writes raw bytes) stays raw. */
 	if (is_app_id(field) && n >= 2 && n % 2 == 0 && !b[n - 1] && !b[n - 2] &&
-	    !utf16le_to_utf8(c, b, n, v))
+	    has_text(child(e, "asString")) && !utf16le_to_utf8(c, b, n, v))
 		return 0;
 	v->type = WFP_BYTE_BLOB;
 	v->blob.data = b;
@@ -516,7 +532,8 @@ static int scalar(struct xctx *c, const xmlNode *holder, unsigned field, unsigne
 	buf = wfp_malloc(text_len(e));
 	if (!buf)
 		return xfail(c, e, -WFP_E_NOMEM, "out of memory");
-	s = text(e, buf, text_len(e));
+	/* strings keep their spaces; numbers and addresses may be padded */
+	s = str ? raw_text(e, buf, text_len(e)) : text(e, buf, text_len(e));
 	r = pol_value_parse(c->p, field, layer, s, strlen(s), str, false, &cv, msg, sizeof(msg));
 	wfp_free(buf);
 	if (r)
@@ -905,6 +922,35 @@ static void placeholders(struct xctx *c)
 		persist_placeholders(c);
 }
 
+/* ---- keeping libxml2 quiet ---- */
+
+/*
+ * libxml2 reports some errors (encoding conversion, I/O) through its
+ * generic error function, which prints to stderr by default; libwfp never
+ * prints (STYLE §5).  The function is per thread, so it is swapped for a
+ * silent one around each use and put back.
+ */
+static void xml_silent(void *ctx, const char *msg, ...)
+{
+}
+
+struct xml_quiet {
+	xmlGenericErrorFunc fn;
+	void *ctx;
+};
+
+static void quiet_begin(struct xml_quiet *q)
+{
+	q->fn = xmlGenericError;
+	q->ctx = xmlGenericErrorContext;
+	xmlSetGenericErrorFunc(NULL, xml_silent);
+}
+
+static void quiet_end(const struct xml_quiet *q)
+{
+	xmlSetGenericErrorFunc(q->ctx, q->fn);
+}
+
 /* ---- the reader loop ---- */
 
 static void on_xml_error(void *arg, xmlErrorPtr e)
@@ -982,19 +1028,24 @@ int pol_parse_xml(struct wfp_policy *p, const char *text_, size_t len,
 		  struct wfp_policy_error *err)
 {
 	struct xctx c = { .p = p, .err = err };
+	struct xml_quiet q;
 	xmlTextReaderPtr rd;
 	int r;
 
 	if (len > INT32_MAX)
 		return pol_error(err, -WFP_E_LIMIT, p->file, 0, 0, NULL, 0, "document too large");
+	quiet_begin(&q);
 	/* no network, no entity substitution, no DTD loading */
 	rd = xmlReaderForMemory(text_, (int)len, NULL, NULL,
 				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (!rd)
+	if (!rd) {
+		quiet_end(&q);
 		return pol_error(err, -WFP_E_NOMEM, p->file, 0, 0, NULL, 0, "out of memory");
+	}
 	xmlTextReaderSetStructuredErrorHandler(rd, on_xml_error, &c);
 	r = read_all(&c, rd);
 	xmlFreeTextReader(rd);
+	quiet_end(&q);
 	if (!r)
 		placeholders(&c);
 	return r ? r : c.failed;
@@ -1003,14 +1054,24 @@ int pol_parse_xml(struct wfp_policy *p, const char *text_, size_t len,
 /* ---- writer: the filters.xml shape, plus sublayers and callouts ---- */
 
 /* XML 1.0 cannot hold most control characters, even escaped. */
+/* How many bytes at d[i] XML cannot carry: a control character (1) or
+ * the non-characters U+FFFE/U+FFFF (3); 0 if the byte is fine. */
+static size_t xml_bad_at(const uint8_t *d, size_t n, size_t i)
+{
+	if ((d[i] < 0x20 && d[i] != '\t' && d[i] != '\n' && d[i] != '\r') || d[i] == 0x7f)
+		return 1;
+	if (d[i] == 0xef && i + 2 < n && d[i + 1] == 0xbf && (d[i + 2] & 0xfe) == 0xbe)
+		return 3;
+	return 0;
+}
+
 static bool xml_safe(const uint8_t *d, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if ((d[i] < 0x20 && d[i] != '\t' && d[i] != '\n' && d[i] != '\r') || d[i] == 0x7f)
+		if (xml_bad_at(d, n, i))
 			return false;
 	return true;
 }
-
 
 struct xw {
 	xmlTextWriterPtr w;
@@ -1103,9 +1164,9 @@ static void el_str(struct xw *x, const char *name, const char *s)
 		x->r = -WFP_E_NOMEM;
 		return;
 	}
-	for (char *c = t; *c; c++)
-		if (!xml_safe((const uint8_t *)c, 1))
-			*c = '?';
+	for (size_t i = 0, n = strlen(t); i < n; i++)
+		for (size_t k = xml_bad_at((const uint8_t *)t, n, i); k; k--)
+			t[i + k - 1] = '?';
 	el(x, name, "%s", t);
 	wfp_free(t);
 }
@@ -1188,14 +1249,16 @@ static void w_appid(struct xw *x, const struct wfp_blob *b)
 
 static void w_blob(struct xw *x, unsigned field, const struct wfp_blob *b)
 {
-	bool text = pol_is_text(b->data, b->size);
+	bool text = pol_is_text(b->data, b->size) && xml_safe(b->data, b->size);
 
+	/* the reader converts an app id back from UTF-16 exactly when it has
+	 * an <asString>: so both, or neither */
 	start(x, "byteBlob");
-	if (is_app_id(field) && text)
+	if (is_app_id(field) && text && b->size)
 		w_appid(x, b);
 	else
 		w_hex(x, b->data, b->size);
-	if (text && xml_safe(b->data, b->size))
+	if (text && b->size)
 		el(x, "asString", "%.*s", (int)b->size, (const char *)b->data);
 	else
 		empty(x, "asString");
@@ -1420,6 +1483,7 @@ int pol_write_xml(const struct wfp_policy *p, FILE *out)
 {
 	xmlBufferPtr buf = xmlBufferCreate();
 	struct xw x = { .p = p };
+	struct xml_quiet q;
 
 	if (!buf)
 		return -WFP_E_NOMEM;
@@ -1430,8 +1494,10 @@ int pol_write_xml(const struct wfp_policy *p, FILE *out)
 	}
 	xmlTextWriterSetIndent(x.w, 1);
 	xmlTextWriterSetIndentString(x.w, BAD_CAST " ");
+	quiet_begin(&q);
 	w_all(&x, p);
 	xmlFreeTextWriter(x.w); /* flushes into buf */
+	quiet_end(&q);
 	if (!x.r && fwrite(xmlBufferContent(buf), 1, (size_t)xmlBufferLength(buf), out) !=
 		    (size_t)xmlBufferLength(buf))
 		x.r = -WFP_E_IO;

@@ -295,7 +295,7 @@ bool pol_name_valid(const char *n)
 	char c = (char)(*n | 0x20);
 
 	if ((!(c >= 'a' && c <= 'z') && *n != '_') || !strncasecmp(n, "FWPM_", 5) ||
-	    strlen(n) >= POL_MAX_NAME)
+	    strlen(n) >= POL_MAX_NAME || !pol_is_text((const uint8_t *)n, strlen(n)))
 		return false;
 	for (; *n; n++) {
 		unsigned char u = (unsigned char)*n;

@@ -10,8 +10,9 @@
  *           where IP_REMOTE_PORT == 23 and IP_PROTOCOL == tcp
  *
  * A statement ends at a newline or ';'.  A newline is not an end after
- * "where", "and", "or", ",", "{" or "(", or after a '\' at the end of a
- * line, so long filters can be split after any of these.
+ * "where", "and", "or", ",", "{" or "(", after a '\' at the end of a
+ * line, or before a line that starts with "and" or "or", so long filters
+ * can be split there.
  *
  * Every error carries file:line:col of the offending token and its source
  * line.  The parser never recurses (parentheses nest one level, and only
@@ -344,6 +345,32 @@ static bool accept_word(struct parser *ps, const char *w)
 		return false;
 	take(ps);
 	return true;
+}
+
+/*
+ * Like accept_word, but also across line ends: a line may start with
+ * "and"/"or" to continue the conditions of the line before.  The lexer
+ * state is three fields and the lookahead, so it is saved and restored
+ * when the word is not there.
+ */
+static bool accept_word_nl(struct parser *ps, const char *w)
+{
+	const char *p = ps->p, *bol = ps->bol;
+	unsigned line = ps->line;
+	struct token tok = ps->tok;
+	bool have = ps->have;
+
+	skip_nl(ps);
+	if (!ps->failed && accept_word(ps, w))
+		return true;
+	if (ps->failed)
+		return false;
+	ps->p = p;
+	ps->bol = bol;
+	ps->line = line;
+	ps->tok = tok;
+	ps->have = have;
+	return false;
 }
 
 static int expected(struct parser *ps, const char *what)
@@ -794,7 +821,7 @@ static int or_group(struct parser *ps, const struct pol_filter *f, uint16_t *fie
 	}
 	if (term(ps, f, field))
 		return ps->failed;
-	while (accept_word(ps, "or")) {
+	while (accept_word_nl(ps, "or")) {
 		skip_nl(ps);
 		at = *peek(ps);
 		if (term(ps, f, &other))
@@ -839,7 +866,7 @@ static int conditions(struct parser *ps, const struct pol_filter *f)
 					       "are OR'ed by WFP, write 'or' or 'in {...}'",
 					       wfp_field_name(field));
 		seen[nseen++] = field;
-		if (!accept_word(ps, "and"))
+		if (!accept_word_nl(ps, "and"))
 			return 0;
 	}
 }

@@ -586,7 +586,7 @@ static int parse_single(struct wfp_policy *p, unsigned type, enum pol_vkind k,
 		}
 		return set_blob(p, type, s, len, v, msg, ml);
 	case WFP_SECURITY_DESCRIPTOR:
-		if (!quoted) {
+		if (!quoted || !pol_is_text((const uint8_t *)s, len)) {
 			snprintf(msg, ml, "a security descriptor is a quoted SDDL string");
 			return -WFP_E_PARSE;
 		}

@@ -262,7 +262,8 @@ struct learn_port {
 struct wfp_replay {
 	struct wfp_engine *e;
 	struct wfp_host *h;
-	uint32_t max_flows, idle_us;
+	uint32_t max_flows;
+	uint64_t idle_us;
 	struct rflow *flows;      /* max_flows */
 	uint32_t *buckets;        /* nbuckets, index + 1 */
 	uint32_t nbuckets, nflows, free_head;
@@ -376,8 +377,7 @@ struct wfp_replay *wfp_replay_new(struct wfp_engine *e, const struct wfp_replay_
 	r->max_flows = o->max_flows ? o->max_flows : 65536;
 	if (r->max_flows > (1u << 24))
 		r->max_flows = 1u << 24;
-	r->idle_us = (uint64_t)(o->idle_timeout_ms ? o->idle_timeout_ms : 60000) * 1000u >
-		     UINT32_MAX ? UINT32_MAX : (o->idle_timeout_ms ? o->idle_timeout_ms : 60000) * 1000u;
+	r->idle_us = (uint64_t)(o->idle_timeout_ms ? o->idle_timeout_ms : 60000) * 1000u;
 	for (r->nbuckets = 1; r->nbuckets < r->max_flows; r->nbuckets <<= 1)
 		;
 	r->flows = wfp_calloc(r->max_flows, sizeof(*r->flows));
@@ -764,7 +764,7 @@ static void expire(struct wfp_replay *r, uint64_t now_us)
 		/* open TCP connections stay (as in the model); finished ones and
 		 * other protocols idle out */
 		if (f->k.proto == WFP_PROTO_TCP && !f->done)
-			idle = (uint64_t)r->idle_us * 120; /* two hours at the default */
+			idle = r->idle_us * 120; /* two hours at the default */
 		/* a capture may step back in time (merged files): not idle */
 		if (now_us <= f->last_us || now_us - f->last_us < idle)
 			return;
@@ -936,7 +936,10 @@ static bool pend_match(const struct wfp_pkt *a, const struct wfp_pkt *b)
 		       (icmp_is_error(a->family, a->icmp_type) || a->icmp_id == b->icmp_id);
 	if (a->sport != b->sport || a->dport != b->dport)
 		return false;
-	return a->proto != WFP_PROTO_TCP || (a->tcp_flags & m) == (b->tcp_flags & m);
+	/* the model's answers carry no data: a segment with data is the
+	 * host's own (send()), even when it also acknowledges */
+	return a->proto != WFP_PROTO_TCP ||
+	       ((a->tcp_flags & m) == (b->tcp_flags & m) && !b->payload_len);
 }
 
 static struct pending *pend_find(struct wfp_replay *r, const struct wfp_pkt *p)

@@ -553,6 +553,11 @@ int wfp_sd_ace(const struct wfp_sd *sd, unsigned k, bool *deny, uint32_t *mask,
 	return 0;
 }
 
+bool wfp_sd_ace_inherit_only(const struct wfp_sd *sd, unsigned k)
+{
+	return sd && k < sd->nace && (sd->ace[k].flags & ACE_F_INHERIT_ONLY);
+}
+
 bool wfp_sd_has_dacl(const struct wfp_sd *sd)
 {
 	return sd && sd->has_dacl;

@@ -732,6 +732,8 @@ static void filter_gen(struct rfilter *f, const struct policy *p)
 	}
 	if (chance(30))
 		f->flags |= WFP_FILTER_F_CLEAR_ACTION_RIGHT;
+	if (chance(10)) /* a lookup hint (spec §6.5): never changes a verdict */
+		f->flags |= WFP_FILTER_F_INDEXED;
 
 	r = below(100);
 	if (r < 30) {
@@ -1487,7 +1489,7 @@ static void world_close(struct world *w)
 /* Counters of add-time outcomes, for the TAP tests that judge them. */
 static unsigned n_rejected, n_rejected_noncons, n_bad_weight, n_setup_err;
 
-static int add_filter(struct world *w, const struct policy *p, struct rfilter *f)
+static int add_filter_in(struct wfp_session *s, const struct policy *p, struct rfilter *f)
 {
 	struct wfp_filter wf;
 	int err;
@@ -1506,7 +1508,7 @@ static int add_filter(struct world *w, const struct policy *p, struct rfilter *f
 	if (is_callout(f->action))
 		wf.action.key = co_key(lays[f->li].id, f->co);
 	wf.raw_context = f->raw;
-	err = wfp_filter_add(w->s, &wf, &f->id);
+	err = wfp_filter_add(s, &wf, &f->id);
 	if (err && f->noncons && err == -WFP_E_DUPLICATE_CONDITION) {
 		n_rejected_noncons++; /* a documented choice of spec §9 */
 	} else if (err) {
@@ -1517,6 +1519,11 @@ static int add_filter(struct world *w, const struct policy *p, struct rfilter *f
 	}
 	f->live = !err;
 	return err;
+}
+
+static int add_filter(struct world *w, const struct policy *p, struct rfilter *f)
+{
+	return add_filter_in(w->s, p, f);
 }
 
 /* Reads back what the engine chose: ids were returned by add; keys and
@@ -1927,7 +1934,7 @@ static struct {
 		deleted, aborted_checks, tree_policies;
 } cov;
 
-static unsigned long mismatches[3], bad_explain, bad_enum, bad_abort, bad_err;
+static unsigned long mismatches[4], bad_explain, bad_enum, bad_abort, bad_err;
 static bool shrunk;
 static uint64_t seed;
 
@@ -1962,7 +1969,7 @@ static void check_case(struct world *w, struct policy *p, const struct input *in
 	cov.calls += r.ncall;
 
 	if (!same(&e, &r, why, sizeof(why))) {
-		if (mismatches[0] + mismatches[1] + mismatches[2] < 3) {
+		if (mismatches[0] + mismatches[1] + mismatches[2] + mismatches[3] < 3) {
 			printf("# MISMATCH (%s) seed %" PRIu64 ", phase %u\n", why, seed,
 			       phase);
 			print_policy(p, in->li);
@@ -2100,8 +2107,63 @@ static void abort_some(struct world *w, struct policy *p)
 		     seed);
 }
 
+/*
+ * A dynamic session adds a few filters (spec §6.2: they live as long as
+ * the session): classify with them, close the session, classify without
+ * them.  Closing must delete them and publish the layers again.
+ */
+static unsigned long bad_dynamic;
+
+static void dynamic_session(struct world *w, struct policy *p, unsigned long nin)
+{
+	struct wfp_session_opts so = {
+		.sz = sizeof(so), .display = { "dynamic", NULL },
+		.flags = WFP_SESSION_F_DYNAMIC,
+	};
+	struct wfp_session *ds = wfp_session_open(w->e, &so);
+	unsigned first = p->nf, n = 1 + below(4);
+	struct input in;
+
+	if (!ds) {
+		bad_dynamic++;
+		return;
+	}
+	for (unsigned i = 0; i < n && p->nf < MAXF; i++) {
+		struct rfilter *f = &p->f[p->nf++];
+		struct wfp_filter *g;
+
+		filter_gen(f, p);
+		if (add_filter_in(ds, p, f))
+			continue;
+		f->live = true;
+		if (wfp_filter_get_by_id(ds, f->id, &g)) {
+			bad_dynamic++;
+			continue;
+		}
+		f->eff = g->effective_weight;
+		f->key = g->key;
+		wfp_filter_free(g);
+		f->slw = f->sl < 0 ? p->default_w : p->sl[f->sl].weight;
+	}
+	policy_changed(p);
+	for (unsigned long k = 0; k < nin / 4; k++) {
+		input_gen(p, &in, false);
+		check_case(w, p, &in, 3);
+	}
+	wfp_session_close(ds);
+	for (unsigned i = first; i < p->nf; i++)
+		p->f[i].live = false;
+	policy_changed(p);
+	check_enum(w, p);
+	for (unsigned long k = 0; k < nin / 4; k++) {
+		input_gen(p, &in, false);
+		check_case(w, p, &in, 3);
+	}
+}
+
 /* One policy: classify, delete a third in a transaction, classify again,
- * abort a transaction, classify again; the enumeration after each step. */
+ * abort a transaction, classify again, with and without a dynamic
+ * session's filters; the enumeration after each step. */
 static void run_policy(struct policy *p, unsigned long nin, bool verbose)
 {
 	struct world w = { 0 };
@@ -2132,6 +2194,7 @@ static void run_policy(struct policy *p, unsigned long nin, bool verbose)
 		check_case(&w, p, &in, 2);
 		cov.aborted_checks++;
 	}
+	dynamic_session(&w, p, nin);
 	world_close(&w);
 }
 
@@ -2506,7 +2569,7 @@ int main(void)
 		seed = (uint64_t)time(NULL) * 1000003u ^ (uint64_t)getpid();
 	rng_state = seed;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("1..12\n");
+	printf("1..13\n");
 	printf("# seed %" PRIu64 " (replay: WFP_DIFF_SEED=%" PRIu64 "), %lu policies x "
 	       "%lu inputs\n", seed, seed, npol, nin);
 
@@ -2553,10 +2616,12 @@ int main(void)
 	ok(n_rejected == 0, "engine accepts every condition spec §5.3 allows");
 	ok(n_bad_weight == 0, "effective weights honour their encoding (spec §4.2)");
 	snprintf(name, sizeof(name), "classify == reference, %lu cases (%lu mismatches)",
-		 cov.cases, mismatches[0] + mismatches[1] + mismatches[2]);
+		 cov.cases, mismatches[0] + mismatches[1] + mismatches[2] + mismatches[3]);
 	ok(mismatches[0] == 0 && bad_err == 0 && bad_callout_view == 0, name);
 	ok(mismatches[1] == 0 && mismatches[2] == 0 && bad_abort == 0,
 	   "after deletes (commit) and an aborted transaction");
+	ok(mismatches[3] == 0 && bad_dynamic == 0,
+	   "with a dynamic session's filters, and after the session closed");
 	ok(bad_explain == 0, "explain agrees with the verdict and the reference");
 	ok(bad_enum == 0, "filter enumeration is in arbitration order");
 	/* a test that never matches proves nothing: demand real coverage */

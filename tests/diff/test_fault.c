@@ -285,6 +285,46 @@ static int store_change(struct wfp_session *s)
 	return err;
 }
 
+/* A dynamic session with a sublayer and two filters, beside the static
+ * session of base_setup; closing it must delete them (spec §6.2) even
+ * when memory runs out, since wfp_session_close() cannot fail. */
+static struct wfp_session *dyn;
+
+static int dynamic_setup(struct wfp_session *s)
+{
+	struct wfp_session_opts so = {
+		.sz = sizeof(so), .display = { "dynamic", NULL },
+		.flags = WFP_SESSION_F_DYNAMIC,
+	};
+	struct wfp_sublayer sl = {
+		.key = guid(0x50), .display = { "dynamic sublayer", NULL }, .weight = 0x5555,
+	};
+	struct wfp_filter_cond c = blob_cond(WFP_FIELD_ALE_APP_ID, WFP_MATCH_EQUAL,
+					     WFP_BYTE_BLOB, app_curl);
+	const struct wfp_guid ks = guid(0x50);
+	int err = base_setup(s);
+
+	if (err)
+		return err;
+	dyn = wfp_session_open(wfp_session_engine(s), &so);
+	if (!dyn)
+		return -WFP_E_NOMEM;
+	if ((err = wfp_sublayer_add(dyn, &sl)))
+		return err;
+	if ((err = add(dyn, guid(0x51), WFP_LAYER_ALE_AUTH_CONNECT_V4, &ks,
+		       WFP_ACTION_BLOCK, &c, 1, 0)))
+		return err;
+	return add(dyn, guid(0x52), WFP_LAYER_ALE_AUTH_CONNECT_V4, NULL, WFP_ACTION_BLOCK,
+		   NULL, 0, 0);
+}
+
+static int dynamic_close(struct wfp_session *s)
+{
+	wfp_session_close(dyn);
+	dyn = NULL;
+	return 0;
+}
+
 /* Runs fn in one explicit transaction; aborts it on any error. */
 static int in_txn(struct wfp_session *s, int (*fn)(struct wfp_session *))
 {
@@ -582,6 +622,12 @@ struct scenario {
 	int (*setup)(struct wfp_session *s);
 	int (*change)(struct wfp_session *s);
 	bool store; /* open the engine on a fresh store file */
+	/* the change cannot report an error (a void call such as
+	 * wfp_session_close): every run must reach the final state */
+	bool cannot_fail;
+	/* an engine bug this scenario shows: skipped unless
+	 * WFP_FAULT_KNOWN_BUGS is set (docs/internals/testing.md) */
+	const char *known_bug;
 };
 
 static char store_dir[200];
@@ -634,6 +680,12 @@ static void run_scenario(const struct scenario *sc)
 	char name[200];
 	int err;
 
+	if (sc->known_bug && !getenv("WFP_FAULT_KNOWN_BUGS")) {
+		ntest++;
+		printf("ok %u - %s # SKIP known engine bug: %s\n", ntest, sc->name,
+		       sc->known_bug);
+		return;
+	}
 	/* without faults: the states before and after the change */
 	wfp_fault_inject(0);
 	if ((err = open_setup(sc, &e, &s))) {
@@ -695,7 +747,7 @@ static void run_scenario(const struct scenario *sc)
 		bad++;
 	snprintf(name, sizeof(name), "%s: %lu runs, %lu failed cleanly", sc->name,
 		 runs, failed_runs);
-	ok(!bad && failed_runs > 0, name);
+	ok(!bad && (failed_runs > 0 || sc->cannot_fail), name);
 }
 
 /* Engine open, session open and a small policy, everything under faults:
@@ -955,6 +1007,8 @@ int main(void)
 		  .change = change_policy_json },
 		{ .name = "persistent objects: the commit rewrites the store",
 		  .setup = store_setup, .change = store_change, .store = true },
+		{ .name = "closing a dynamic session deletes its objects",
+		  .setup = dynamic_setup, .change = dynamic_close, .cannot_fail = true },
 	};
 	unsigned nsc = sizeof(sc) / sizeof(sc[0]);
 

@@ -16,6 +16,7 @@
 #   diff FLOW A_VERDICT A_FILTER B_VERDICT B_FILTER   (--diff)
 #   cut FLOW AT                               (--policy-change-at)
 #   change before NUM                         (--policy-change-at)
+#   flow ID DIR VERDICT REASON FILTER PERMITTED BLOCKED   (--flows, at the end)
 #   explain NUM LAYER ACTION FILTER REAUTH SUBLAYERS   (--explain; SUBLAYERS:
 #       action/hard|soft/applied|-[/veto] per sublayer with filters, or -)
 # '-' stands for none; '#' starts a comment.  The lines are rebuilt from
@@ -72,6 +73,10 @@ for line in open(sys.argv[1]):
         print("diff", r["flow"], r["a_verdict"], s(r["a_filter"]), r["b_verdict"], s(r["b_filter"]))
     elif "cut" in r:
         print("cut", r["cut"]["flow"], r["cut"]["at"])
+    elif "flow_end" in r:
+        x = r["flow_end"]
+        print("flow", x["id"], x["dir"], x["verdict"], x["reason"], s(x["filter"]),
+              x["packets_permitted"], x["packets_blocked"])
     elif "policy_change" in r:
         print("change before", r["policy_change"]["before"])
     elif "explain" in r:

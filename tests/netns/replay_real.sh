@@ -15,7 +15,8 @@
 # Root only; prints a TAP skip with the reason otherwise.  Both namespaces
 # are created here and deleted by a trap, also on failure; no packet
 # leaves them.  IPv6 is off inside them so that neighbour discovery does
-# not take part in the host inference.
+# not take part in the host inference.  KEEP=1 keeps the capture and the
+# outputs (the directory is printed) for a look afterwards.
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-$TOP/build}
@@ -66,7 +67,7 @@ ok() { # ok STATUS DESCRIPTION
 	fi
 }
 
-echo "1..8"
+echo "1..9"
 ip netns add "$NS_C" && ip netns add "$NS_S" || exit 1
 ip link add veth-c netns "$NS_C" type veth peer name veth-s netns "$NS_S" || exit 1
 for ns in "$NS_C" "$NS_S"; do
@@ -203,6 +204,25 @@ web = port(8080) + port(2222)
 assert all(r["verdict"] == "permit" for f in web for r in f), "open ports unaffected"
 '
 ok $? "policy B (stealth): the RSTs for 81/82 are suppressed, open ports unaffected"
+
+# the flows themselves (--flows): one outcome per connection / probe
+"$WFPCTL" replay --json --no-packets --no-summary --flows --policy "$TMP/a.wfp" \
+	"$TMP/cap.pcap" >"$TMP/f.json"
+python3 - "$TMP/f.json" <<'PY'
+import json, sys
+fl = [json.loads(l)["flow_end"] for l in open(sys.argv[1]) if "flow_end" in l]
+def port(p):
+    return [f for f in fl if f["desc"].endswith(":%d" % p)]
+assert len(port(8080)) >= 2 and all(f["verdict"] == "permit" and f["filter"] == "web"
+                                    for f in port(8080)), port(8080)
+assert port(2222) and all(f["verdict"] == "block" and f["filter"] == "no-2222" and
+                          f["packets_permitted"] == 0 for f in port(2222)), port(2222)
+assert port(81) and port(82) and all(f["verdict"] == "drop" and f["reason"] == "no-listener"
+                                     for f in port(81) + port(82))
+icmp = [f for f in fl if f["desc"].startswith("icmp")]
+assert len(icmp) == 1 and icmp[0]["verdict"] == "permit" and icmp[0]["packets_permitted"] == 4, icmp
+PY
+ok $? "--flows: 8080 permitted by web, 2222 blocked by no-2222, 81/82 no listener, one ping flow"
 
 "$WFPCTL" replay --json --no-packets --policy "$TMP/a.wfp" --diff "$TMP/b.wfp" \
 	"$TMP/cap.pcap" >"$TMP/d.json"

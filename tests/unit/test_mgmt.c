@@ -483,6 +483,39 @@ static void test_layer_generation(void **state)
 	tu_close(&t);
 }
 
+/* A dynamic session that closes while another session holds the write
+ * lock: its objects go as soon as the lock is released. */
+static void test_dynamic_close_during_foreign_txn(void **state)
+{
+	struct wfp_engine *e = wfp_engine_open(NULL);
+	struct wfp_session_opts o = { .sz = sizeof(o), .flags = WFP_SESSION_F_DYNAMIC };
+	struct wfp_session *a = wfp_session_open(e, NULL), *d = wfp_session_open(e, &o);
+	struct wfp_filter f = basic(AC), *got;
+	struct tu_in x;
+	struct wfp_verdict v;
+	uint64_t id;
+
+	assert_int_equal(wfp_filter_add(d, &f, &id), 0);
+	assert_int_equal(wfp_txn_begin(a, 0), 0);
+	wfp_session_close(d); /* cannot purge now: a holds the lock */
+	tu_in_init(&x, AC);
+	assert_int_equal(wfp_classify(e, &x.in, &v, NULL), 0);
+	assert_int_equal(v.filter_id, id);
+	assert_int_equal(wfp_txn_commit(a), 0);
+	/* the lock is free: the closed session's filter is gone */
+	assert_int_equal(wfp_filter_get_by_id(a, id, &got), -WFP_E_FILTER_NOT_FOUND);
+	assert_int_equal(wfp_classify(e, &x.in, &v, NULL), 0);
+	assert_int_equal(v.action, WFP_ACTION_NONE_NO_MATCH);
+	/* and an abort releases the lock just as well */
+	d = wfp_session_open(e, &o);
+	assert_int_equal(wfp_filter_add(d, &f, &id), 0);
+	assert_int_equal(wfp_txn_begin(a, 0), 0);
+	wfp_session_close(d);
+	assert_int_equal(wfp_txn_abort(a), 0);
+	assert_int_equal(wfp_filter_get_by_id(a, id, &got), -WFP_E_FILTER_NOT_FOUND);
+	wfp_engine_close(e);
+}
+
 /* Sessions with the same key; NULL arguments. */
 static void test_session_keys_and_nulls(void **state)
 {
@@ -518,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_condition_logic),
 		cmocka_unit_test(test_nonconsecutive_or),
 		cmocka_unit_test(test_layer_generation),
+		cmocka_unit_test(test_dynamic_close_during_foreign_txn),
 		cmocka_unit_test(test_session_keys_and_nulls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

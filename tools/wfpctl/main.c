@@ -13,8 +13,8 @@
 #include "wfpctl.h"
 
 static const struct wfpctl_cmd cmds[] = {
-	{ "layers", cmd_layers, "list every layer: run-time id, name, GUID, fields" },
-	{ "fields", cmd_fields, "list every field (condition) with its GUID" },
+	{ "layers", cmd_layers, "[LAYER...]: list layers: run-time id, name, GUID, fields" },
+	{ "fields", cmd_fields, "[LAYER|FIELD]: list fields (conditions), or the layers of one" },
 	{ "check", cmd_check, "[-n] [--json|--xml] FILE: validate a policy, print it canonically" },
 	{ "show", cmd_show_any, "[filters] [--json|--xml] FILE: load a policy, print the engine's view;\n"
 	  "             show [-s SOCK] [--json] filters|flows|netevents|counters: ask wfpd" },

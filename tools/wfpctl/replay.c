@@ -63,7 +63,7 @@ struct talker {
 };
 
 struct opts {
-	bool json, packets, summary;
+	bool json, packets, summary, flows;
 	uint64_t explain, change_at;
 	const char *change_policy, *diff_policy;
 	const char *wperm, *wblock;
@@ -476,6 +476,44 @@ static void flow_desc(const struct wfp_replay_flow *f, char *buf, size_t len)
 		 f->dir == WFP_REPLAY_DIR_IN ? l : r);
 }
 
+static const char *flow_verdict(const struct wfp_replay_flow *f);
+
+/* --flows: one line (or JSON object) per flow when it ends */
+static void print_flow(struct run *rn, const struct wfp_replay_flow *f)
+{
+	const char *n = filter_name(&rn->a, f->cut ? f->cut_filter_id : f->filter_id);
+	char d[200];
+
+	flow_desc(f, d, sizeof(d));
+	if (rn->o.json) {
+		struct json_object *j = json_object_new_object(), *x = json_object_new_object();
+
+		jadd(x, "id", json_object_new_int64((int64_t)f->id));
+		jadd(x, "desc", json_object_new_string(d));
+		jadd(x, "dir", json_object_new_string(wfp_replay_dir_name(f->dir)));
+		jadd(x, "first", json_object_new_int64((int64_t)f->first_num));
+		jadd(x, "last", json_object_new_int64((int64_t)f->last_num));
+		jadd(x, "verdict", json_object_new_string(flow_verdict(f)));
+		jadd(x, "reason", json_object_new_string(wfp_replay_reason_name(f->reason)));
+		jadd(x, "filter", n ? json_object_new_string(n) : NULL);
+		jadd(x, "layer", f->filter_id || f->cut ?
+			 json_object_new_string(wfp_layer_name(f->layer)) : NULL);
+		jadd(x, "packets_permitted", json_object_new_int64((int64_t)f->pkts_permitted));
+		jadd(x, "packets_blocked", json_object_new_int64((int64_t)f->pkts_blocked));
+		jadd(x, "bytes", json_object_new_int64((int64_t)f->bytes));
+		jadd(j, "flow_end", x);
+		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+						    JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(j);
+		return;
+	}
+	printf("flow %" PRIu64 " %s packets %" PRIu64 "-%" PRIu64 ": %s %s filter=%s%s%s%s"
+	       " (%" PRIu64 " permitted, %" PRIu64 " not, %" PRIu64 " bytes)\n",
+	       f->id, d, f->first_num, f->last_num, flow_verdict(f),
+	       wfp_replay_reason_name(f->reason), n ? "\"" : "-", n ? n : "", n ? "\"" : "",
+	       "", f->pkts_permitted, f->pkts_blocked, f->bytes);
+}
+
 static void on_flow_a(const struct wfp_replay_flow *f, void *ctx)
 {
 	struct run *rn = ctx;
@@ -500,6 +538,8 @@ static void on_flow_a(const struct wfp_replay_flow *f, void *ctx)
 	s = fstat_get(rn, f->cut ? f->cut_filter_id : f->filter_id);
 	if (s)
 		s->flows[f->verdict & 3]++;
+	if (rn->o.flows)
+		print_flow(rn, f);
 	if (!rn->diff)
 		return;
 	if (rn->qlen == rn->qcap) {
@@ -680,7 +720,7 @@ static void print_summary_json(struct run *rn)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: wfpctl replay --policy FILE [--host ADDR]... [--json] [--explain N]\n"
-		   "         [--no-packets] [--no-summary] [--max-flows N]\n"
+		   "         [--no-packets] [--no-summary] [--flows] [--max-flows N]\n"
 		   "         [--write-permitted OUT.pcap]\n"
 		   "         [--write-blocked OUT.pcap] [--diff FILE | --policy-change-at N FILE]\n"
 		   "         CAPTURE\n");
@@ -714,8 +754,7 @@ static int learn(struct run *rn, const char *path)
 		if (rn->diff)
 			wfp_replay_learn(rn->b.r, lt, cp.data, cp.caplen);
 	}
-	if (ret < 0)
-		fprintf(stderr, "wfpctl replay: %s: %s\n", path, err);
+	/* a truncated file is reported once, by the replay pass */
 	wfp_capture_close(c);
 	return 0;
 }
@@ -844,6 +883,7 @@ int cmd_replay(int argc, char **argv)
 		{ "explain", required_argument, NULL, 'x' },
 		{ "no-packets", no_argument, NULL, 'P' },
 		{ "no-summary", no_argument, NULL, 'S' },
+		{ "flows", no_argument, NULL, 'F' },
 		{ "write-permitted", required_argument, NULL, 'w' },
 		{ "write-blocked", required_argument, NULL, 'b' },
 		{ "diff", required_argument, NULL, 'd' },
@@ -887,6 +927,9 @@ int cmd_replay(int argc, char **argv)
 			break;
 		case 'S':
 			rn->o.summary = false;
+			break;
+		case 'F':
+			rn->o.flows = true;
 			break;
 		case 'w':
 			rn->o.wperm = optarg;

@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * loader.c - the eBPF back end's userspace half: load the skeleton,
+ * attach to one cgroup, publish compiled policies atomically, seed and
+ * intern executable paths, and drain the event ring.
+ *
+ * Publication (spec §6.3, all or nothing): every policy goes into a new
+ * single-entry array map, which then replaces the old one in the
+ * array-of-maps slot the programs read.  A program holds the inner map it
+ * looked up until it returns, and the kernel frees the old inner map only
+ * after an RCU grace period, so no classification sees half a policy.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "loader.h"
+#include "wfp_ale.skel.h"
+
+struct app {
+	char path[WFP_ALE_PATH_MAX];
+	uint32_t idx;
+};
+
+struct wfp_ebpf {
+	struct wfp_ale *skel;
+	struct bpf_link *links[16];
+	unsigned nlinks;
+	struct wfp_ebpf_hooks hooks;
+	struct app *apps;
+	size_t napps, capapps;
+	struct ring_buffer *rb;
+	wfp_ebpf_event_fn fn;
+	void *fn_ctx;
+	struct wfp_ale_policy *pol; /* ~2 MB, reused */
+	uint64_t epoch;
+};
+
+static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_WARN && getenv("WFP_EBPF_DEBUG"))
+		return vfprintf(stderr, fmt, ap);
+	return 0;
+}
+
+/* Opens and loads the skeleton; the LSM programs only if lsm is set,
+ * nothing else if only is set (the probe). */
+static struct wfp_ale *load(bool lsm, bool only, int *err)
+{
+	struct wfp_ale *s = wfp_ale__open();
+	struct bpf_program *p;
+
+	if (!s) {
+		*err = -errno;
+		return NULL;
+	}
+	if (only)
+		bpf_object__for_each_program(p, s->obj)
+			bpf_program__set_autoload(p, false);
+	bpf_program__set_autoload(s->progs.auth_listen, lsm);
+	bpf_program__set_autoload(s->progs.recv_accept, lsm);
+	*err = wfp_ale__load(s);
+	if (*err) {
+		wfp_ale__destroy(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* WFP_EBPF_DISABLE=lsm,sock_addr,exec pretends those hooks are missing,
+ * so that the fallback paths can be tested on a kernel that has them. */
+static bool disabled(const char *hook)
+{
+	const char *v = getenv("WFP_EBPF_DISABLE");
+	size_t n = strlen(hook);
+
+	for (const char *p = v; p && *p; p += strcspn(p, ","), p += *p == ',') {
+		if (!strncmp(p, hook, n) && (p[n] == ',' || p[n] == 0))
+			return true;
+	}
+	return false;
+}
+
+struct wfp_ebpf *wfp_ebpf_open(const char **why)
+{
+	struct wfp_ebpf *b = calloc(1, sizeof(*b));
+	int err;
+
+	libbpf_set_print(silent);
+	if (!b)
+		return NULL;
+	if (disabled("sock_addr")) {
+		*why = "cgroup sock_addr hooks (disabled by WFP_EBPF_DISABLE)";
+		free(b);
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	b->pol = malloc(sizeof(*b->pol));
+	if (!b->pol)
+		goto out_free;
+	/* BPF LSM programs need trampolines; some kernels refuse them even
+	 * with "bpf" in the LSM list.  Then listen/recv-accept are missing
+	 * and everything else still works. */
+	b->skel = disabled("lsm") ? (err = -EOPNOTSUPP, NULL) : load(true, true, &err);
+	if (b->skel) {
+		b->hooks.lsm_cgroup = true;
+		wfp_ale__destroy(b->skel);
+	} else {
+		b->hooks.lsm_err = err;
+	}
+	b->skel = load(b->hooks.lsm_cgroup, false, &err);
+	if (!b->skel) {
+		*why = "cgroup sock_addr programs (load failed)";
+		errno = -err;
+		goto out_free;
+	}
+	b->hooks.sock_addr = true;
+	return b;
+
+out_free:
+	free(b->pol);
+	free(b);
+	return NULL;
+}
+
+static int add_link(struct wfp_ebpf *b, struct bpf_link *l)
+{
+	if (!l)
+		return -errno;
+	if (b->nlinks < sizeof(b->links) / sizeof(b->links[0]))
+		b->links[b->nlinks++] = l;
+	return 0;
+}
+
+/* Seeds the path of every running process (BPF_NOEXIST: an exec seen by
+ * the tracepoint meanwhile is newer). */
+static void seed_procs(struct wfp_ebpf *b)
+{
+	int fd = bpf_map__fd(b->skel->maps.procs);
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char link[64], path[WFP_ALE_PATH_MAX] = { 0 };
+		char *end;
+		unsigned long pid = strtoul(de->d_name, &end, 10);
+		__u32 key = (__u32)pid;
+		ssize_t n;
+
+		if (*end || !pid)
+			continue;
+		snprintf(link, sizeof(link), "/proc/%lu/exe", pid);
+		n = readlink(link, path, sizeof(path));
+		if (n <= 0 || n >= (ssize_t)sizeof(path))
+			continue;
+		bpf_map_update_elem(fd, &key, path, BPF_NOEXIST);
+	}
+	closedir(d);
+}
+
+int wfp_ebpf_attach(struct wfp_ebpf *b, const char *cgroup_path, const char **why)
+{
+	struct wfp_ale *s = b->skel;
+	struct bpf_program *cg[] = {
+		s->progs.sock_create, s->progs.post_bind4, s->progs.post_bind6,
+		s->progs.connect4, s->progs.connect6, s->progs.sendmsg4,
+		s->progs.sendmsg6,
+	};
+	int cgfd, ret = 0;
+
+	ret = disabled("exec") ? -EOPNOTSUPP : add_link(b, bpf_program__attach(s->progs.exec_path));
+	if (!ret)
+		ret = add_link(b, bpf_program__attach(s->progs.fork_path));
+	if (!ret)
+		ret = add_link(b, bpf_program__attach(s->progs.exit_path));
+	b->hooks.exec_path = !ret;
+	b->hooks.exec_err = ret;
+	seed_procs(b);
+
+	cgfd = open(cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd < 0) {
+		*why = "opening the cgroup";
+		return -errno;
+	}
+	for (size_t i = 0; i < sizeof(cg) / sizeof(cg[0]); i++) {
+		ret = add_link(b, bpf_program__attach_cgroup(cg[i], cgfd));
+		if (ret) {
+			*why = bpf_program__name(cg[i]);
+			goto out;
+		}
+	}
+	if (b->hooks.lsm_cgroup) {
+		ret = add_link(b, bpf_program__attach_cgroup(s->progs.auth_listen, cgfd));
+		if (!ret)
+			ret = add_link(b, bpf_program__attach_cgroup(s->progs.recv_accept, cgfd));
+		if (ret) {
+			b->hooks.lsm_cgroup = false;
+			b->hooks.lsm_err = ret;
+			ret = 0;
+		}
+	}
+out:
+	close(cgfd);
+	return ret;
+}
+
+int wfp_ebpf_attach_netns(struct wfp_ebpf *b, const char *netns_path, const char **why)
+{
+	int fd = open(netns_path, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0) {
+		*why = "opening the network namespace";
+		return -errno;
+	}
+	ret = add_link(b, bpf_program__attach_netns(b->skel->progs.accept_lookup, fd));
+	if (ret)
+		*why = "sk_lookup";
+	b->hooks.sk_lookup = !ret;
+	close(fd);
+	return ret;
+}
+
+void wfp_ebpf_hooks(const struct wfp_ebpf *b, struct wfp_ebpf_hooks *h)
+{
+	*h = b->hooks;
+}
+
+static int intern(void *ctx, const uint8_t *path, size_t len, uint32_t *idx)
+{
+	struct wfp_ebpf *b = ctx;
+	struct app *a;
+
+	for (size_t i = 0; i < b->napps; i++) {
+		if (strlen(b->apps[i].path) == len && !memcmp(b->apps[i].path, path, len)) {
+			*idx = b->apps[i].idx;
+			return 0;
+		}
+	}
+	if (b->napps == b->capapps) {
+		size_t cap = b->capapps ? 2 * b->capapps : 64;
+		struct app *na = realloc(b->apps, cap * sizeof(*na));
+
+		if (!na)
+			return -WFP_E_NOMEM;
+		b->apps = na;
+		b->capapps = cap;
+	}
+	a = &b->apps[b->napps];
+	memset(a, 0, sizeof(*a));
+	memcpy(a->path, path, len);
+	a->idx = (uint32_t)b->napps + 1;
+	/* before the policy that names it is published */
+	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.apps), a->path, &a->idx, BPF_ANY))
+		return -WFP_E_LIMIT;
+	b->napps++;
+	*idx = a->idx;
+	return 0;
+}
+
+int wfp_ebpf_publish(struct wfp_ebpf *b, const struct wfp_engine *e,
+		     struct wfp_ebpf_stats *st)
+{
+	__u32 zero = 0;
+	int fd, ret;
+
+	ret = wfp_ebpf_compile(e, b->pol, intern, b, st);
+	if (ret)
+		return ret;
+	/* the UDP flow cache keys verdicts on this: a new policy, even one
+	 * with the same engine generation, invalidates them all */
+	b->pol->epoch = ++b->epoch;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "wfp_policy", sizeof(__u32),
+			    sizeof(struct wfp_ale_policy), 1, NULL);
+	if (fd < 0)
+		return -errno;
+	ret = bpf_map_update_elem(fd, &zero, b->pol, BPF_ANY);
+	if (!ret)
+		ret = bpf_map_update_elem(bpf_map__fd(b->skel->maps.policy), &zero, &fd, BPF_ANY);
+	if (ret)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int wfp_ebpf_unpublish(struct wfp_ebpf *b)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_delete_elem(bpf_map__fd(b->skel->maps.policy), &zero) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct wfp_ebpf *b = ctx;
+
+	if (size >= sizeof(struct wfp_ale_event) && b->fn)
+		b->fn(data, b->fn_ctx);
+	return 0;
+}
+
+int wfp_ebpf_poll(struct wfp_ebpf *b, int timeout_ms, wfp_ebpf_event_fn fn, void *ctx)
+{
+	if (!b->rb) {
+		b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_event, b, NULL);
+		if (!b->rb)
+			return -errno;
+	}
+	b->fn = fn;
+	b->fn_ctx = ctx;
+	return ring_buffer__poll(b->rb, timeout_ms);
+}
+
+int wfp_ebpf_owner(struct wfp_ebpf *b, uint64_t cookie, struct wfp_ale_owner *out)
+{
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.owner_by_cookie), &cookie, out))
+		return -errno;
+	return 0;
+}
+
+int wfp_ebpf_stats(struct wfp_ebpf *b, unsigned klayer, struct wfp_ale_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct wfp_ale_stats *v;
+	__u32 key = klayer;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	memset(out, 0, sizeof(*out));
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.stats), &key, v)) {
+		free(v);
+		return -errno;
+	}
+	for (int i = 0; i < ncpu; i++) {
+		out->permit += v[i].permit;
+		out->block += v[i].block;
+		out->defer += v[i].defer;
+		out->no_policy += v[i].no_policy;
+		out->lost += v[i].lost;
+		out->cached += v[i].cached;
+	}
+	free(v);
+	return 0;
+}
+
+void wfp_ebpf_close(struct wfp_ebpf *b)
+{
+	if (!b)
+		return;
+	ring_buffer__free(b->rb);
+	while (b->nlinks)
+		bpf_link__destroy(b->links[--b->nlinks]);
+	wfp_ale__destroy(b->skel);
+	free(b->apps);
+	free(b->pol);
+	free(b);
+}

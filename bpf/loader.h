@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * loader.h - load the ALE programs, attach them to a cgroup, publish
+ * compiled policies and read their events.  This is the interface wfpd's
+ * eBPF back end uses (docs/internals/ebpf.md "Daemon interface").
+ */
+#ifndef WFP_BPF_LOADER_H
+#define WFP_BPF_LOADER_H
+
+#include <stdbool.h>
+#include <wfp/wfp.h>
+#include <wfp/wfp_ebpf.h>
+
+struct wfp_ebpf;
+
+/* Which hooks are live; a missing one is named with its errno. */
+struct wfp_ebpf_hooks {
+	bool sock_addr;		/* bind/connect/sendmsg: cgroup sock_addr */
+	bool lsm_cgroup;	/* listen and recv-accept: BPF LSM per cgroup */
+	bool exec_path;		/* tp_btf exec/fork/exit: app paths */
+	bool sk_lookup;		/* recv-accept per netns (attached) */
+	int lsm_err;		/* why lsm_cgroup is missing (-errno) */
+	int exec_err;
+};
+
+/* Loads the programs; NULL with errno on failure, *why names the hook. */
+struct wfp_ebpf *wfp_ebpf_open(const char **why);
+/* Attaches the socket programs to the cgroup directory at path. */
+int wfp_ebpf_attach(struct wfp_ebpf *b, const char *cgroup_path, const char **why);
+/* Also decides ALE_AUTH_RECV_ACCEPT for the cgroup's bound sockets in
+ * the network namespace at netns_path (e.g. /run/netns/NAME), with
+ * sk_lookup; for kernels without the BPF LSM. */
+int wfp_ebpf_attach_netns(struct wfp_ebpf *b, const char *netns_path, const char **why);
+void wfp_ebpf_hooks(const struct wfp_ebpf *b, struct wfp_ebpf_hooks *h);
+/* Compiles the engine's published ALE layers and swaps them in. */
+int wfp_ebpf_publish(struct wfp_ebpf *b, const struct wfp_engine *e,
+		     struct wfp_ebpf_stats *st);
+/* Removes the policy: every socket call is permitted again. */
+int wfp_ebpf_unpublish(struct wfp_ebpf *b);
+
+typedef void (*wfp_ebpf_event_fn)(const struct wfp_ale_event *ev, void *ctx);
+/* Waits up to timeout_ms and hands every event to fn; count or -errno. */
+int wfp_ebpf_poll(struct wfp_ebpf *b, int timeout_ms, wfp_ebpf_event_fn fn, void *ctx);
+/* Looks up a socket's owner by cookie (the daemon's attribution map). */
+int wfp_ebpf_owner(struct wfp_ebpf *b, uint64_t cookie, struct wfp_ale_owner *out);
+/* Counters of one kernel layer, summed over CPUs. */
+int wfp_ebpf_stats(struct wfp_ebpf *b, unsigned klayer, struct wfp_ale_stats *out);
+void wfp_ebpf_close(struct wfp_ebpf *b);
+
+#endif
