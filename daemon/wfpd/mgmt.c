@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <time.h>
 #include <grp.h>
+#include <limits.h>
 #include <json-c/json.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -470,14 +471,42 @@ static void cmd_load(struct wfpd *d, struct client *c, struct json_object *req)
 	reply(c, ok_obj());
 }
 
-static void dispatch(struct wfpd *d, struct client *c, const char *line)
+/*
+ * The whole line must be one JSON value: json_tokener_parse() stops after
+ * the first value and ignores what follows, so `{"cmd":"flush"} junk`
+ * would flush (found by tests/netns/hostile.sh).
+ */
+static struct json_object *parse_line(const char *line, size_t len)
 {
-	struct json_object *req = json_tokener_parse(line), *cmdv, *o;
+	struct json_tokener *tok;
+	struct json_object *o;
+	size_t end;
+
+	if (strlen(line) != len || len > INT_MAX)
+		return NULL; /* a NUL inside the line: the rest would go unseen */
+	tok = json_tokener_new();
+	if (!tok)
+		return NULL;
+	o = json_tokener_parse_ex(tok, line, (int)len);
+	end = json_tokener_get_parse_end(tok);
+	if (json_tokener_get_error(tok) != json_tokener_success ||
+	    line[end + strspn(line + end, " \t\r")] != '\0') {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+static void dispatch(struct wfpd *d, struct client *c, const char *line, size_t len)
+{
+	struct json_object *req = parse_line(line, len), *cmdv, *o;
 	const char *cmd;
 
 	d->ctr.mgmt_requests++;
 	if (!req || !json_object_is_type(req, json_type_object) ||
-	    !json_object_object_get_ex(req, "cmd", &cmdv) || !(cmd = json_object_get_string(cmdv))) {
+	    !json_object_object_get_ex(req, "cmd", &cmdv) ||
+	    !json_object_is_type(cmdv, json_type_string) || !(cmd = json_object_get_string(cmdv))) {
 		reply_err(c, "bad request: expected a JSON object with \"cmd\"");
 		json_object_put(req);
 		return;
@@ -532,7 +561,7 @@ static void on_client(struct wfpd *d, int fd, uint32_t events, void *ctx)
 
 			*nl = '\0';
 			if (nl > c->in)
-				dispatch(d, c, c->in);
+				dispatch(d, c, c->in, len - 1);
 			memmove(c->in, c->in + len, c->inlen - len);
 			c->inlen -= len;
 		}
