@@ -13,7 +13,8 @@
 enum {
 	OPT_SOCKET_MODE = 256, OPT_TABLE, OPT_BACKEND, OPT_QUEUES, OPT_MAXLEN,
 	OPT_COPY, OPT_FLOWS, OPT_TIMEOUT, OPT_CTMASK, OPT_REJMARK, OPT_QPATH,
-	OPT_FAIL_OPEN, OPT_KEEP, OPT_NOFAST, OPT_VERSION, OPT_STORE, OPT_METRICS
+	OPT_FAIL_OPEN, OPT_KEEP, OPT_NOFAST, OPT_VERSION, OPT_STORE, OPT_METRICS,
+	OPT_TXN_TIMEOUT
 };
 
 static const struct {
@@ -36,6 +37,8 @@ static const struct {
 	{ { "copy-range", required_argument, NULL, OPT_COPY }, "BYTES", "bytes of each packet copied (256)" },
 	{ { "max-flows", required_argument, NULL, OPT_FLOWS }, "N", "ALE flow table size (65536)" },
 	{ { "flow-timeout", required_argument, NULL, OPT_TIMEOUT }, "SEC", "UDP/ICMP flow idle timeout (60)" },
+	{ { "txn-timeout", required_argument, NULL, OPT_TXN_TIMEOUT }, "SEC",
+	  "a management write transaction open longer is aborted (3600)" },
 	{ { "ct-mark-mask", required_argument, NULL, OPT_CTMASK }, "HEX",
 	  "ct/packet mark bits wfpd owns for the fast-path epoch (0x07ff0000)" },
 	{ { "reject-mark", required_argument, NULL, OPT_REJMARK }, "HEX",
@@ -91,7 +94,7 @@ int config_parse(struct wfpd_config *c, int argc, char **argv)
 	*c = (struct wfpd_config){
 		.sock_path = WFPD_SOCK_PATH, .table = "openwfp", .backend = "nfq",
 		.nqueues = 1, .queue_maxlen = 4096, .copy_range = 256, .max_flows = 65536,
-		.flow_timeout_s = 60, .ct_mark_mask = 0x07ff0000, .reject_mark = 0x40000000,
+		.flow_timeout_s = 60, .txn_timeout_s = 3600, .ct_mark_mask = 0x07ff0000, .reject_mark = 0x40000000,
 	};
 	for (size_t i = 0; i < NOPTS; i++)
 		lo[i] = opts[i].o;
@@ -132,6 +135,10 @@ int config_parse(struct wfpd_config *c, int argc, char **argv)
 		case OPT_TIMEOUT:
 			if (num(optarg, 86400, &v) || !v) return -1;
 			c->flow_timeout_s = (unsigned)v;
+			break;
+		case OPT_TXN_TIMEOUT:
+			if (num(optarg, 86400, &v) || !v) return -1;
+			c->txn_timeout_s = (unsigned)v;
 			break;
 		case OPT_CTMASK:
 			if (num(optarg, 0xffffffffUL, &v) || !v) return -1;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "live.h"
+#include "mgmt.h"
 #include "wfpd.h"
 
 enum { MAX_FDS = 256, MAX_EVENTS = 32 };
@@ -88,6 +89,7 @@ static void on_tick(struct wfpd *d, int fd, uint32_t events, void *ctx)
 	if (read(fd, &n, sizeof(n)) == sizeof(n)) {
 		live_gc(d->live);
 		metrics_tick();
+		mgmt_tick(d);
 	}
 }
 

@@ -20,6 +20,15 @@
  * most MAX_PER_UID connections per non-root uid, and RESERVED_ROOT slots
  * only root may take: a member of openwfp cannot lock root out
  * (docs/security.md).
+ *
+ * Sessions (spec §6.2): every connection owns one engine session, opened
+ * by `session-open` (dynamic or not) or, static, by its first object
+ * request; closing the connection closes it, and a dynamic session's
+ * objects go with it, so a client that dies (the kernel closes its
+ * socket) leaves nothing behind.  `session-attach` lets another
+ * connection of the same user act in a session it does not own (the
+ * `wfpctl session` scheme); the owner's connection alone decides its
+ * lifetime.  The requests themselves are in session.c.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -34,6 +43,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/random.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -51,11 +61,26 @@ enum {
 	OUT_MAX = 4 << 20
 };
 
+/* An engine session and who may use it. */
+struct msess {
+	struct wfp_session *s;
+	struct wfp_guid key;   /* its id on the wire (session-attach) */
+	uid_t uid;             /* the owner's */
+	bool dynamic;
+	unsigned txn_ops;      /* writes in the open transaction */
+	uint64_t txn_since_ms; /* when its write transaction began */
+	bool txn_aborted;      /* force-aborted: tell the next request */
+	struct msess *next;    /* closing, waiting for the write lock */
+};
+
 struct client {
 	int fd;
 	uid_t uid;
 	uint32_t events;        /* epoll interest now */
 	bool monitor;
+	struct msess *own;     /* the session this connection owns */
+	struct msess *sess;    /* the one it acts in: own, or attached */
+	bool orphaned;         /* its attached session was closed */
 	char *in;
 	size_t inlen, incap;
 	char *out;
@@ -68,14 +93,104 @@ struct mgmt {
 	char path[108];
 	struct client *c[MAX_CLIENTS];
 	unsigned nmonitors;
+	/* The engine has one write lock (lib/engine.c): the session whose
+	 * explicit write transaction holds it, and the sessions whose
+	 * connection closed meanwhile.  Their close (the purge of a dynamic
+	 * session's objects) needs the lock, so it waits for the commit,
+	 * the abort or the timeout. */
+	struct msess *writer;
+	struct msess *closing;
 };
 
 /* ---- output ---- */
+
+/* spec §6.2: the open transaction is aborted, then a dynamic session's
+ * objects are deleted; traffic sees the change like after a load. */
+static void close_now(struct wfpd *d, struct msess *ms)
+{
+	uint64_t gen = wfp_engine_generation(d->engine);
+
+	wfp_session_close(ms->s);
+	free(ms);
+	if (wfp_engine_generation(d->engine) != gen)
+		wfpd_policy_changed(d);
+}
+
+/* Closes the sessions that waited for the write lock, once it is free. */
+static void reap(struct wfpd *d)
+{
+	struct mgmt *m = d->mgmt;
+
+	while (!m->writer && m->closing) {
+		struct msess *ms = m->closing;
+
+		m->closing = ms->next;
+		close_now(d, ms);
+	}
+}
+
+static void sess_close(struct wfpd *d, struct client *c)
+{
+	struct mgmt *m = d->mgmt;
+	struct msess *ms = c->own;
+
+	if (!ms)
+		return;
+	for (unsigned i = 0; i < MAX_CLIENTS; i++) {
+		if (m->c[i] && m->c[i] != c && m->c[i]->sess == ms) {
+			m->c[i]->sess = NULL;
+			m->c[i]->orphaned = true;
+		}
+	}
+	c->own = c->sess = NULL;
+	if (m->writer == ms)
+		m->writer = NULL; /* wfp_session_close aborts its transaction */
+	ms->next = m->closing;
+	m->closing = ms;
+	reap(d);
+}
+
+/* Who holds the engine's write lock after a request in session ms. */
+static void track_writer(struct wfpd *d, struct msess *ms, const char *cmd,
+			 struct json_object *req)
+{
+	struct mgmt *m = d->mgmt;
+	struct json_object *v;
+
+	if (!strcmp(cmd, "txn-begin") && wfp_txn_active(ms->s) && !m->writer &&
+	    !(json_object_object_get_ex(req, "read_only", &v) && json_object_get_boolean(v))) {
+		m->writer = ms;
+		ms->txn_since_ms = now_ms();
+	}
+	if (m->writer == ms && !wfp_txn_active(ms->s)) {
+		m->writer = NULL;
+		reap(d);
+	}
+}
+
+void mgmt_tick(struct wfpd *d)
+{
+	struct mgmt *m = d->mgmt;
+	struct msess *ms = m ? m->writer : NULL;
+
+	/* spec §6.3: a transaction holds the lock for a bounded time, then
+	 * is force-aborted and its next call fails with FWP_E_TXN_ABORTED */
+	if (!ms || now_ms() - ms->txn_since_ms < (uint64_t)d->cfg.txn_timeout_s * 1000)
+		return;
+	logmsg(LOG_WARNING, "management: transaction open for over %u s aborted",
+	       d->cfg.txn_timeout_s);
+	wfp_txn_abort(ms->s);
+	ms->txn_aborted = true;
+	ms->txn_ops = 0;
+	m->writer = NULL;
+	reap(d);
+}
 
 static void client_free(struct wfpd *d, struct client *c)
 {
 	struct mgmt *m = d->mgmt;
 
+	sess_close(d, c);
 	for (unsigned i = 0; i < MAX_CLIENTS; i++)
 		if (m->c[i] == c)
 			m->c[i] = NULL;
@@ -150,13 +265,44 @@ static struct json_object *ok_obj(void)
 	return o;
 }
 
-static void reply_err(struct client *c, const char *msg)
+/* The HRESULT a Windows client would see: FWP_E_* for WFP's codes,
+ * the closest COM code for libwfp's own. */
+static uint32_t hresult(int rc)
+{
+	switch (-rc) {
+	case WFP_E_NOMEM:
+		return 0x8007000e; /* E_OUTOFMEMORY */
+	case WFP_E_LIMIT:
+		return 0x80070718; /* HRESULT_FROM_WIN32(ERROR_NOT_ENOUGH_QUOTA) */
+	case WFP_E_IO:
+		return 0x80004005; /* E_FAIL */
+	case WFP_E_INVAL:
+	case WFP_E_PARSE:
+		return 0x80070057; /* E_INVALIDARG */
+	default:
+		return wfp_err_hresult(rc);
+	}
+}
+
+/* Every error answer names the error (FWP_E_* or libwfp's WFP_E_*) and
+ * its HRESULT, so that clients can act on it. */
+static void reply_fail(struct client *c, int rc, const char *msg)
 {
 	struct json_object *o = json_object_new_object();
+	char h[16];
 
+	snprintf(h, sizeof(h), "0x%08x", hresult(rc));
 	json_object_object_add(o, "ok", json_object_new_boolean(0));
-	json_object_object_add(o, "error", json_object_new_string(msg));
+	json_object_object_add(o, "error", json_object_new_string(msg && msg[0] ? msg :
+								   wfp_strerror(rc)));
+	json_object_object_add(o, "code", json_object_new_string(wfp_strerror_name(rc)));
+	json_object_object_add(o, "hresult", json_object_new_string(h));
 	reply(c, o);
+}
+
+static void reply_err(struct client *c, const char *msg)
+{
+	reply_fail(c, -WFP_E_INVAL, msg);
 }
 
 /* ---- events ---- */
@@ -234,7 +380,7 @@ int mgmt_monitoring(const struct wfpd *d)
 
 /* ---- requests ---- */
 
-static struct json_object *filter_json(struct wfpd *d, const struct wfp_filter *f)
+struct json_object *mgmt_filter_json(struct wfpd *d, const struct wfp_filter *f)
 {
 	uint64_t hits = 0, bytes = 0;
 	struct json_object *o = json_object_new_object(), *conds = json_object_new_array();
@@ -243,6 +389,9 @@ static struct json_object *filter_json(struct wfpd *d, const struct wfp_filter *
 	json_object_object_add(o, "id", json_object_new_int64((int64_t)f->filter_id));
 	json_object_object_add(o, "key", json_object_new_string(wfp_guid_format(&f->key, g)));
 	json_object_object_add(o, "name", json_object_new_string(f->display.name ? f->display.name : ""));
+	if (f->display.description)
+		json_object_object_add(o, "description",
+				       json_object_new_string(f->display.description));
 	json_object_object_add(o, "layer", json_object_new_string(wfp_layer_name(f->layer)));
 	json_object_object_add(o, "sublayer", json_object_new_string(wfp_guid_format(&f->sublayer_key, g)));
 	json_object_object_add(o, "weight", json_object_new_int64((int64_t)f->effective_weight));
@@ -276,7 +425,7 @@ static int show_filters(struct wfpd *d, struct json_object *o)
 		return rc;
 	}
 	for (size_t i = 0; i < n; i++)
-		json_object_array_add(arr, filter_json(d, a[i]));
+		json_object_array_add(arr, mgmt_filter_json(d, a[i]));
 	wfp_filter_array_free(a, n);
 	json_object_object_add(o, "filters", arr);
 	return 0;
@@ -425,7 +574,7 @@ static void cmd_show(struct wfpd *d, struct client *c, struct json_object *req)
 
 		if (rc) {
 			json_object_put(o);
-			reply_err(c, wfp_strerror(rc));
+			reply_fail(c, rc, NULL);
 			return;
 		}
 	} else if (!strcmp(what, "flows")) {
@@ -438,7 +587,7 @@ static void cmd_show(struct wfpd *d, struct client *c, struct json_object *req)
 
 		if (rc) {
 			json_object_put(o);
-			reply_err(c, wfp_strerror(rc));
+			reply_fail(c, rc, NULL);
 			return;
 		}
 	} else if (!strcmp(what, "counters")) {
@@ -465,10 +614,141 @@ static void cmd_load(struct wfpd *d, struct client *c, struct json_object *req)
 		name = json_object_get_string(nm);
 	if (wfpd_policy_apply(d, json_object_get_string(t), (size_t)json_object_get_string_len(t),
 			      name, err, sizeof(err))) {
-		reply_err(c, err);
+		reply_fail(c, -WFP_E_PARSE, err);
 		return;
 	}
 	reply(c, ok_obj());
+}
+
+static struct msess *sess_new(struct wfpd *d, struct client *c, bool dynamic, const char *name,
+			      int *rc)
+{
+	struct wfp_session_opts so = { .sz = sizeof(so) };
+	struct msess *ms = calloc(1, sizeof(*ms));
+
+	/* the key is the session's id on the wire: random, not guessable */
+	if (!ms || getrandom(ms->key.b, sizeof(ms->key.b), 0) != (ssize_t)sizeof(ms->key.b)) {
+		free(ms);
+		*rc = -WFP_E_NOMEM;
+		return NULL;
+	}
+	ms->key.b[6] = (uint8_t)((ms->key.b[6] & 0x0f) | 0x40);
+	ms->key.b[8] = (uint8_t)((ms->key.b[8] & 0x3f) | 0x80);
+	so.key = ms->key;
+	so.display.name = name;
+	so.flags = dynamic ? WFP_SESSION_F_DYNAMIC : 0;
+	ms->s = wfp_session_open(d->engine, &so);
+	if (!ms->s) {
+		*rc = errno ? -errno : -WFP_E_NOMEM;
+		free(ms);
+		return NULL;
+	}
+	ms->uid = c->uid;
+	ms->dynamic = dynamic;
+	c->own = c->sess = ms;
+	return ms;
+}
+
+static void sess_info(struct msess *ms, struct json_object *o)
+{
+	char g[37];
+
+	json_object_object_add(o, "session", json_object_new_string(wfp_guid_format(&ms->key, g)));
+	json_object_object_add(o, "dynamic", json_object_new_boolean(ms->dynamic));
+}
+
+static void cmd_session_open(struct wfpd *d, struct client *c, struct json_object *req)
+{
+	struct json_object *v, *o;
+	const char *name = "wfpd client";
+	bool dyn;
+	int rc = 0;
+
+	if (c->sess || c->orphaned) {
+		reply_fail(c, -WFP_E_ALREADY_EXISTS, "this connection already has a session");
+		return;
+	}
+	dyn = json_object_object_get_ex(req, "dynamic", &v) && json_object_get_boolean(v);
+	if (json_object_object_get_ex(req, "name", &v) && json_object_is_type(v, json_type_string))
+		name = json_object_get_string(v);
+	if (!sess_new(d, c, dyn, name, &rc)) {
+		reply_fail(c, rc, NULL);
+		return;
+	}
+	o = ok_obj();
+	sess_info(c->own, o);
+	reply(c, o);
+}
+
+/* Act in another connection's session: same user (or root), and the
+ * session's random key as proof that the owner handed it over. */
+static void cmd_session_attach(struct wfpd *d, struct client *c, struct json_object *req)
+{
+	struct mgmt *m = d->mgmt;
+	struct json_object *v, *o;
+	struct wfp_guid key;
+
+	if (c->sess || c->orphaned) {
+		reply_fail(c, -WFP_E_ALREADY_EXISTS, "this connection already has a session");
+		return;
+	}
+	if (!json_object_object_get_ex(req, "session", &v) ||
+	    wfp_guid_parse(json_object_get_string(v), &key)) {
+		reply_err(c, "session-attach: missing or bad \"session\"");
+		return;
+	}
+	for (unsigned i = 0; i < MAX_CLIENTS; i++) {
+		struct client *x = m->c[i];
+
+		if (!x || !x->own || !wfp_guid_eq(&x->own->key, &key))
+			continue;
+		if (x->own->uid != c->uid && c->uid != 0)
+			break;
+		c->sess = x->own;
+		o = ok_obj();
+		sess_info(c->sess, o);
+		reply(c, o);
+		return;
+	}
+	reply_fail(c, -WFP_E_NOT_FOUND, "no such session");
+}
+
+static void cmd_sess(struct wfpd *d, struct client *c, const char *cmd, struct json_object *req)
+{
+	struct json_object *o;
+	uint64_t gen = wfp_engine_generation(d->engine);
+	char msg[512];
+	int rc = 0;
+
+	if (c->orphaned) {
+		reply_fail(c, -WFP_E_SESSION_ABORTED, "the attached session was closed");
+		return;
+	}
+	if (c->sess && c->sess->txn_aborted) {
+		c->sess->txn_aborted = false;
+		reply_fail(c, -WFP_E_TXN_ABORTED, "the transaction was open longer than "
+			   "--txn-timeout and was aborted");
+		return;
+	}
+	if (!c->sess && !sess_new(d, c, false, "wfpd client", &rc)) {
+		reply_fail(c, rc, NULL);
+		return;
+	}
+	o = ok_obj();
+	rc = sess_request(d, c->sess->s, &c->sess->txn_ops, cmd, req, o, msg, sizeof(msg));
+	track_writer(d, c->sess, cmd, req);
+	/* a commit (explicit or implicit) that changed the policy reaches
+	 * live traffic exactly as a load does: reauthorization, new epoch */
+	if (wfp_engine_generation(d->engine) != gen) {
+		snprintf(d->policy_name, sizeof(d->policy_name), "(sessions)");
+		wfpd_policy_changed(d);
+	}
+	if (rc) {
+		json_object_put(o);
+		reply_fail(c, rc, msg);
+		return;
+	}
+	reply(c, o);
 }
 
 /*
@@ -511,6 +791,13 @@ static void dispatch(struct wfpd *d, struct client *c, const char *line, size_t 
 		json_object_put(req);
 		return;
 	}
+	/* only a whole policy may be large */
+	if (len > MGMT_MAX_OBJ_REQ && strcmp(cmd, "load")) {
+		reply_fail(c, -WFP_E_LIMIT, "request too long (limit " MGMT_STR(MGMT_MAX_OBJ_REQ)
+			   " bytes but for load)");
+		json_object_put(req);
+		return;
+	}
 	if (!strcmp(cmd, "hello")) {
 		o = ok_obj();
 		json_object_object_add(o, "daemon", json_object_new_string("wfpd"));
@@ -530,6 +817,12 @@ static void dispatch(struct wfpd *d, struct client *c, const char *line, size_t 
 			reply_err(c, "flush failed");
 		else
 			reply(c, ok_obj());
+	} else if (!strcmp(cmd, "session-open")) {
+		cmd_session_open(d, c, req);
+	} else if (!strcmp(cmd, "session-attach")) {
+		cmd_session_attach(d, c, req);
+	} else if (sess_command(cmd)) {
+		cmd_sess(d, c, cmd, req);
 	} else if (!strcmp(cmd, "monitor")) {
 		if (!c->monitor) {
 			c->monitor = true;
@@ -537,7 +830,7 @@ static void dispatch(struct wfpd *d, struct client *c, const char *line, size_t 
 		}
 		reply(c, ok_obj());
 	} else {
-		reply_err(c, "unknown command");
+		reply_fail(c, -WFP_E_INVAL, "unknown command");
 	}
 	json_object_put(req);
 }
@@ -649,7 +942,9 @@ static void on_accept(struct wfpd *d, int fd, uint32_t events, void *ctx)
 	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) < 0 ||
 	    !authorised(cr.uid, cr.gid)) {
 		static const char refuse[] =
-			"{\"ok\":false,\"error\":\"permission denied: root or group openwfp required\",\"v\":1}\n";
+			"{\"ok\":false,\"error\":\"permission denied: root or group openwfp required\","
+			"\"code\":\"E_ACCESSDENIED\",\"hresult\":\"0x80070005\",\"v\":"
+			MGMT_STR(WFPD_PROTO_VERSION) "}\n";
 
 		d->ctr.mgmt_refused++;
 		logmsg(LOG_WARNING, "management: refused pid %d uid %u gid %u", (int)cr.pid,
@@ -660,7 +955,9 @@ static void on_accept(struct wfpd *d, int fd, uint32_t events, void *ctx)
 	}
 	if (too_many(m, cr.uid)) {
 		static const char busy[] =
-			"{\"ok\":false,\"error\":\"too many management connections\",\"v\":1}\n";
+			"{\"ok\":false,\"error\":\"too many management connections\","
+			"\"code\":\"WFP_E_LIMIT\",\"hresult\":\"0x80070718\",\"v\":"
+			MGMT_STR(WFPD_PROTO_VERSION) "}\n";
 
 		d->ctr.mgmt_limited++;
 		logmsg(LOG_WARNING, "management: connection limit, refused pid %d uid %u",
@@ -736,6 +1033,8 @@ void mgmt_close(struct wfpd *d)
 	for (unsigned i = 0; i < MAX_CLIENTS; i++)
 		if (m->c[i])
 			client_free(d, m->c[i]);
+	m->writer = NULL;
+	reap(d);
 	if (m->fd >= 0) {
 		loop_del(d, m->fd);
 		close(m->fd);

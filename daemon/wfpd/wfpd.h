@@ -17,7 +17,7 @@
 #include "pkt.h"
 
 #define WFPD_SOCK_PATH "/run/openwfp/wfpd.sock"
-#define WFPD_PROTO_VERSION 1
+#define WFPD_PROTO_VERSION 2
 
 enum wfpd_queue_path {
 	WFPD_QPATH_AUTO = 0,
@@ -37,6 +37,7 @@ struct wfpd_config {
 	unsigned copy_range;
 	unsigned max_flows;
 	unsigned flow_timeout_s;  /* UDP/ICMP idle */
+	unsigned txn_timeout_s;   /* spec §6.3: a write transaction's lifetime */
 	uint32_t ct_mark_mask;    /* bits of the ct mark wfpd owns */
 	uint32_t reject_mark;     /* packet mark bit: reject on NF_REPEAT */
 	enum wfpd_queue_path qpath;

@@ -21,6 +21,13 @@ static const struct wfpctl_cmd cmds[] = {
 	{ "load", cmd_load, "[-s SOCK] [--json] FILE: replace wfpd's policy (one transaction)" },
 	{ "monitor", cmd_monitor, "[-s SOCK] [--json] [-c N]: stream wfpd's classify events" },
 	{ "flush", cmd_flush, "[-s SOCK] [--json]: delete every filter of wfpd's policy" },
+	{ "session", cmd_session, "[--dynamic] [--] CMD ARGS...: run CMD holding a wfpd session\n"
+	  "             ($WFPD_SESSION); a dynamic one's objects die with it" },
+	{ "txn", cmd_txn, "begin [--read-only] | commit | abort: in $WFPD_SESSION" },
+	{ "filter", cmd_filter, "add STATEMENT|JSON | delete ID|KEY | get ID|KEY | list\n"
+	  "             [--layer L] [--provider K] [--sublayer K]: wfpd's filters" },
+	{ "sublayer", cmd_sublayer, "add STATEMENT|JSON | delete KEY: wfpd's sublayers" },
+	{ "provider", cmd_provider, "add STATEMENT|JSON | delete KEY: wfpd's providers" },
 	{ "sim", cmd_sim, "run a scenario script through the stack model" },
 	{ "replay", cmd_replay, "--policy FILE CAPTURE: replay a pcap through a policy" },
 };

@@ -29,5 +29,11 @@ int cmd_show_any(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
+/* session.c: sessions, transactions and objects in wfpd */
+int cmd_session(int argc, char **argv);
+int cmd_txn(int argc, char **argv);
+int cmd_filter(int argc, char **argv);
+int cmd_sublayer(int argc, char **argv);
+int cmd_provider(int argc, char **argv);
 
 #endif
