@@ -42,7 +42,7 @@ if ! getent group openwfp >/dev/null; then
 fi
 useradd -M -N -s /usr/sbin/nologin "$U_OUT" || exit 1
 useradd -M -N -s /usr/sbin/nologin -G openwfp "$U_IN" || exit 1
-tap_plan 16
+tap_plan 15
 
 chmod 755 "$TMP"
 start_wfpd "$NS_S" "$SOCK_S" --socket-mode 0666 || exit 1
