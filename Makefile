@@ -35,7 +35,8 @@ MESON_OPTS := -Dwerror=$(if $(filter 1,$(WERROR)),true,false)
 # Debian packages needed to build and test; installed only when missing.
 DEB_PKGS := meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
 	libcmocka-dev libjson-c-dev libxml2-dev libpcap-dev python3 \
-	libmnl-dev libnetfilter-queue-dev libnftables-dev libnftnl-dev libmicrohttpd-dev
+	libmnl-dev libnetfilter-queue-dev libnftables-dev libnftnl-dev libmicrohttpd-dev \
+	bpftool libbpf-dev linux-libc-dev
 
 # meson lists planned files and builds those that exist; a stamp named
 # after the current file list reconfigures when files come or go.
