@@ -27,7 +27,7 @@ setup_topology
 tap_plan 8
 
 LOADS=${LEAK_LOADS:-1000}
-BOUND_KB=2048
+BOUND_KB=${LEAK_BOUND_KB:-2048}
 start_wfpd "$NS_S" "$SOCK_S" || exit 1
 for v in a b; do
 	python3 - "$v" >"$TMP/$v.wfp" <<'PY'
