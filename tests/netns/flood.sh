@@ -87,7 +87,7 @@ UDP_PID=$LAST_PID
 # during: legitimate connections and management, every second
 curl_ok=0 curl_n=0 tel_ok=0 tel_n=0 show_ok=0 show_n=0 show_max=0
 sleep 1
-while kill -0 "$SYN_PID" 2>/dev/null && [ $curl_n -lt 60 ]; do
+while { kill -0 "$SYN_PID" || kill -0 "$UDP_PID"; } 2>/dev/null && [ $curl_n -lt 60 ]; do
 	out=$(ip netns exec "$NS_C" timeout 5 ncat -w 3 $S4 80 </dev/null 2>/dev/null)
 	curl_n=$((curl_n + 1))
 	[ "$out" = hi ] && curl_ok=$((curl_ok + 1))
