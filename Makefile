@@ -12,7 +12,8 @@
 #                 from the checked-in corpus (clang ASan build)
 #   make stress   (root) the netns flood/leak tests at their long settings:
 #                 the same 200,000 SYNs at 4x the rate plus 5x the UDP flood,
-#                 5,000 policy replacements (docs/security.md)
+#                 5,000 policy replacements, then 1,000 with wfpd built with
+#                 ASan+LSan (its exit status is LeakSanitizer's verdict)
 #   make install  install under PREFIX (default /usr/local) into DESTDIR:
 #                 programs, libwfp.so.0, headers, libwfp.pc, man pages,
 #                 systemd units, completions, docs (docs/install.md)
@@ -87,6 +88,9 @@ stress: deps
 	FLOOD_RATE=40000 FLOOD_UDPS=200000 TOP=$(CURDIR) BUILD=$(CURDIR)/$(BUILD) \
 		tests/netns/flood.sh
 	LEAK_LOADS=5000 TOP=$(CURDIR) BUILD=$(CURDIR)/$(BUILD) tests/netns/leak.sh
+	$(MAKE) asan
+	ASAN_OPTIONS=detect_leaks=1 LEAK_LOADS=1000 LEAK_BOUND_KB=65536 \
+		TOP=$(CURDIR) BUILD=$(CURDIR)/$(ASAN_BUILD) tests/netns/leak.sh
 	TOP=$(CURDIR) BUILD=$(CURDIR)/$(BUILD) tests/netns/hostile.sh
 
 # The bench needs DPDK for its rte_acl baseline; make check does not.

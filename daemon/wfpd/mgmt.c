@@ -849,7 +849,7 @@ static void on_client(struct wfpd *d, int fd, uint32_t events, void *ctx)
 	}
 	for (;;) {
 		/* one request at a time: its reply must be gone before the next */
-		while (!pending(c) && (nl = memchr(c->in, '\n', c->inlen))) {
+		while (!pending(c) && c->inlen && (nl = memchr(c->in, '\n', c->inlen))) {
 			size_t len = (size_t)(nl - c->in) + 1;
 
 			*nl = '\0';

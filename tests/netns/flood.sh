@@ -19,6 +19,9 @@
 # (flows_evicted / flows_refused); `wfpctl show counters` answers during
 # the flood; ncat to the permitted port succeeds and ncat to the blocked
 # port fails during the flood; the blocked listeners receive nothing.
+# Then a burst of new UDP flows when no flow can be evicted: they are
+# refused (fail-closed, flows_refused) and the host recovers once the
+# flood's flows idle out (--flow-timeout 5).
 #
 # Bounded: the packet COUNT is fixed (200,000 SYNs, 40,000 datagrams); the
 # RATE is FLOOD_RATE packets/s (default 10,000: about 20 s here; `make
@@ -27,7 +30,7 @@
 
 require_env socat ncat python3 nftables
 setup_topology
-tap_plan 13
+tap_plan 16
 
 SYNS=${FLOOD_SYNS:-200000}
 UDPS=${FLOOD_UDPS:-40000}
@@ -46,7 +49,7 @@ filter "no udp 5354" layer ALE_AUTH_RECV_ACCEPT_V4 block where IP_LOCAL_PORT == 
 filter "stealth tcp" layer INBOUND_TRANSPORT_V4_DISCARD block where FLAGS none-set IS_LOOPBACK
 filter "stealth udp" layer OUTBOUND_ICMP_ERROR_V4 block where ICMP_TYPE == 3'
 
-start_wfpd "$NS_S" "$SOCK_S" --max-flows $MAXF || exit 1
+start_wfpd "$NS_S" "$SOCK_S" --max-flows $MAXF --flow-timeout 5 || exit 1
 load "$SOCK_S" "$POLICY" >/dev/null
 ok $? "policy loaded"
 
@@ -84,7 +87,7 @@ UDP_PID=$LAST_PID
 # during: legitimate connections and management, every second
 curl_ok=0 curl_n=0 tel_ok=0 tel_n=0 show_ok=0 show_n=0 show_max=0
 sleep 1
-while kill -0 "$SYN_PID" 2>/dev/null && [ $curl_n -lt 60 ]; do
+while { kill -0 "$SYN_PID" || kill -0 "$UDP_PID"; } 2>/dev/null && [ $curl_n -lt 60 ]; do
 	out=$(ip netns exec "$NS_C" timeout 5 ncat -w 3 $S4 80 </dev/null 2>/dev/null)
 	curl_n=$((curl_n + 1))
 	[ "$out" = hi ] && curl_ok=$((curl_ok + 1))
@@ -148,4 +151,26 @@ ok $([ "$n23" -eq 0 ]; echo $?) "blocked TCP listener accepted 0 connections"
 ok $([ "$n5354" -eq 0 ]; echo $?) "blocked UDP listener received 0 datagrams"
 out=$(ip netns exec "$NS_C" timeout 5 ncat -w 3 $S4 80 </dev/null 2>/dev/null)
 ok $([ "$out" = hi ]; echo $?) "after the flood: ncat to the permitted port"
+
+# --- fail-closed overflow: a per-packet filter that tests more than the
+# 5-tuple keeps every IPv4 flow off the fast path, so nothing can be
+# evicted: once the table is full, new flows are refused and counted
+load "$SOCK_S" "$POLICY
+filter \"per-packet\" layer INBOUND_TRANSPORT_V4 permit where FLAGS none-set IS_LOOPBACK" >/dev/null
+ref0=$(ctr flows_refused)
+ip netns exec "$NS_C" timeout 60 $GEN udp $C4 $S4 $((MAXF * 2)) 5000 --dports 5353 --seed 3 |
+	sed 's/^/# burst: /'
+ref1=$(ctr flows_refused)
+nfl=$("$WFPCTL" -s "$SOCK_S" show flows --json | python3 -c \
+	"import json,sys; f=json.load(sys.stdin); print(len(f['flows'] if isinstance(f, dict) else f))")
+note "burst of $((MAXF * 2)) new UDP flows with no evictable flow: refused $((ref1 - ref0)), table $nfl"
+ok $([ $((ref1 - ref0)) -gt 0 ] && [ "$nfl" -le $MAXF ]; echo $?) \
+	"fail-closed overflow: $((ref1 - ref0)) new flows refused (flows_refused), table $nfl <= $MAXF"
+# the refused flows are gone; the table's UDP flows idle out (--flow-timeout 5)
+sleep 8
+out=$(ip netns exec "$NS_C" timeout 5 ncat -w 3 $S4 80 </dev/null 2>/dev/null)
+ok $([ "$out" = hi ]; echo $?) "recovery: once the flood's flows expire, ncat to the permitted port"
+n5354=$(wc -l <"$TMP/got-5354" 2>/dev/null || echo 0)
+ok $([ "$(wc -l <"$TMP/got-23")" -eq 0 ] && [ "$n5354" -eq 0 ]; echo $?) \
+	"blocked listeners still at 0 at the end"
 finish

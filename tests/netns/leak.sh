@@ -18,15 +18,16 @@
 # by at most 2 MiB over the rest (a leak of 40 bytes per filter per load
 # would be 2.2 MiB); the stream survives every replacement with every byte
 # delivered; a new connection to port 80 succeeds after every 100 loads;
-# the blocked port stays blocked.
+# the blocked port stays blocked; wfpd exits 0 on SIGTERM (run with
+# BUILD=build-asan, that exit includes LeakSanitizer's verdict).
 . "$(dirname "$0")/lib.sh"
 
 require_env ncat socat python3
 setup_topology
-tap_plan 7
+tap_plan 8
 
 LOADS=${LEAK_LOADS:-1000}
-BOUND_KB=2048
+BOUND_KB=${LEAK_BOUND_KB:-2048}
 start_wfpd "$NS_S" "$SOCK_S" || exit 1
 for v in a b; do
 	python3 - "$v" >"$TMP/$v.wfp" <<'PY'
@@ -122,4 +123,11 @@ reauths=$("$WFPCTL" -s "$SOCK_S" show counters --json |
 note "reauths counted: $reauths"
 ok $([ "${reauths:-0}" -ge $((LOADS / 2)) ]; echo $?) \
 	"the stream was reauthorized at the replacements ($reauths >= $((LOADS / 2)))"
+# a clean stop: SIGTERM, then wfpd's own exit status (an ASan build,
+# BUILD=build-asan, exits non-zero here if LeakSanitizer finds a leak)
+kill -TERM "$WFPD_PID"
+for _ in $(seq 100); do kill -0 "$WFPD_PID" 2>/dev/null || break; sleep 0.1; done
+wait "$WFPD_PID"
+rc=$?
+ok $([ $rc -eq 0 ]; echo $?) "wfpd stops cleanly on SIGTERM (exit status $rc)"
 finish
