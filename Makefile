@@ -10,6 +10,9 @@
 #                 replay packets/s vs a bare libpcap read loop
 #   make fuzz     every libFuzzer harness for FUZZ_SECONDS (default 60) each,
 #                 from the checked-in corpus (clang ASan build)
+#   make stress   (root) the netns flood/leak tests at their long settings:
+#                 the same 200,000 SYNs at 4x the rate plus 5x the UDP flood,
+#                 5,000 policy replacements (docs/security.md)
 #   make install  install under PREFIX (default /usr/local) into DESTDIR:
 #                 programs, libwfp.so.0, headers, libwfp.pc, man pages,
 #                 systemd units, completions, docs (docs/install.md)
@@ -32,13 +35,14 @@ MESON_OPTS := -Dwerror=$(if $(filter 1,$(WERROR)),true,false)
 # Debian packages needed to build and test; installed only when missing.
 DEB_PKGS := meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
 	libcmocka-dev libjson-c-dev libxml2-dev libpcap-dev python3 \
-	libmnl-dev libnetfilter-queue-dev libnftables-dev libnftnl-dev libmicrohttpd-dev
+	libmnl-dev libnetfilter-queue-dev libnftables-dev libnftnl-dev libmicrohttpd-dev \
+	bpftool libbpf-dev linux-libc-dev
 
 # meson lists planned files and builds those that exist; a stamp named
 # after the current file list reconfigures when files come or go.
 SRC_STAMP := .srcs-$(shell ls lib/*.c tools/wfpctl/*.c tests/*/*.c tests/*/*.sh daemon/*/*.c 2>/dev/null | md5sum | cut -c1-12)
 
-.PHONY: all deps check demo clean asan fuzz bench install uninstall deb pkg-test
+.PHONY: all deps check demo clean asan fuzz bench stress install uninstall deb pkg-test
 all: $(BUILD)/$(SRC_STAMP)
 	ninja -C $(BUILD)
 	@ln -sf tools/wfpctl/wfpctl $(BUILD)/wfpctl
@@ -75,6 +79,15 @@ check: deps
 fuzz: deps
 	$(MAKE) asan
 	tests/fuzz/run-fuzz $(ASAN_BUILD) $(FUZZ_SECONDS)
+
+# Longer versions of the netns flood and leak tests; make check runs the
+# fast ones.  Same packet count for the SYN flood, higher rate.
+stress: deps
+	$(MAKE) all
+	FLOOD_RATE=40000 FLOOD_UDPS=200000 TOP=$(CURDIR) BUILD=$(CURDIR)/$(BUILD) \
+		tests/netns/flood.sh
+	LEAK_LOADS=5000 TOP=$(CURDIR) BUILD=$(CURDIR)/$(BUILD) tests/netns/leak.sh
+	TOP=$(CURDIR) BUILD=$(CURDIR)/$(BUILD) tests/netns/hostile.sh
 
 # The bench needs DPDK for its rte_acl baseline; make check does not.
 bench: deps

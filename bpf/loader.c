@@ -42,7 +42,8 @@ struct wfp_ebpf {
 	uint64_t epoch;
 };
 
-static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
+static __attribute__((format(printf, 2, 0))) int
+silent(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_WARN && getenv("WFP_EBPF_DEBUG"))
 		return vfprintf(stderr, fmt, ap);

@@ -357,10 +357,12 @@ struct walk {
 	struct wfp_ale_policy *pol;
 	const struct wfp_ale_owner *owner;
 	struct wfp_ale_in *in;
-	__u32 pc, end;	/* next step, end of the layer's steps */
+	__u32 lbase;	/* candidate list: pol->list[lbase ...] */
+	__u32 target;	/* filters before this step are passed over */
+	__u32 pc;	/* the filter being tested: its first step */
 	__u32 rights;	/* 1: the result may still be overwritten */
 	__u32 action;
-	__u32 group_ok;
+	__u32 group_ok, fmatch;
 	__u32 defer;
 	__u32 nmatched;
 	__u64 filter_id;
@@ -488,68 +490,104 @@ static __always_inline int cond_test(const struct walk *w, const struct wfp_ale_
 }
 
 /*
- * One step.  The walk is a little state machine over the layer's steps
- * so that the verifier sees one step, not nested loops: on a filter's
- * first step decide whether to look at it at all, then test conditions
- * (AND across groups, OR inside a group: spec §5.4), and on the last
- * step apply its verdict (spec §4.5 step 9) and jump past its sublayer,
- * because the first terminating filter decides a sublayer.  A filter
- * that fails jumps to the next filter.
+ * The walk is two bpf_loops so that the verifier checks one filter and
+ * one step, not nested loops: the outer one over the candidate filters
+ * (every filter of the layer, or those an index allows, in arbitration
+ * order), the inner one over a filter's steps (AND across groups, OR
+ * inside a group: spec §5.4).  Jumps are a target step: a failing filter
+ * moves it to the next filter, a matching one past its sublayer,
+ * because the first terminating filter decides a sublayer (§4.5).
  */
-static long walk_one(__u32 i, void *ctx)
+static long step_one(__u32 j, void *ctx)
 {
 	struct walk *w = ctx;
-	const struct wfp_ale_filter *f;
-	const struct wfp_ale_cond *c;
-	__u32 pc = w->pc, fi;
+	const struct wfp_ale_cond *c = &w->pol->cond[(w->pc + j) & (WFP_ALE_MAX_COND - 1)];
 
-	if (pc >= w->end)
-		return 1;
-	c = &w->pol->cond[pc & (WFP_ALE_MAX_COND - 1)];
-	fi = c->filt;
-	f = &w->pol->filt[fi & (WFP_ALE_MAX_FILT - 1)];
-	if (c->flags & WFP_CF_FIRST) {
-		if (!w->rights) {
-			/* final, unless a callout vetoes a hard permit (§4.4) */
-			if (w->action == ACTION_BLOCK)
-				return 1;
-			if (f->flags & WFP_AF_CALLOUT) {
-				w->defer = 1;
-				return 1;
-			}
-			w->pc = f->next_pc;
-			return 0;
-		}
-		if ((f->flags & (WFP_AF_DEFER | WFP_AF_CALLOUT)) ||
-		    (f->needs & ~w->in->avail)) {
-			w->defer = 1;
-			return 1;
-		}
-		w->group_ok = 1;
-	}
 	if (c->flags & WFP_CF_GROUP) {
 		if (!w->group_ok)
-			goto fail;
+			return 1; /* a group failed: the filter does not match */
 		w->group_ok = 0;
 	}
 	if (!w->group_ok && cond_test(w, c))
 		w->group_ok = 1;
-	if (!(c->flags & WFP_CF_LAST)) {
-		w->pc = pc + 1;
+	if (c->flags & WFP_CF_LAST) {
+		w->fmatch = w->group_ok;
+		return 1;
+	}
+	return 0;
+}
+
+static long filter_one(__u32 i, void *ctx)
+{
+	struct walk *w = ctx;
+	const struct wfp_ale_filter *f;
+	__u32 pc = w->pol->list[(w->lbase + i) & (WFP_ALE_MAX_LIST - 1)];
+
+	if (pc < w->target)
+		return 0;
+	f = &w->pol->filt[w->pol->cond[pc & (WFP_ALE_MAX_COND - 1)].filt &
+			  (WFP_ALE_MAX_FILT - 1)];
+	if (!w->rights) {
+		/* final, unless a callout vetoes a hard permit (§4.4) */
+		if (w->action == ACTION_BLOCK)
+			return 1;
+		if (f->flags & WFP_AF_CALLOUT) {
+			w->defer = 1;
+			return 1;
+		}
+		w->target = f->next_pc;
 		return 0;
 	}
-	if (!w->group_ok)
-		goto fail;
+	if ((f->flags & (WFP_AF_DEFER | WFP_AF_CALLOUT)) || (f->needs & ~w->in->avail)) {
+		w->defer = 1;
+		return 1;
+	}
+	w->pc = pc;
+	w->group_ok = 1;
+	w->fmatch = 0;
+	bpf_loop((f->next_pc - pc) & (WFP_ALE_MAX_COND - 1), step_one, w, 0);
+	if (!w->fmatch) {
+		w->target = f->next_pc;
+		return 0;
+	}
+	/* spec §4.5 step 9: the result holds the write right here */
 	w->nmatched++;
 	w->action = f->block ? ACTION_BLOCK : ACTION_PERMIT;
 	w->filter_id = f->id;
 	if (f->flags & WFP_AF_HARD)
 		w->rights = 0;
-	w->pc = f->sub_end_pc;
+	w->target = f->sub_end_pc;
 	return 0;
-fail:
-	w->pc = f->next_pc;
-	return 0;
+}
+
+/* The candidate filters: with an index on a slot known at this call, the
+ * incoming value's bucket (or the always list); else every filter. */
+static __always_inline __u32 candidates(struct walk *w, __u32 kl)
+{
+	const struct wfp_ale_index *ix = &w->pol->index[kl & (WFP_KL_MAX - 1)];
+	const struct wfp_ale_range *r = &w->pol->layer[kl & (WFP_KL_MAX - 1)];
+	__u32 nb = ix->nbuckets, slot = ix->slot, h;
+	const struct wfp_ale_val *v;
+
+	w->lbase = r->list_first;
+	if (!nb || slot >= WFP_KS_MAX || !(w->in->present & (1U << slot)))
+		return r->list_n;
+	v = &w->in->v[slot];
+	h = wfp_ale_hash(v->hi, v->lo);
+	for (__u32 k = 0; k < WFP_ALE_PROBES; k++) {
+		__u32 at = (ix->bucket_first + ((h + k) & (nb - 1))) &
+			   (WFP_ALE_MAX_BUCKETS - 1);
+		const struct wfp_ale_bucket *b = &w->pol->bucket[at];
+
+		if (!b->list_n)
+			break;
+		if (b->key.hi == v->hi && b->key.lo == v->lo) {
+			w->lbase = b->list_first;
+			return b->list_n;
+		}
+	}
+	w->lbase = ix->always_first;
+	return ix->always_n;
 }
 
 /* App index and token availability from the owner. */
@@ -640,13 +678,11 @@ static __always_inline __u32 classify(struct wfp_ale_in *in, const struct wfp_al
 		}
 	}
 	w.pol = pol;
-	w.pc = pol->layer[kl].first;
-	n = pol->layer[kl].count;
-	if (n > WFP_ALE_MAX_COND)
-		n = WFP_ALE_MAX_COND;
-	w.end = w.pc + n;
+	n = candidates(&w, kl);
+	if (n > WFP_ALE_MAX_LIST)
+		n = WFP_ALE_MAX_LIST;
 	if (n)
-		bpf_loop(n, walk_one, &w, 0);
+		bpf_loop(n, filter_one, &w, 0);
 	if (w.defer)
 		verdict = WFP_ALE_DEFER;
 	else

@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <pthread.h>
@@ -186,8 +187,11 @@ static int cmd_run(const char *cgroup, const char *policy, const char *netns)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/* a test script that dies must not leave its programs attached */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	print_hooks(b);
-	printf("ready filters=%u defer=%u callout=%u\n", st.nfilt, st.ndefer, st.ncallout);
+	printf("ready filters=%u defer=%u callout=%u indexed=%u\n", st.nfilt, st.ndefer,
+	       st.ncallout, st.nindexed);
 	fflush(stdout);
 	while (!stop) {
 		ret = wfp_ebpf_poll(b, 100, print_event, NULL);

@@ -6,7 +6,7 @@
  * Input is what wfp_classify() walks: compile.c's per-layer arrays, in
  * arbitration order (sublayer weight desc, filter weight desc, id asc).
  * Output is the same order as a run of "steps", one per condition, that
- * bpf/wfp_ale.bpf.c walks as a state machine:
+ * bpf/wfp_ale.bpf.c walks filter by filter, step by step:
  *
  *   filter f1 {LPORT == 80 or LPORT == 81, APP == curl}   block
  *   filter f2 {}                                            permit
@@ -17,12 +17,15 @@
  *   step 3  f2 FIRST|GROUP|LAST TRUE
  *
  * f1.next_pc = 3 (where a failing f1 goes), and both filters'
- * sub_end_pc = 4 (where a decided sublayer goes).
+ * sub_end_pc = 4 (where a decided sublayer goes).  The layer's list holds
+ * every filter's first step (0, 3); an index (build_index below) adds
+ * shorter lists of the filters that can match one value.
  *
  * A filter the kernel cannot evaluate keeps its place as one TRUE step
  * flagged DEFER (or CALLOUT), so the kernel defers exactly when libwfp
  * would have had to look at it (docs/internals/ebpf.md "What defers").
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <wfp/wfp_ebpf.h>
@@ -401,6 +404,183 @@ static int compile_filter(struct ctx *x, const struct clayer *cl, const struct c
 	return 0;
 }
 
+/* ---- the index (struct wfp_ale_index in wfp_ebpf.h) ---- */
+
+/* Slots worth indexing, preferred first on a tie. */
+static const uint8_t index_slots[] = {
+	WFP_KS_RPORT, WFP_KS_RADDR, WFP_KS_LPORT, WFP_KS_LADDR, WFP_KS_APP, WFP_KS_PROTO,
+};
+
+/* Filter f (steps [pc, end)) tests slot only with EQUAL constants. */
+static bool eq_only(const struct wfp_ale_policy *p, uint32_t pc, uint32_t end, unsigned slot)
+{
+	bool seen = false;
+
+	if (p->filt[p->cond[pc].filt].flags & (WFP_AF_DEFER | WFP_AF_CALLOUT))
+		return false;
+	for (uint32_t i = pc; i < end; i++) {
+		const struct wfp_ale_cond *c = &p->cond[i];
+
+		if (c->slot != slot || c->op == WFP_OP_TRUE)
+			continue;
+		if (c->op != WFP_OP_EQ || c->neg)
+			return false;
+		seen = true;
+	}
+	return seen;
+}
+
+/* The bucket of key in a table of nb buckets at b: its index, or the
+ * free one where it goes; -1 if neither is within WFP_ALE_PROBES. */
+static int probe(const struct wfp_ale_bucket *b, uint32_t nb, const struct wfp_ale_val *key)
+{
+	uint32_t h = wfp_ale_hash(key->hi, key->lo);
+
+	for (uint32_t k = 0; k < WFP_ALE_PROBES; k++) {
+		uint32_t i = (h + k) & (nb - 1);
+
+		if (!b[i].list_n || (b[i].key.hi == key->hi && b[i].key.lo == key->lo))
+			return (int)i;
+	}
+	return -1;
+}
+
+static int add_list(struct wfp_ale_policy *p, uint32_t pc)
+{
+	if (p->nlist >= WFP_ALE_MAX_LIST)
+		return -WFP_E_LIMIT;
+	p->list[p->nlist++] = pc;
+	return 0;
+}
+
+/*
+ * Index layer kl if some filters test one slot with EQUAL only.  First
+ * the buckets and their own filters (list_n, with last[] so that
+ * "port == 80 or port == 80" counts once), then the lists, filling them
+ * in filter order (arbitration order): an always filter goes into every
+ * bucket's list and the always list.  A layer that does not fit the
+ * tables simply has no index.
+ */
+static int build_index(struct wfp_ale_policy *p, unsigned kl, struct wfp_ebpf_stats *st)
+{
+	const struct wfp_ale_range *r = &p->layer[kl];
+	struct wfp_ale_index *ix = &p->index[kl];
+	uint32_t best = 0, slot = 0, nvals = 0, nb, nused = 0, nown = 0, nalways = 0;
+	uint32_t *last, *fill;
+	struct wfp_ale_bucket *b;
+	uint64_t total;
+
+	for (unsigned k = 0; k < sizeof(index_slots); k++) {
+		uint32_t n = 0;
+
+		for (uint32_t pc = r->first; pc < r->first + r->count;) {
+			uint32_t end = p->filt[p->cond[pc].filt].next_pc;
+
+			n += eq_only(p, pc, end, index_slots[k]);
+			pc = end;
+		}
+		if (n > best) {
+			best = n;
+			slot = index_slots[k];
+		}
+	}
+	if (!best)
+		return 0;
+	for (uint32_t pc = r->first; pc < r->first + r->count; pc++)
+		nvals += p->cond[pc].slot == slot;
+	for (nb = 8; nb < 2 * nvals; nb *= 2)
+		;
+retry:
+	if (p->nbucket + nb > WFP_ALE_MAX_BUCKETS)
+		return 0;
+	b = &p->bucket[p->nbucket];
+	memset(b, 0, nb * sizeof(*b));
+	last = wfp_calloc(nb, sizeof(*last));
+	if (!last)
+		return -WFP_E_NOMEM;
+	nalways = nown = 0;
+	for (uint32_t pc = r->first; pc < r->first + r->count;) {
+		uint32_t end = p->filt[p->cond[pc].filt].next_pc;
+
+		if (!eq_only(p, pc, end, slot)) {
+			nalways++;
+			pc = end;
+			continue;
+		}
+		for (uint32_t i = pc; i < end; i++) {
+			int at;
+
+			if (p->cond[i].slot != slot)
+				continue;
+			at = probe(b, nb, &p->cond[i].a);
+			if (at < 0) {
+				wfp_free(last);
+				nb *= 2;
+				goto retry;
+			}
+			if (b[at].list_n && last[at] == pc + 1)
+				continue; /* this filter is in already */
+			b[at].key = p->cond[i].a;
+			b[at].list_n++;
+			last[at] = pc + 1;
+			nown++;
+		}
+		pc = end;
+	}
+	for (uint32_t i = 0; i < nb; i++)
+		nused += b[i].list_n != 0;
+	total = (uint64_t)nown + (uint64_t)nused * nalways + nalways;
+	if (p->nlist + total > WFP_ALE_MAX_LIST) {
+		memset(b, 0, nb * sizeof(*b));
+		wfp_free(last);
+		return 0;
+	}
+	fill = last; /* reuse: entries filled per bucket */
+	memset(fill, 0, nb * sizeof(*fill));
+	for (uint32_t i = 0; i < nb; i++) {
+		if (!b[i].list_n)
+			continue;
+		b[i].list_n += nalways;
+		b[i].list_first = p->nlist;
+		p->nlist += b[i].list_n;
+	}
+	ix->always_first = p->nlist;
+	for (uint32_t pc = r->first; pc < r->first + r->count;) {
+		uint32_t end = p->filt[p->cond[pc].filt].next_pc;
+
+		if (!eq_only(p, pc, end, slot)) {
+			p->list[p->nlist++] = pc;
+			for (uint32_t i = 0; i < nb; i++)
+				if (b[i].list_n)
+					p->list[b[i].list_first + fill[i]++] = pc;
+			pc = end;
+			continue;
+		}
+		if (st)
+			st->nindexed++;
+		for (uint32_t i = pc; i < end; i++) {
+			int at;
+			uint32_t *l;
+
+			if (p->cond[i].slot != slot)
+				continue;
+			at = probe(b, nb, &p->cond[i].a);
+			l = &p->list[b[at].list_first];
+			if (fill[at] && l[fill[at] - 1] == pc)
+				continue;
+			l[fill[at]++] = pc;
+		}
+		pc = end;
+	}
+	wfp_free(last);
+	ix->always_n = nalways;
+	ix->nbuckets = nb;
+	ix->slot = slot;
+	ix->bucket_first = p->nbucket;
+	p->nbucket += nb;
+	return 0;
+}
+
 WFP_API int wfp_ebpf_compile(const struct wfp_engine *e, struct wfp_ale_policy *out,
 			     wfp_ebpf_intern_fn intern, void *ictx,
 			     struct wfp_ebpf_stats *st)
@@ -432,6 +612,22 @@ WFP_API int wfp_ebpf_compile(const struct wfp_engine *e, struct wfp_ale_policy *
 				out->filt[i].sub_end_pc = out->ncond;
 		}
 		out->layer[kl].count = out->ncond - out->layer[kl].first;
+		/* the plain walk: every filter, in order */
+		out->layer[kl].list_first = out->nlist;
+		for (uint32_t pc = out->layer[kl].first; pc < out->ncond;) {
+			int ret = add_list(out, pc);
+
+			if (ret)
+				return ret;
+			out->layer[kl].list_n++;
+			pc = out->filt[out->cond[pc].filt].next_pc;
+		}
+		if (!getenv("WFP_EBPF_NO_INDEX")) {
+			int ret = build_index(out, kl, st);
+
+			if (ret)
+				return ret;
+		}
 	}
 	return 0;
 }

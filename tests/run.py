@@ -33,6 +33,10 @@ def run_one(build, t, tag):
     except OSError as ex:
         out, rc = f'cannot run: {ex}\n', -1
     passed = failed = skipped = 0
+    plan = re.search(r'^1\.\.0\s*#\s*SKIP\s*(.*)$', out, re.M | re.I)
+    if plan:  # the whole program skipped, with its reason
+        skipped += 1
+        print(f'  skip {tag}{t["name"]}: {plan.group(1)}')
     for line in out.splitlines():
         m = TAP.match(line.strip())
         if not m:

@@ -106,6 +106,7 @@ struct live {
 	uint32_t nbuckets;      /* power of two */
 	uint32_t nflows, max_flows;
 	uint32_t gc_cursor;
+	uint32_t evict_cursor;  /* where the next eviction scan starts */
 	uint64_t next_id;
 	uint32_t hash_seed;
 	int diag_fd;
@@ -557,9 +558,12 @@ static void flow_unlink(struct live *l, struct flow *f)
  */
 static bool evict_one(struct live *l)
 {
+	/* the cursor moves on: a flood of new flows must not rescan the
+	 * buckets it has just emptied (tests/netns/flood.sh) */
 	for (unsigned i = 0; i < EVICT_SCAN; i++) {
-		uint32_t b = (l->gc_cursor + i) & (l->nbuckets - 1);
+		uint32_t b = l->evict_cursor;
 
+		l->evict_cursor = (b + 1) & (l->nbuckets - 1);
 		for (struct flow *f = l->buckets[b]; f; f = f->next) {
 			if (f->marked || f->state == FLOW_CLOSING) {
 				flow_unlink(l, f);

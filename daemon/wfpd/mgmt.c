@@ -13,7 +13,13 @@
  *
  * Every connection is non-blocking with bounded buffers: a request line
  * may be at most MAX_LINE bytes, and a monitor client that does not read
- * loses events (counted) rather than stalling the verdict loop.
+ * loses events (counted) rather than stalling the verdict loop.  A client
+ * with a reply still unsent is not read until the reply has gone (EPOLLOUT
+ * carries long replies out; the next request waits in the kernel's socket
+ * buffer), so one that never reads costs at most one reply buffer.  At
+ * most MAX_PER_UID connections per non-root uid, and RESERVED_ROOT slots
+ * only root may take: a member of openwfp cannot lock root out
+ * (docs/security.md).
  *
  * Sessions (spec §6.2): every connection owns one engine session, opened
  * by `session-open` (dynamic or not) or, static, by its first object
@@ -28,11 +34,13 @@
 #include <stddef.h>
 #include <time.h>
 #include <grp.h>
+#include <limits.h>
 #include <json-c/json.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/random.h>
@@ -47,6 +55,8 @@
 
 enum {
 	MAX_CLIENTS = 64,
+	MAX_PER_UID = 8,       /* connections of one non-root uid */
+	RESERVED_ROOT = 8,     /* slots only root may take */
 	MAX_LINE = 16 << 20,   /* a whole policy travels in one line */
 	OUT_MAX = 4 << 20
 };
@@ -66,6 +76,7 @@ struct msess {
 struct client {
 	int fd;
 	uid_t uid;
+	uint32_t events;        /* epoll interest now */
 	bool monitor;
 	struct msess *own;     /* the session this connection owns */
 	struct msess *sess;    /* the one it acts in: own, or attached */
@@ -220,6 +231,24 @@ static bool put_line(struct client *c, const char *s)
 	return true;
 }
 
+/*
+ * Read a client only when it has no reply pending (monitors excepted:
+ * their stream never ends); ask for EPOLLOUT while output is pending.
+ */
+static bool pending(const struct client *c)
+{
+	return c->outlen && !c->monitor;
+}
+
+static void set_interest(struct wfpd *d, struct client *c)
+{
+	struct epoll_event ev = { .data.fd = c->fd };
+
+	ev.events = (pending(c) ? 0 : EPOLLIN) | (c->outlen ? EPOLLOUT : 0);
+	if (ev.events != c->events && !epoll_ctl(d->epfd, EPOLL_CTL_MOD, c->fd, &ev))
+		c->events = ev.events;
+}
+
 static void reply(struct client *c, struct json_object *o)
 {
 	json_object_object_add(o, "v", json_object_new_int(WFPD_PROTO_VERSION));
@@ -339,6 +368,7 @@ void wfpd_event_emit(struct wfpd *d, const struct wfpd_event *in)
 		if (!put_line(c, s))
 			c->lost++;
 		flush_out(c);
+		set_interest(d, c);
 	}
 	json_object_put(w);
 }
@@ -438,7 +468,7 @@ static const struct {
 	CTR(classifications), CTR(fastpath_marks), CTR(reauths),
 	CTR(flows_created), CTR(flows_expired), CTR(flows_evicted), CTR(flows_refused),
 	CTR(stealth_drops), CTR(sockdiag_lookups), CTR(app_lookups),
-	CTR(mgmt_refused), CTR(mgmt_requests),
+	CTR(mgmt_refused), CTR(mgmt_limited), CTR(mgmt_requests),
 };
 
 static void show_counters(struct wfpd *d, struct json_object *o)
@@ -721,14 +751,42 @@ static void cmd_sess(struct wfpd *d, struct client *c, const char *cmd, struct j
 	reply(c, o);
 }
 
+/*
+ * The whole line must be one JSON value: json_tokener_parse() stops after
+ * the first value and ignores what follows, so `{"cmd":"flush"} junk`
+ * would flush (found by tests/netns/hostile.sh).
+ */
+static struct json_object *parse_line(const char *line, size_t len)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+	size_t end;
+
+	if (strlen(line) != len || len > INT_MAX)
+		return NULL; /* a NUL inside the line: the rest would go unseen */
+	tok = json_tokener_new();
+	if (!tok)
+		return NULL;
+	o = json_tokener_parse_ex(tok, line, (int)len);
+	end = json_tokener_get_parse_end(tok);
+	if (json_tokener_get_error(tok) != json_tokener_success ||
+	    line[end + strspn(line + end, " \t\r")] != '\0') {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
 static void dispatch(struct wfpd *d, struct client *c, const char *line, size_t len)
 {
-	struct json_object *req = json_tokener_parse(line), *cmdv, *o;
+	struct json_object *req = parse_line(line, len), *cmdv, *o;
 	const char *cmd;
 
 	d->ctr.mgmt_requests++;
 	if (!req || !json_object_is_type(req, json_type_object) ||
-	    !json_object_object_get_ex(req, "cmd", &cmdv) || !(cmd = json_object_get_string(cmdv))) {
+	    !json_object_object_get_ex(req, "cmd", &cmdv) ||
+	    !json_object_is_type(cmdv, json_type_string) || !(cmd = json_object_get_string(cmdv))) {
 		reply_err(c, "bad request: expected a JSON object with \"cmd\"");
 		json_object_put(req);
 		return;
@@ -781,13 +839,27 @@ static void on_client(struct wfpd *d, int fd, uint32_t events, void *ctx)
 {
 	struct client *c = ctx;
 	ssize_t n;
+	char *nl;
 
 	(void)fd;
 	(void)events;
-	flush_out(c);
+	if (flush_out(c) < 0) {
+		client_free(d, c);
+		return;
+	}
 	for (;;) {
-		char *nl;
+		/* one request at a time: its reply must be gone before the next */
+		while (!pending(c) && (nl = memchr(c->in, '\n', c->inlen))) {
+			size_t len = (size_t)(nl - c->in) + 1;
 
+			*nl = '\0';
+			if (nl > c->in)
+				dispatch(d, c, c->in, len - 1);
+			memmove(c->in, c->in + len, c->inlen - len);
+			c->inlen -= len;
+		}
+		if (pending(c))
+			break;
 		if (c->incap - c->inlen < 65536) {
 			size_t cap = c->incap ? c->incap * 2 : 65536;
 			char *p;
@@ -806,19 +878,11 @@ static void on_client(struct wfpd *d, int fd, uint32_t events, void *ctx)
 			return;
 		}
 		if (n < 0)
-			return;
+			break;
 		c->inlen += (size_t)n;
 		c->in[c->inlen] = '\0';
-		while ((nl = memchr(c->in, '\n', c->inlen))) {
-			size_t len = (size_t)(nl - c->in) + 1;
-
-			*nl = '\0';
-			if (nl > c->in)
-				dispatch(d, c, c->in, len - 1);
-			memmove(c->in, c->in + len, c->inlen - len);
-			c->inlen -= len;
-		}
 	}
+	set_interest(d, c);
 }
 
 /* Root, or a member (primary or supplementary) of group openwfp. */
@@ -843,6 +907,22 @@ static bool authorised(uid_t uid, gid_t gid)
 		if (groups[i] == g->gr_gid)
 			return true;
 	return false;
+}
+
+/* Per-uid and total limits; root only meets the total. */
+static bool too_many(const struct mgmt *m, uid_t uid)
+{
+	unsigned all = 0, same = 0;
+
+	for (unsigned i = 0; i < MAX_CLIENTS; i++) {
+		if (!m->c[i])
+			continue;
+		all++;
+		same += m->c[i]->uid == uid;
+	}
+	if (uid == 0)
+		return all >= MAX_CLIENTS;
+	return same >= MAX_PER_UID || all >= MAX_CLIENTS - RESERVED_ROOT;
 }
 
 static void on_accept(struct wfpd *d, int fd, uint32_t events, void *ctx)
@@ -873,6 +953,19 @@ static void on_accept(struct wfpd *d, int fd, uint32_t events, void *ctx)
 		close(cfd);
 		return;
 	}
+	if (too_many(m, cr.uid)) {
+		static const char busy[] =
+			"{\"ok\":false,\"error\":\"too many management connections\","
+			"\"code\":\"WFP_E_LIMIT\",\"hresult\":\"0x80070718\",\"v\":"
+			MGMT_STR(WFPD_PROTO_VERSION) "}\n";
+
+		d->ctr.mgmt_limited++;
+		logmsg(LOG_WARNING, "management: connection limit, refused pid %d uid %u",
+		       (int)cr.pid, (unsigned)cr.uid);
+		(void)!send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		close(cfd);
+		return;
+	}
 	for (slot = 0; slot < MAX_CLIENTS && m->c[slot]; slot++)
 		;
 	c = slot < MAX_CLIENTS ? calloc(1, sizeof(*c)) : NULL;
@@ -882,6 +975,7 @@ static void on_accept(struct wfpd *d, int fd, uint32_t events, void *ctx)
 	}
 	c->fd = cfd;
 	c->uid = cr.uid;
+	c->events = EPOLLIN;
 	m->c[slot] = c;
 	if (loop_add(d, cfd, on_client, c))
 		client_free(d, c);

@@ -56,7 +56,7 @@ struct wfpd_counters {
 	uint64_t classifications, fastpath_marks, reauths;
 	uint64_t flows_created, flows_expired, flows_evicted, flows_refused;
 	uint64_t stealth_drops, sockdiag_lookups, app_lookups;
-	uint64_t mgmt_refused, mgmt_requests;
+	uint64_t mgmt_refused, mgmt_limited, mgmt_requests;
 	uint64_t per_layer[WFP_LAYER_MAX];
 };
 

@@ -92,6 +92,48 @@ _wfpctl()
 		COMPREPLY=($(compgen -W '-s --socket -j --json' -- "$cur"))
 		return
 		;;
+	session)
+		# options, then the command to run with its own completion
+		local j
+		for ((j = i + 1; j < cword; j++)); do
+			case ${words[j]} in
+			--name | -s | --socket) ((j++)) ;;
+			--) ((j++)); break ;;
+			-*) ;;
+			*) break ;;
+			esac
+		done
+		if ((j < cword)); then
+			_command_offset $j
+		elif [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W '--dynamic --name -s --socket --' -- "$cur"))
+		else
+			COMPREPLY=($(compgen -c -- "$cur"))
+		fi
+		return
+		;;
+	txn)
+		[[ $prev == begin ]] && COMPREPLY=($(compgen -W '--read-only' -- "$cur")) ||
+			COMPREPLY=($(compgen -W 'begin commit abort' -- "$cur"))
+		return
+		;;
+	filter | sublayer | provider)
+		case $prev in
+		--layer)
+			COMPREPLY=($(compgen -W "$(_wfpctl_layers "$prog")" -- "${cur^^}"))
+			return
+			;;
+		esac
+		if [[ $prev == "$cmd" ]]; then
+			[[ $cmd == filter ]] && args='add delete get list' || args='add delete'
+			COMPREPLY=($(compgen -W "$args" -- "$cur"))
+		elif [[ $cur == -* ]]; then
+			opts='-s --socket -j --json'
+			[[ $cmd == filter ]] && opts="$opts --layer --provider --sublayer"
+			COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+		fi
+		return
+		;;
 	sim)
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W '--json --values --verbose -v -h --help' -- "$cur"))

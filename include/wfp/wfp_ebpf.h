@@ -78,6 +78,9 @@ enum {
 	WFP_ALE_MAX_FCOND = 16,		/* conditions per filter */
 	WFP_ALE_MAX_SDACE = 16,		/* relevant ACEs per SD */
 	WFP_ALE_MAX_GIDS = 16,		/* primary + supplementary */
+	WFP_ALE_MAX_BUCKETS = 32768,	/* index buckets, all layers */
+	WFP_ALE_MAX_LIST = 65536,	/* index list entries, all layers */
+	WFP_ALE_PROBES = 32,		/* load <= 1/2: ~10-20 at 10,000 keys */
 	WFP_ALE_PATH_MAX = 256,
 	WFP_ALE_COMM_LEN = 16,
 	WFP_ALE_UID_NOBODY = 65534
@@ -144,6 +147,32 @@ struct wfp_ale_sdace {
 struct wfp_ale_range {
 	__u32 first;	/* into cond[] (steps) */
 	__u32 count;
+	__u32 list_first;	/* into list[]: every filter's first step */
+	__u32 list_n;
+};
+
+/*
+ * A layer's index: the filters whose conditions on one slot are only
+ * EQUAL tests (an OR of constants) can match only when the incoming value
+ * is one of those constants.  Each constant has a bucket whose list holds
+ * the first steps of the filters that can match it: its own filters and
+ * the "always" filters (those not indexed), ascending, i.e. in
+ * arbitration order.  A value without a bucket walks the always list.
+ * Buckets: open addressing, at most WFP_ALE_PROBES probes.
+ */
+struct wfp_ale_index {
+	__u32 nbuckets;		/* power of two; 0: no index */
+	__u32 slot;		/* enum wfp_ale_kslot */
+	__u32 bucket_first;	/* into bucket[] */
+	__u32 always_first;	/* into list[] */
+	__u32 always_n;
+	__u32 pad;
+};
+
+struct wfp_ale_bucket {
+	struct wfp_ale_val key;
+	__u32 list_first;	/* into list[] */
+	__u32 list_n;		/* 0: empty bucket */
 };
 
 /* One map value: a whole published policy, swapped in atomically. */
@@ -151,12 +180,30 @@ struct wfp_ale_policy {
 	__u64 generation;	/* wfp_engine_generation() */
 	__u64 epoch;		/* publication count: never repeats */
 	__u32 nfilt, ncond, nace, pad;
+	__u32 nbucket, nlist;
 	struct wfp_ale_range layer[WFP_KL_MAX];
+	struct wfp_ale_index index[WFP_KL_MAX];
 	struct wfp_ale_filter filt[WFP_ALE_MAX_FILT];
 	/* tails so that a walk from any valid first index stays inside */
 	struct wfp_ale_cond cond[WFP_ALE_MAX_COND + WFP_ALE_MAX_FCOND];
 	struct wfp_ale_sdace ace[WFP_ALE_MAX_ACE + WFP_ALE_MAX_SDACE];
+	struct wfp_ale_bucket bucket[WFP_ALE_MAX_BUCKETS];
+	__u32 list[WFP_ALE_MAX_LIST];
 };
+
+/* The bucket hash, the same in the kernel and the compiler: the
+ * splitmix64 finalizer (sequential ports must spread: linear probing). */
+static inline __u32 wfp_ale_hash(__u64 hi, __u64 lo)
+{
+	__u64 x = hi * 0x9E3779B97F4A7C15ULL ^ lo;
+
+	x ^= x >> 30;
+	x *= 0xBF58476D1CE4E5B9ULL;
+	x ^= x >> 27;
+	x *= 0x94D049BB133111EBULL;
+	x ^= x >> 31;
+	return (__u32)x;
+}
 
 /* Who owns a socket: recorded when it is created (cgroup/sock_create). */
 struct wfp_ale_owner {
@@ -227,6 +274,7 @@ typedef int (*wfp_ebpf_intern_fn)(void *ctx, const uint8_t *path, size_t len,
 
 struct wfp_ebpf_stats {
 	uint32_t nfilt;		/* compiled filters */
+	uint32_t nindexed;	/* of which reached only through an index */
 	uint32_t ndefer;	/* of which defer to userspace */
 	uint32_t ncallout;	/* of which are callouts */
 };

@@ -43,7 +43,7 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+trap 'exit 1' INT TERM HUP PIPE
 
 mkdir "$CG" || skip_all "cannot create a cgroup under $CG2"
 ip netns add "$NS" || skip_all "cannot create a network namespace"

@@ -202,6 +202,67 @@ static void test_sublayers(void **state)
 	free(p);
 }
 
+/* The kernel's bucket lookup (bpf/wfp_ale.bpf.c candidates()). */
+static const struct wfp_ale_bucket *bucket_of(const struct wfp_ale_policy *p, unsigned kl,
+					      uint64_t lo)
+{
+	const struct wfp_ale_index *ix = &p->index[kl];
+	uint32_t h = wfp_ale_hash(0, lo);
+
+	for (uint32_t k = 0; k < WFP_ALE_PROBES; k++) {
+		const struct wfp_ale_bucket *b =
+			&p->bucket[ix->bucket_first + ((h + k) & (ix->nbuckets - 1))];
+
+		if (!b->list_n)
+			return NULL;
+		if (b->key.hi == 0 && b->key.lo == lo)
+			return b;
+	}
+	return NULL;
+}
+
+/* Index on IP_REMOTE_PORT: a value's list is its filters merged with the
+ * filters that are not indexed, in arbitration order. */
+static void test_index(void **state)
+{
+	struct interned apps = { 0 };
+	struct wfp_ebpf_stats st;
+	struct wfp_ale_policy *p = compile(
+		"filter \"f1\" layer ALE_AUTH_CONNECT_V4 weight 3 block where IP_REMOTE_PORT == 80\n"
+		"filter \"f2\" layer ALE_AUTH_CONNECT_V4 weight 2 permit where IP_PROTOCOL == tcp\n"
+		"filter \"f3\" layer ALE_AUTH_CONNECT_V4 weight 1 block where IP_REMOTE_PORT == 443"
+		" or IP_REMOTE_PORT == 80\n"
+		"filter \"f4\" layer ALE_AUTH_CONNECT_V4 weight 0 block where IP_REMOTE_PORT != 22\n",
+		&apps, &st);
+	const struct wfp_ale_index *ix = &p->index[WFP_KL_CONNECT4];
+	const struct wfp_ale_range *r = &p->layer[WFP_KL_CONNECT4];
+	const struct wfp_ale_bucket *b80, *b443;
+	uint32_t f1 = r->first, f2 = f1 + 1, f3 = f1 + 2, f4 = f1 + 4;
+
+	assert_int_equal(st.nindexed, 2);
+	assert_int_equal(ix->slot, WFP_KS_RPORT);
+	assert_true(ix->nbuckets >= 8);
+	/* the plain list: every filter */
+	assert_int_equal(r->list_n, 4);
+	assert_int_equal(p->list[r->list_first + 3], f4);
+	b80 = bucket_of(p, WFP_KL_CONNECT4, 80);
+	b443 = bucket_of(p, WFP_KL_CONNECT4, 443);
+	assert_non_null(b80);
+	assert_non_null(b443);
+	assert_null(bucket_of(p, WFP_KL_CONNECT4, 22));
+	assert_int_equal(b80->list_n, 4); /* f1 f2 f3 f4: f3 once */
+	assert_int_equal(p->list[b80->list_first], f1);
+	assert_int_equal(p->list[b80->list_first + 1], f2);
+	assert_int_equal(p->list[b80->list_first + 2], f3);
+	assert_int_equal(p->list[b80->list_first + 3], f4);
+	assert_int_equal(b443->list_n, 3); /* f2 f3 f4 */
+	assert_int_equal(p->list[b443->list_first], f2);
+	assert_int_equal(ix->always_n, 2); /* f2 f4: NOT_EQUAL is not indexed */
+	assert_int_equal(p->list[ix->always_first], f2);
+	assert_int_equal(p->list[ix->always_first + 1], f4);
+	free(p);
+}
+
 /* A policy larger than the fixed tables is refused, not truncated. */
 static void test_limit(void **state)
 {
@@ -234,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_sd),
 		cmocka_unit_test(test_incoming),
 		cmocka_unit_test(test_sublayers),
+		cmocka_unit_test(test_index),
 		cmocka_unit_test(test_limit),
 	};
 
