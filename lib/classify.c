@@ -21,6 +21,13 @@
  * (PERMIT with PERMIT_IF_CALLOUT_UNREGISTERED), an unregistered inspection
  * callout as CONTINUE (§9).
  *
+ * Which filters a sublayer looks at comes from the layer's index
+ * (classify_tree.c, docs/internals/classify.md): the candidates of the
+ * key's tree leaves, in filter order, each verified; or, for small layers
+ * and keys the index cannot read, every filter.  The order, the callouts
+ * invoked and the result are the same either way; wfp_classify_linear()
+ * is the plain walk the tests compare against.
+ *
  * No allocation, no lock, no logging.  The explain record is filled only
  * when the caller asks for it.
  */

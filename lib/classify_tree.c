@@ -44,8 +44,13 @@
  * Choosing cuts: for each dimension the largest k whose children hold at
  * most SPFAC * n + 2^k filter copies in total (HiCuts' space measure),
  * then the dimension whose biggest child is smallest.  Nodes stop at
- * BINTH filters, when no cut makes progress, or when the layer's memory
+ * BINTH filters, when no cut makes progress, or when the tree's memory
  * budget is spent (then the leaf is long but still exact).
+ *
+ * Before the trees: filters after a sublayer's first exact static
+ * catch-all are left out (they never decide), and the rest is split into
+ * up to four categories by wide/narrow on two address dimensions, one
+ * tree each (category() below).
  */
 #include <stdlib.h>
 #include <string.h>
