@@ -102,6 +102,10 @@ bench: deps
 	ninja -C $(BENCH_BUILD) bench/wfp_bench bench/wfp_bench_replay
 	$(BENCH_BUILD)/bench/wfp_bench $(BENCH_ARGS) --json bench/results.json
 	$(BENCH_BUILD)/bench/wfp_bench_replay
+	@# live figures (issue 10, 11): namespaces, so root only
+	@if [ "$$(id -u)" -eq 0 ]; then $(MAKE) all >/dev/null && bench/wfpd-bench && \
+		{ [ ! -x build/bpf/wfp-ebpf ] || WFP_EBPF=build/bpf/wfp-ebpf bench/ebpf_connect.sh; }; \
+		else echo "live figures skipped: they need root"; fi
 
 demo: deps
 	$(MAKE) all
