@@ -99,7 +99,7 @@ bench: deps
 	@test -f $(BENCH_BUILD)/build.ninja || \
 		meson setup $(BENCH_BUILD) -Dbuildtype=release >/dev/null
 	meson setup --reconfigure $(BENCH_BUILD) >/dev/null
-	ninja -C $(BENCH_BUILD) bench/wfp_bench bench/wfp_bench_replay
+	ninja -C $(BENCH_BUILD) bench/wfp_bench bench/wfp_bench_replay tests/golden/gen_pcap
 	$(BENCH_BUILD)/bench/wfp_bench $(BENCH_ARGS) --json bench/results.json
 	$(BENCH_BUILD)/bench/wfp_bench_replay
 	@# live figures (issue 10, 11): namespaces, so root only

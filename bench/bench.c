@@ -508,8 +508,8 @@ int main(int argc, char **argv)
 			b_set_free(&set);
 		}
 	}
-	note("replay: not measured", "wfpctl replay does not exist yet");
-	note("live: not measured", "wfpd does not exist yet");
+	note("replay", "measured by wfp_bench_replay (make bench runs it next)");
+	note("live", "measured by bench/wfpd-bench and bench/ebpf_connect.sh (root only)");
 	figure("bench.total", b_now() - t0, "s", NULL);
 	if (json && write_json(json, mach))
 		fprintf(stderr, "%s: cannot write\n", json);
