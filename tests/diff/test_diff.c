@@ -36,9 +36,8 @@
 
 #include "classify_tree.h" /* wfp_tree_min_filters: the only private knob */
 
-/* -DREF_ONLY_SKIP=1: skip the layer-table check, for running the
- * generator and reference alone, without the layer table check
- * (coverage tuning). */
+/* -DREF_ONLY_SKIP=1: skip the layer-table check, for tuning the
+ * generator's coverage with the reference alone. */
 #ifndef REF_ONLY_SKIP
 #define REF_ONLY_SKIP 0
 #endif
