@@ -542,12 +542,18 @@ static struct json_object *netevent_json(const struct wfp_netevent *ne)
 	return o;
 }
 
-static int show_netevents(struct wfpd *d, struct json_object *o)
+/* "since": only events with a larger sequence number (0: all kept). */
+static int show_netevents(struct wfpd *d, struct json_object *req, struct json_object *o)
 {
-	struct json_object *arr;
+	struct json_object *arr, *js;
 	struct wfp_netevent *ev = NULL;
+	uint64_t since = 0;
 	size_t n = 0;
-	int rc = wfp_netevent_enum(d->engine, 0, &ev, &n);
+	int rc;
+
+	if (json_object_object_get_ex(req, "since", &js) && json_object_get_int64(js) > 0)
+		since = (uint64_t)json_object_get_int64(js);
+	rc = wfp_netevent_enum(d->engine, since, &ev, &n);
 
 	if (rc)
 		return rc;
@@ -583,7 +589,7 @@ static void cmd_show(struct wfpd *d, struct client *c, struct json_object *req)
 		live_flows_foreach(d->live, flow_cb, arr);
 		json_object_object_add(o, "flows", arr);
 	} else if (!strcmp(what, "netevents")) {
-		int rc = show_netevents(d, o);
+		int rc = show_netevents(d, req, o);
 
 		if (rc) {
 			json_object_put(o);

@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 require_env curl python3 socat
 setup_topology
-tap_plan 9
+tap_plan 11
 
 STORE=$TMP/store.json
 start_wfpd "$NS_S" "$SOCK_S" --metrics 127.0.0.1:9464 --store "$STORE" || skip_all "wfpd did not start"
@@ -75,6 +75,27 @@ pk=$("$WFPCTL" -s "$SOCK_S" show --json counters |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["packets"])')
 [ -n "$m" ] && [ -n "$pk" ] && [ "$m" -gt 0 ] && [ "$m" -le "$pk" ]
 ok $? "wfpd_packets_total ($m) agrees with the management socket ($pk)"
+
+# show netevents --filter / --since: the blocked telnet connection is a
+# CLASSIFY_DROP at ALE_AUTH_RECV_ACCEPT_V4 naming its filter
+"$WFPCTL" -s "$SOCK_S" show --json --filter layer=ALE_AUTH_RECV_ACCEPT_V4,action=block netevents \
+	>"$TMP/ne.json"
+python3 - "$TMP/ne.json" <<'PY'
+import json, sys
+ev = json.load(open(sys.argv[1]))["netevents"]
+assert ev, "no drop event"
+assert all(e["layer"] == "ALE_AUTH_RECV_ACCEPT_V4" and e["action"] == "block" for e in ev), ev
+assert all(e["local_port"] == 23 for e in ev), ev
+PY
+ok $? "show netevents --filter keeps exactly the RECV_ACCEPT drops (port 23)"
+last=$("$WFPCTL" -s "$SOCK_S" show --json netevents |
+	python3 -c 'import json,sys; print(max([e["seq"] for e in json.load(sys.stdin)["netevents"]] or [0]))')
+n=$("$WFPCTL" -s "$SOCK_S" show --json --since "$last" netevents |
+	python3 -c 'import json,sys; print(len(json.load(sys.stdin)["netevents"]))')
+n1=$("$WFPCTL" -s "$SOCK_S" show --json --since $((last - 1)) netevents |
+	python3 -c 'import json,sys; print(len(json.load(sys.stdin)["netevents"]))')
+[ "$last" -gt 0 ] && [ "$n" = 0 ] && [ "$n1" = 1 ]
+ok $? "show netevents --since: none after the newest ($last), one after the one before"
 
 # --store: restart wfpd, the persistent filter is back, the static one not
 kill "$WFPD_PID" 2>/dev/null; wait "$WFPD_PID" 2>/dev/null

@@ -32,6 +32,8 @@ struct conn {
 	bool json;
 	const char *path;
 	long count;     /* monitor: stop after this many events (0: never) */
+	long long since; /* show netevents: only events after this seq */
+	const char *filter; /* show netevents, monitor: KEY=VALUE[,KEY=VALUE...] */
 };
 
 /* Strips -s PATH / --json / -c N out of argv; the rest is positional. */
@@ -47,6 +49,10 @@ static int parse_opts(struct conn *c, int argc, char **argv, char **pos, int max
 			c->json = true;
 		} else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--count")) && i + 1 < argc) {
 			c->count = strtol(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--since") && i + 1 < argc) {
+			c->since = strtoll(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--filter") && i + 1 < argc) {
+			c->filter = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "wfpctl: unknown option '%s'\n", argv[i]);
 			return -1;
@@ -275,6 +281,32 @@ int cmd_flush(int argc, char **argv)
 	return WFPCTL_EXIT_OK;
 }
 
+/*
+ * --filter KEY=VALUE[,KEY=VALUE...]: an event is shown when every named
+ * field has that value (its JSON text, so numbers compare as decimal):
+ * e.g. layer=ALE_AUTH_CONNECT_V4,filter_id=7 or action=block,uid=1000.
+ */
+static bool event_matches(struct json_object *e, const char *filter)
+{
+	char buf[512], *save = NULL;
+
+	if (!filter || !*filter)
+		return true;
+	snprintf(buf, sizeof(buf), "%s", filter);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(t, '=');
+		struct json_object *v;
+
+		if (!eq)
+			return false;
+		*eq = '\0';
+		if (!json_object_object_get_ex(e, t, &v) ||
+		    strcmp(json_object_get_string(v) ? json_object_get_string(v) : "", eq + 1))
+			return false;
+	}
+	return true;
+}
+
 static void print_event(struct json_object *e)
 {
 	printf("%6lld %-34s %-6s filter=%-5lld %-10s %-3s proto=%-2lld %s:%lld -> %s:%lld",
@@ -376,7 +408,9 @@ int cmd_show_any(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		if (argv[i][0] == '-' || (i > 1 && (!strcmp(argv[i - 1], "-s") ||
-						    !strcmp(argv[i - 1], "--socket"))))
+						    !strcmp(argv[i - 1], "--socket") ||
+						    !strcmp(argv[i - 1], "--since") ||
+						    !strcmp(argv[i - 1], "--filter"))))
 			continue;
 		npos++;
 		topic = daemon_topic(argv[i]);
@@ -387,10 +421,24 @@ int cmd_show_any(int argc, char **argv)
 		return WFPCTL_EXIT_USAGE;
 	req = req_new("show");
 	json_object_object_add(req, "what", json_object_new_string(pos[0]));
+	if (c.since > 0)
+		json_object_object_add(req, "since", json_object_new_int64(c.since));
 	r = call(&c, req);
 	conn_close(&c);
 	if (!r)
 		return WFPCTL_EXIT_FAIL;
+	if (c.filter && json_object_object_get_ex(r, pos[0], &arr)) {
+		/* keep only the matching entries, for both outputs */
+		struct json_object *keep = json_object_new_array();
+
+		for (size_t i = 0; i < json_object_array_length(arr); i++) {
+			struct json_object *e = json_object_array_get_idx(arr, i);
+
+			if (event_matches(e, c.filter))
+				json_object_array_add(keep, json_object_get(e));
+		}
+		json_object_object_add(r, pos[0], keep);
+	}
 	if (c.json) {
 		printf("%s\n", json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY));
 	} else if (!strcmp(pos[0], "counters")) {
@@ -416,7 +464,7 @@ int cmd_monitor(int argc, char **argv)
 	long seen = 0;
 
 	if (parse_opts(&c, argc, argv, pos, 0) != 0) {
-		fprintf(stderr, "usage: wfpctl monitor [-s SOCKET] [--json] [-c COUNT]\n");
+		fprintf(stderr, "usage: wfpctl monitor [-s SOCKET] [--json] [-c COUNT] [--filter K=V,...]\n");
 		return WFPCTL_EXIT_USAGE;
 	}
 	r = call(&c, req_new("monitor"));
@@ -427,7 +475,7 @@ int cmd_monitor(int argc, char **argv)
 	json_object_put(r);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((r = read_obj(&c))) {
-		if (json_object_object_get_ex(r, "event", &e)) {
+		if (json_object_object_get_ex(r, "event", &e) && event_matches(e, c.filter)) {
 			if (c.json)
 				printf("%s\n", json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN));
 			else

@@ -17,9 +17,10 @@ static const struct wfpctl_cmd cmds[] = {
 	{ "fields", cmd_fields, "[LAYER|FIELD]: list fields (conditions), or the layers of one" },
 	{ "check", cmd_check, "[-n] [--json|--xml] FILE: validate a policy, print it canonically" },
 	{ "show", cmd_show_any, "[filters] [--json|--xml] FILE: load a policy, print the engine's view;\n"
-	  "             show [-s SOCK] [--json] filters|flows|netevents|counters: ask wfpd" },
+	  "             show [-s SOCK] [--json] [--since SEQ] [--filter K=V,...]\n"
+	  "                  filters|flows|netevents|counters: ask wfpd" },
 	{ "load", cmd_load, "[-s SOCK] [--json] FILE: replace wfpd's policy (one transaction)" },
-	{ "monitor", cmd_monitor, "[-s SOCK] [--json] [-c N]: stream wfpd's classify events" },
+	{ "monitor", cmd_monitor, "[-s SOCK] [--json] [-c N] [--filter K=V,...]: stream wfpd's classify events" },
 	{ "flush", cmd_flush, "[-s SOCK] [--json]: delete every filter of wfpd's policy" },
 	{ "session", cmd_session, "[--dynamic] [--] CMD ARGS...: run CMD holding a wfpd session\n"
 	  "             ($WFPD_SESSION); a dynamic one's objects die with it" },
