@@ -52,6 +52,7 @@
 #include "cond.h"
 #include "live.h"
 #include "mgmt.h"
+#include "request.h"
 
 enum {
 	MAX_CLIENTS = 64,
@@ -757,44 +758,14 @@ static void cmd_sess(struct wfpd *d, struct client *c, const char *cmd, struct j
 	reply(c, o);
 }
 
-/*
- * The whole line must be one JSON value: json_tokener_parse() stops after
- * the first value and ignores what follows, so `{"cmd":"flush"} junk`
- * would flush (found by tests/netns/hostile.sh).
- */
-static struct json_object *parse_line(const char *line, size_t len)
-{
-	struct json_tokener *tok;
-	struct json_object *o;
-	size_t end;
-
-	if (strlen(line) != len || len > INT_MAX)
-		return NULL; /* a NUL inside the line: the rest would go unseen */
-	tok = json_tokener_new();
-	if (!tok)
-		return NULL;
-	o = json_tokener_parse_ex(tok, line, (int)len);
-	end = json_tokener_get_parse_end(tok);
-	if (json_tokener_get_error(tok) != json_tokener_success ||
-	    line[end + strspn(line + end, " \t\r")] != '\0') {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
-}
-
 static void dispatch(struct wfpd *d, struct client *c, const char *line, size_t len)
 {
-	struct json_object *req = parse_line(line, len), *cmdv, *o;
 	const char *cmd;
+	struct json_object *req = wfpd_request_decode(line, len, &cmd), *o;
 
 	d->ctr.mgmt_requests++;
-	if (!req || !json_object_is_type(req, json_type_object) ||
-	    !json_object_object_get_ex(req, "cmd", &cmdv) ||
-	    !json_object_is_type(cmdv, json_type_string) || !(cmd = json_object_get_string(cmdv))) {
+	if (!req) {
 		reply_err(c, "bad request: expected a JSON object with \"cmd\"");
-		json_object_put(req);
 		return;
 	}
 	/* only a whole policy may be large */
