@@ -21,6 +21,7 @@
  */
 #include <string.h>
 
+#include "internal.h"
 #include "stack.h"
 
 void ale_key(struct wfp_flow_key *k, int family, int proto, const struct wfp_addr *l,
@@ -87,8 +88,63 @@ static void sock_unlink(struct wfp_host *h, struct wfp_flow *f)
 	}
 }
 
+/* ---- callout flow contexts ---- */
+
+WFP_API int wfp_flow_associate_context(struct wfp_host *h, uint64_t flow_handle,
+				       const struct wfp_guid *callout, uint64_t value)
+{
+	struct wfp_flow *f;
+
+	if (!h || !callout)
+		return -WFP_E_NULL_POINTER;
+	f = wfp_flow_by_handle(h->flows, flow_handle);
+	if (!f)
+		return -WFP_E_NOT_FOUND;
+	for (unsigned i = 0; i < f->nctx; i++) {
+		if (wfp_guid_eq(&f->ctx[i].callout, callout)) {
+			f->ctx[i].value = value;
+			return 0;
+		}
+	}
+	if (f->nctx >= WFP_FLOW_MAX_CONTEXTS)
+		return -WFP_E_LIMIT;
+	f->ctx[f->nctx].callout = *callout;
+	f->ctx[f->nctx].value = value;
+	f->nctx++;
+	return 0;
+}
+
+WFP_API int wfp_flow_remove_context(struct wfp_host *h, uint64_t flow_handle,
+				    const struct wfp_guid *callout)
+{
+	struct wfp_flow *f;
+
+	if (!h || !callout)
+		return -WFP_E_NULL_POINTER;
+	f = wfp_flow_by_handle(h->flows, flow_handle);
+	for (unsigned i = 0; f && i < f->nctx; i++) {
+		if (wfp_guid_eq(&f->ctx[i].callout, callout)) {
+			f->ctx[i] = f->ctx[--f->nctx];
+			return 0;
+		}
+	}
+	return -WFP_E_NOT_FOUND;
+}
+
+/* The flow goes: every callout that attached a context hears of it. */
+void ale_flow_contexts_release(struct wfp_host *h, struct wfp_flow *f)
+{
+	while (f->nctx) {
+		unsigned i = --f->nctx;
+
+		wfp_callout_flow_deleted(h->engine, &f->ctx[i].callout, f->handle,
+					 f->ctx[i].value);
+	}
+}
+
 void ale_flow_free(struct wfp_host *h, struct wfp_flow *f)
 {
+	ale_flow_contexts_release(h, f);
 	sock_unlink(h, f);
 	wfp_flow_remove(h->flows, f);
 }

@@ -208,3 +208,18 @@ WFP_API void wfp_callout_free(struct wfp_callout *c)
 	wfp_display_free(&c->display);
 	wfp_free(c);
 }
+
+/* A flow a callout attached a context to is deleted (stack model). */
+void wfp_callout_flow_deleted(struct wfp_engine *e, const struct wfp_guid *key,
+			      uint64_t flow_handle, uint64_t value)
+{
+	const struct callout_reg *r;
+
+	for (r = e->regs; r; r = r->next) {
+		if (!wfp_guid_eq(&r->key, key))
+			continue;
+		if (r->registered && r->ops.flow_delete)
+			r->ops.flow_delete(r->ctx, flow_handle, value);
+		return;
+	}
+}

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <wfp/wfp_types.h>
+
 /*
  * Flow key, from the owning host's point of view (local = this host).
  * TCP/UDP: the 5-tuple.  ICMP (non-error): lport/rport hold the ICMP type
@@ -57,9 +59,19 @@ struct wfp_flow {
 	uint8_t pad;
 	int32_t sd;              /* owning socket, -1 none (closed) */
 	int32_t listener;        /* TCP half-open: the listening socket */
+	/* contexts callouts attached (wfp_flow_associate_context) */
+	uint8_t nctx;
+	struct {
+		struct wfp_guid callout;
+		uint64_t value;
+	} ctx[WFP_FLOW_MAX_CONTEXTS];
 };
 
 struct wfp_flow_table;
+
+/* The flow with this handle, or NULL: a scan of the pool, O(max); callouts
+ * attach contexts once per flow, at its authorisation. */
+struct wfp_flow *wfp_flow_by_handle(struct wfp_flow_table *t, uint64_t handle);
 
 /* SipHash-2-4 of data under key (exposed for its test vectors). */
 uint64_t wfp_siphash24(const void *data, size_t len, const uint8_t key[16]);

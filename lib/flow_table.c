@@ -262,3 +262,11 @@ uint32_t wfp_flow_scan(struct wfp_flow_table *t, uint32_t nbuckets,
 	}
 	return visited;
 }
+
+struct wfp_flow *wfp_flow_by_handle(struct wfp_flow_table *t, uint64_t handle)
+{
+	for (uint32_t i = 0; handle && i < t->max; i++)
+		if (t->pool[i].state != WFP_FLOW_FREE && t->pool[i].handle == handle)
+			return &t->pool[i];
+	return NULL;
+}

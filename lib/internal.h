@@ -313,6 +313,9 @@ void wfp_callout_unlink(struct wfp_engine *e, struct obj_hdr *h);
 void wfp_callout_relink(struct wfp_engine *e, struct obj_hdr *h);
 void wfp_callout_destroy(struct obj_hdr *h);
 void wfp_callout_regs_free(struct wfp_engine *e);
+/* Calls the callout's flow_delete, if registered (stack model). */
+void wfp_callout_flow_deleted(struct wfp_engine *e, const struct wfp_guid *key,
+			      uint64_t flow_handle, uint64_t value);
 void wfp_filter_unlink(struct wfp_engine *e, struct obj_hdr *h);
 void wfp_filter_relink(struct wfp_engine *e, struct obj_hdr *h);
 void wfp_filter_destroy(struct obj_hdr *h);

@@ -217,6 +217,11 @@ err_free_host:
 	return NULL;
 }
 
+static void release_contexts(struct wfp_flow *f, void *ctx)
+{
+	ale_flow_contexts_release(ctx, f);
+}
+
 void wfp_host_free(struct wfp_host *h)
 {
 	if (!h)
@@ -229,6 +234,8 @@ void wfp_host_free(struct wfp_host *h)
 		wfp_free(h->chunks[i]);
 	}
 	wfp_free(h->chunks);
+	if (h->flows) /* the host goes: its flows' callout contexts too */
+		wfp_flow_scan(h->flows, wfp_flow_nbuckets(h->flows), release_contexts, h);
 	wfp_flow_table_free(h->flows);
 	wfp_free(h->frags);
 	wfp_free(h->name);

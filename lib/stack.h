@@ -114,6 +114,9 @@ struct cls {
 	} emb;
 };
 
+/* ale.c: callouts' flow contexts die with the flow */
+void ale_flow_contexts_release(struct wfp_host *h, struct wfp_flow *f);
+
 /* stack.c */
 struct sock *stack_sock(struct wfp_host *h, int sd);
 /* The bound sockets (not accepted children) with local port `port`: start

@@ -349,6 +349,21 @@ WFP_API int wfp_host_last_socket(const struct wfp_host *h);
 WFP_API int wfp_host_icmp_echo(struct wfp_host *h, const struct wfp_addr *dst,
 			       uint16_t id);
 
+/*
+ * FwpsFlowAssociateContext: a callout attaches value to the flow whose
+ * handle it saw in the classification metadata (WFP_MD_FLOW_HANDLE).
+ * When the flow is deleted (teardown, failed reauthorization, idle
+ * timeout, host freed), the callout's flow_delete(ctx, handle, value) runs
+ * if its code is registered.  One value per callout; associating again
+ * replaces it.  -WFP_E_NOT_FOUND: no such flow; -WFP_E_LIMIT: already
+ * WFP_FLOW_MAX_CONTEXTS callouts on this flow.
+ */
+WFP_API int wfp_flow_associate_context(struct wfp_host *h, uint64_t flow_handle,
+				       const struct wfp_guid *callout, uint64_t value);
+/* FwpsFlowRemoveContext: detach without calling flow_delete. */
+WFP_API int wfp_flow_remove_context(struct wfp_host *h, uint64_t flow_handle,
+				    const struct wfp_guid *callout);
+
 #ifdef __cplusplus
 }
 #endif

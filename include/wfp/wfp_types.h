@@ -381,6 +381,7 @@ enum wfp_limits {
 	WFP_MAX_FIELDS_PER_LAYER = 48,
 	WFP_MAX_CONDITIONS = 256,
 	WFP_EXPLAIN_MAX_SUBLAYERS = 64,
+	WFP_FLOW_MAX_CONTEXTS = 4, /* callout contexts per ALE flow */
 	WFP_NAME_MAX = 256
 };
 
