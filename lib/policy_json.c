@@ -948,15 +948,24 @@ static int wfilter(struct json_object *o, const struct wfp_policy *p, const void
 	return r ? r : wconds(o, f);
 }
 
+/* What providers, sublayers and callouts open with: name, key, display. */
+static int whead(struct json_object *o, const char *name, const struct wfp_guid *key,
+		 const struct wfp_display *d)
+{
+	int r = wadd(o, "name", json_object_new_string(name));
+
+	if (!r)
+		r = wadd(o, "key", wguid(key));
+	if (!r)
+		r = wdisplay(o, d);
+	return r;
+}
+
 static int wprovider(struct json_object *o, const struct wfp_policy *p, const void *obj)
 {
 	const struct pol_provider *pv = obj;
-	int r = wadd(o, "name", json_object_new_string(pv->name));
+	int r = whead(o, pv->name, &pv->p.key, &pv->p.display);
 
-	if (!r)
-		r = wadd(o, "key", wguid(&pv->p.key));
-	if (!r)
-		r = wdisplay(o, &pv->p.display);
 	if (!r)
 		r = wflags(o, pv->p.flags, provider_flags);
 	if (!r && pv->p.service_name)
@@ -967,12 +976,8 @@ static int wprovider(struct json_object *o, const struct wfp_policy *p, const vo
 static int wsublayer(struct json_object *o, const struct wfp_policy *p, const void *obj)
 {
 	const struct pol_sublayer *sl = obj;
-	int r = wadd(o, "name", json_object_new_string(sl->name));
+	int r = whead(o, sl->name, &sl->s.key, &sl->s.display);
 
-	if (!r)
-		r = wadd(o, "key", wguid(&sl->s.key));
-	if (!r)
-		r = wdisplay(o, &sl->s.display);
 	if (!r)
 		r = wrefm(o, "provider", p, POL_PROVIDER, &sl->s.provider_key);
 	if (!r)
@@ -985,12 +990,8 @@ static int wsublayer(struct json_object *o, const struct wfp_policy *p, const vo
 static int wcallout(struct json_object *o, const struct wfp_policy *p, const void *obj)
 {
 	const struct pol_callout *c = obj;
-	int r = wadd(o, "name", json_object_new_string(c->name));
+	int r = whead(o, c->name, &c->c.key, &c->c.display);
 
-	if (!r)
-		r = wadd(o, "key", wguid(&c->c.key));
-	if (!r)
-		r = wdisplay(o, &c->c.display);
 	if (!r)
 		r = wrefm(o, "provider", p, POL_PROVIDER, &c->c.provider_key);
 	if (!r)
