@@ -86,6 +86,10 @@ static void sock_unlink(struct wfp_host *h, struct wfp_flow *f)
 			break;
 		}
 	}
+	/* an observer's implicit datagram socket lives as long as its flows:
+	 * the real one is asked about again for the next flow */
+	if (s->implicit && s->proto != WFP_PROTO_TCP && !s->flows && stack_observer(h))
+		stack_sock_release(h, f->sd);
 }
 
 /* ---- callout flow contexts ---- */
@@ -204,6 +208,48 @@ bool ale_stealth_take(struct wfp_host *h, const struct wfp_flow_key *k)
 	return true;
 }
 
+/* ---- eviction (observer) ---- */
+
+enum { EVICT_SCAN = 256 }; /* buckets looked at per attempt */
+
+struct evict_ctx {
+	struct wfp_host *h;
+	bool done;
+};
+
+/* A flow the host may forget: the caller's fast path carries it
+ * (offloaded; it is seeded again if it comes back), a closing TCP flow, or
+ * a stealth marker. */
+static void evict_one(struct wfp_flow *f, void *ctx)
+{
+	struct evict_ctx *e = ctx;
+
+	if (e->done)
+		return;
+	if (f->state == WFP_FLOW_STEALTH) {
+		wfp_flow_remove(e->h->flows, f);
+	} else if (f->offloaded || (f->key.proto == WFP_PROTO_TCP && (f->fin_sent || f->fin_rcvd))) {
+		if (f->key.proto == WFP_PROTO_TCP)
+			tcp_flow_gone(e->h, f, -ECONNABORTED);
+		else
+			ale_flow_free(e->h, f);
+	} else {
+		return;
+	}
+	e->h->st.flows_evicted++;
+	e->done = true;
+}
+
+/* The table is full: make room by forgetting one flow, in a bounded scan
+ * that moves on (a flood must not rescan what it just emptied). */
+static bool evict(struct wfp_host *h)
+{
+	struct evict_ctx e = { .h = h };
+
+	wfp_flow_scan(h->flows, EVICT_SCAN, evict_one, &e);
+	return e.done;
+}
+
 struct wfp_flow *ale_flow_new(struct wfp_host *h, const struct wfp_flow_key *k)
 {
 	struct wfp_flow *f = wfp_flow_lookup(h->flows, k);
@@ -219,11 +265,14 @@ struct wfp_flow *ale_flow_new(struct wfp_host *h, const struct wfp_flow_key *k)
 		ale_expire(h, HOST_GC_BUCKETS);
 		f = wfp_flow_insert(h->flows, k);
 	}
+	if (!f && stack_observer(h) && evict(h))
+		f = wfp_flow_insert(h->flows, k);
 	if (!f) {
 		h->st.drops[WFP_DROP_FLOW_LIMIT]++;
 		return NULL;
 	}
-	f->last_ms = h->now_ms;
+	f->last_ms = f->created_ms = h->now_ms;
+	f->packets = 1;
 	h->st.flows_created++;
 	return f;
 }
@@ -292,6 +341,7 @@ int ale_reauth(struct wfp_host *h, struct wfp_flow *f, uint32_t event)
 	struct cls c;
 
 	f->last_ms = h->now_ms;
+	f->packets++;
 	if (gen == f->auth_gen)
 		return 0;
 	ale_cls(h, &c, f, event);
@@ -307,4 +357,181 @@ int ale_reauth(struct wfp_host *h, struct wfp_flow *f, uint32_t event)
 	}
 	f->auth_gen = gen;
 	return 0;
+}
+
+/* ---- flows for observers (wfp_stack.h) ---- */
+
+/* The flow key of packet p (sent: by us).  false: no flow can hold it. */
+static bool pkt_key(struct wfp_flow_key *k, const struct wfp_pkt *p, bool sent)
+{
+	if (p->family != WFP_AF_INET && p->family != WFP_AF_INET6)
+		return false;
+	if (p->proto == WFP_PROTO_ICMP || p->proto == WFP_PROTO_ICMPV6)
+		return icmp_flow_key(k, p, sent);
+	ale_key(k, p->family, p->proto, sent ? &p->src : &p->dst, sent ? &p->dst : &p->src,
+		sent ? p->sport : p->dport, sent ? p->dport : p->sport, 0);
+	return true;
+}
+
+static uint8_t info_state(const struct wfp_flow *f)
+{
+	switch (f->state) {
+	case WFP_FLOW_SYN_SENT:
+		return WFP_FLOW_INFO_SYN_SENT;
+	case WFP_FLOW_SYN_RCVD:
+		return WFP_FLOW_INFO_SYN_RCVD;
+	case WFP_FLOW_ESTABLISHED:
+		return (f->fin_sent || f->fin_rcvd) ? WFP_FLOW_INFO_CLOSING :
+		       WFP_FLOW_INFO_ESTABLISHED;
+	default:
+		return WFP_FLOW_INFO_OPEN;
+	}
+}
+
+static void flow_info(struct wfp_host *h, const struct wfp_flow *f, struct wfp_flow_info *fi)
+{
+	const struct sock *s = stack_sock(h, f->sd);
+
+	if (!s)
+		s = stack_sock(h, f->listener);
+	memset(fi, 0, sizeof(*fi));
+	fi->handle = f->handle;
+	fi->family = f->key.family;
+	fi->proto = f->key.proto;
+	fi->state = info_state(f);
+	fi->inbound = f->dir == WFP_DIRECTION_INBOUND;
+	fi->offloaded = f->offloaded;
+	fi->auth_layer = f->auth_layer;
+	ale_cls_addrs(f, &fi->laddr, &fi->raddr);
+	fi->lport = f->key.lport;
+	fi->rport = f->key.rport;
+	fi->icmp_id = f->key.icmp_id;
+	if (s) {
+		fi->has_user = s->has_user;
+		fi->uid = s->tok.uid;
+		fi->app = s->app;
+	}
+	fi->created_ms = f->created_ms;
+	fi->last_ms = f->last_ms;
+	fi->packets = f->packets;
+}
+
+static struct wfp_flow *pkt_flow(struct wfp_host *h, const struct wfp_pkt *p, int sent)
+{
+	struct wfp_flow_key k;
+	struct wfp_flow *f;
+
+	if (!h || !p || !pkt_key(&k, p, sent))
+		return NULL;
+	f = wfp_flow_lookup(h->flows, &k);
+	return f && f->state != WFP_FLOW_STEALTH ? f : NULL;
+}
+
+WFP_API int wfp_host_flow_find(struct wfp_host *h, const struct wfp_pkt *p, int sent,
+			       struct wfp_flow_info *fi)
+{
+	struct wfp_flow *f = pkt_flow(h, p, sent);
+
+	if (!f)
+		return -ENOENT;
+	if (fi)
+		flow_info(h, f, fi);
+	return 0;
+}
+
+WFP_API int wfp_host_flow_offload(struct wfp_host *h, const struct wfp_pkt *p, int sent)
+{
+	struct wfp_flow *f = pkt_flow(h, p, sent);
+
+	if (!f)
+		return -ENOENT;
+	f->offloaded = 1;
+	if (f->key.proto == WFP_PROTO_TCP)
+		tcp_offload(h, f);
+	return 0;
+}
+
+WFP_API int wfp_host_flow_seed(struct wfp_host *h, const struct wfp_pkt *p, int sent,
+			       int peer_opened)
+{
+	struct wfp_flow_key k;
+	struct wfp_flow *f;
+	struct wfp_addr l, r;
+	struct sock *s;
+	uint64_t gen;
+	int sd = -1;
+
+	if (!h || !p || p->src.family != p->family || p->dst.family != p->family)
+		return -EINVAL;
+	if (!pkt_key(&k, p, sent))
+		return (p->family == WFP_AF_INET || p->family == WFP_AF_INET6) ? -ENOENT : -EINVAL;
+	if (ale_lookup(h, &k))
+		return -EEXIST;
+	ale_cls_addrs(&(struct wfp_flow){ .key = k }, &l, &r);
+	if (p->proto != WFP_PROTO_ICMP && p->proto != WFP_PROTO_ICMPV6) {
+		/* the real socket, as the endpoint callback describes it */
+		sd = stack_implicit_sock(h, p->family, p->proto, &l, k.lport, false);
+		if (sd < 0)
+			return sd == -EMFILE ? -ENOBUFS : sd;
+	}
+	f = ale_flow_new(h, &k);
+	if (!f) {
+		stack_sock_release(h, sd);
+		return -ENOBUFS;
+	}
+	s = stack_sock(h, sd);
+	f->sd = sd;
+	f->loopback = stack_loopback(h, &l, &r);
+	f->dir = peer_opened ? WFP_DIRECTION_INBOUND : WFP_DIRECTION_OUTBOUND;
+	f->auth_layer = (uint16_t)auth_layer(k.family, !peer_opened);
+	/* never authorised under the current policy: the next packet is
+	 * reauthorized (any value but the current generation will do) */
+	gen = wfp_engine_layer_generation(h->engine, f->auth_layer);
+	f->auth_gen = ~gen;
+	f->packets = 0;
+	if (p->proto == WFP_PROTO_TCP) {
+		f->state = WFP_FLOW_ESTABLISHED;
+		s->state = WFP_SOCK_ESTABLISHED;
+		s->flow = f;
+		s->endpoint = true;
+	} else {
+		f->state = WFP_FLOW_OPEN;
+		if (s) {
+			f->snext = s->flows;
+			s->flows = f;
+		}
+	}
+	if (s) {
+		s->raddr = r;
+		s->rport = k.rport;
+		s->has_peer = true;
+	}
+	return 0;
+}
+
+struct foreach_ctx {
+	struct wfp_host *h;
+	wfp_flow_info_fn fn;
+	void *ctx;
+};
+
+static void foreach_one(struct wfp_flow *f, void *ctx)
+{
+	struct foreach_ctx *c = ctx;
+	struct wfp_flow_info fi;
+
+	if (f->state == WFP_FLOW_STEALTH)
+		return;
+	flow_info(c->h, f, &fi);
+	c->fn(&fi, c->ctx);
+}
+
+WFP_API void wfp_host_flow_foreach(struct wfp_host *h, wfp_flow_info_fn fn, void *ctx)
+{
+	struct foreach_ctx c = { .h = h, .fn = fn, .ctx = ctx };
+
+	if (!h || !fn)
+		return;
+	/* a full cycle: the scan position ends where it started */
+	wfp_flow_scan(h->flows, wfp_flow_nbuckets(h->flows), foreach_one, &c);
 }

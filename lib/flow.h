@@ -50,13 +50,15 @@ struct wfp_flow {
 	uint64_t handle;         /* unique, FLOW_HANDLE metadata */
 	uint64_t auth_gen;       /* layer generation seen at (re)authorisation */
 	uint64_t last_ms;        /* virtual time of the last packet */
+	uint64_t created_ms;
+	uint64_t packets;        /* packets / socket calls seen (wfp_flow_info) */
 	uint16_t auth_layer;     /* ALE_AUTH_CONNECT_* or ALE_AUTH_RECV_ACCEPT_* */
 	uint8_t state;           /* enum wfp_flow_state */
 	uint8_t dir;             /* WFP_DIRECTION_* of the creating packet */
 	uint8_t fin_sent;
 	uint8_t fin_rcvd;
 	uint8_t loopback;
-	uint8_t pad;
+	uint8_t offloaded;       /* wfp_host_flow_offload: evictable */
 	int32_t sd;              /* owning socket, -1 none (closed) */
 	int32_t listener;        /* TCP half-open: the listening socket */
 	/* contexts callouts attached (wfp_flow_associate_context) */

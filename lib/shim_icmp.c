@@ -101,7 +101,7 @@ static int send_nonerror(struct wfp_host *h, const struct wfp_addr *l, const str
 		if (!f)
 			return -ENOBUFS;
 		f->state = WFP_FLOW_OPEN;
-		f->loopback = wfp_host_is_local(h, dst);
+		f->loopback = stack_loopback(h, l, dst);
 		if (ale_authorize(h, f, true, ev, type, code) || ale_established(h, f, ev)) {
 			ale_flow_free(h, f);
 			return -EACCES;
@@ -243,6 +243,19 @@ int icmp_input(struct wfp_host *h, const struct wfp_pkt *p)
 	    datagram_data(h, &q, false, WFP_EV_ICMP_REPLY))
 		return -EACCES;
 	return stack_ip_output(h, &q, WFP_EV_ICMP_REPLY);
+}
+
+bool icmp_flow_key(struct wfp_flow_key *k, const struct wfp_pkt *p, bool sent)
+{
+	bool reply = p->icmp_type == reply_type(p->family);
+	bool echo = reply || p->icmp_type == echo_type(p->family);
+
+	if (icmp_is_error(p->family, p->icmp_type))
+		return false; /* errors belong to no flow (spec §3.1) */
+	ale_key(k, p->family, p->proto, sent ? &p->src : &p->dst, sent ? &p->dst : &p->src,
+		reply ? echo_type(p->family) : p->icmp_type, reply ? 0 : p->icmp_code,
+		echo ? p->icmp_id : 0);
+	return true;
 }
 
 /* A message the real stack sends (wfp_host_send). */

@@ -149,7 +149,7 @@ int tcp_connect(struct wfp_host *h, int sd, const struct wfp_addr *dst, uint16_t
 	if (!f)
 		return -ENOBUFS;
 	f->sd = sd;
-	f->loopback = wfp_host_is_local(h, dst);
+	f->loopback = stack_loopback(h, &l, dst);
 	s->endpoint = true;
 	/* spec §2.1 step 7: authorised before any packet exists */
 	if (ale_authorize(h, f, true, WFP_EV_CONNECT, 0, 0)) {
@@ -210,6 +210,14 @@ static int segment(struct wfp_host *h, struct wfp_flow *f, const struct wfp_pkt 
 			tcp_flow_gone(h, f, -ECONNABORTED);
 			return -EACCES;
 		}
+		if (stack_observer(h)) {
+			/* nobody accept()s for an observer (the real stack's
+			 * application does): the listener stays the owner, no
+			 * socket per connection to keep */
+			if (!p->payload_len && !(fl & WFP_TCP_FIN))
+				return 0;
+			break;
+		}
 		sd = stack_sock_new(h, f->key.family, WFP_PROTO_TCP, stack_sock(h, f->listener));
 		if (sd < 0) {
 			tcp_flow_gone(h, f, sd);
@@ -223,9 +231,7 @@ static int segment(struct wfp_host *h, struct wfp_flow *f, const struct wfp_pkt 
 		s->bound = true;
 		s->state = WFP_SOCK_ESTABLISHED;
 		s->listener = f->listener;
-		/* nobody accept()s for an observer: the real stack's app does */
-		s->implicit = stack_observer(h);
-		s->accept_ready = !s->implicit;
+		s->accept_ready = true;
 		s->endpoint = true;
 		s->flow = f;
 		f->sd = sd;
@@ -241,7 +247,7 @@ static int segment(struct wfp_host *h, struct wfp_flow *f, const struct wfp_pkt 
 		goto bad_state;
 	}
 	if (p->payload_len) {
-		if (!s)
+		if (!s && !stack_observer(h))
 			goto bad_state; /* data for a closed socket */
 		if (stream(h, f, WFP_EV_DATA))
 			return -EACCES;
@@ -268,7 +274,13 @@ static int no_endpoint(struct wfp_host *h, const struct wfp_pkt *p, struct cls *
 	/* spec §2.1: the SYN appears only at the transport discard layer */
 	if (stack_discard(h, lay(p->family, WFP_LAYER_INBOUND_TRANSPORT_V4_DISCARD), c,
 			  WFP_DISCARD_MODULE_TRANSPORT, WFP_INET_DISCARD_ENDPOINT_NOT_FOUND)) {
-		/* stealth: no RST (§3.8); an observer refuses the real one */
+		/* stealth: no RST (§3.8); an inline observer drops the SYN so
+		 * that the real stack never answers, another one refuses the
+		 * real RST when it is sent */
+		if (stack_inline(h)) {
+			h->st.drops[WFP_DROP_STEALTH]++;
+			return -EACCES;
+		}
 		if (stack_observer(h)) {
 			struct wfp_flow_key k;
 
@@ -304,6 +316,19 @@ static uint32_t tcp_event(const struct wfp_pkt *p)
 	return p->payload_len ? WFP_EV_DATA : WFP_EV_ACK;
 }
 
+/* Observer: a SYN on the tuple of a connection past its handshake is a new
+ * connection (the old one ended unseen, e.g. on a kernel fast path, and
+ * the port was reused): the old flow is over. */
+static struct wfp_flow *reused(struct wfp_host *h, struct wfp_flow *f, const struct wfp_pkt *p)
+{
+	if (!f || !stack_observer(h) ||
+	    (p->tcp_flags & (WFP_TCP_SYN | WFP_TCP_ACK | WFP_TCP_RST)) != WFP_TCP_SYN ||
+	    f->state == WFP_FLOW_SYN_SENT || f->state == WFP_FLOW_SYN_RCVD)
+		return f;
+	tcp_flow_gone(h, f, -ECONNRESET);
+	return NULL;
+}
+
 int tcp_input(struct wfp_host *h, const struct wfp_pkt *p)
 {
 	uint32_t ev = tcp_event(p);
@@ -314,7 +339,7 @@ int tcp_input(struct wfp_host *h, const struct wfp_pkt *p)
 	int l;
 
 	key_of_pkt(&k, p);
-	f = ale_lookup(h, &k);
+	f = reused(h, ale_lookup(h, &k), p);
 	stack_cls_pkt(h, &c, p, true, ev);
 	if (f) {
 		if (stack_check(h, lay(p->family, WFP_LAYER_INBOUND_TRANSPORT_V4), &c))
@@ -326,7 +351,9 @@ int tcp_input(struct wfp_host *h, const struct wfp_pkt *p)
 	if ((p->tcp_flags & (WFP_TCP_SYN | WFP_TCP_ACK | WFP_TCP_RST)) != WFP_TCP_SYN)
 		return no_endpoint(h, p, &c);
 	l = find_listener(h, p);
-	if (l < 0 && stack_observer(h))
+	if (l >= 0)
+		l = stack_implicit_check(h, l, &p->dst); /* inline: still listening? */
+	else if (stack_observer(h))
 		l = stack_implicit_sock(h, p->family, WFP_PROTO_TCP, &p->dst, p->dport, true);
 	if (l < 0)
 		return no_endpoint(h, p, &c);
@@ -411,6 +438,18 @@ static int sender_sock(struct wfp_host *h, const struct wfp_pkt *p)
 	return stack_implicit_sock(h, p->family, WFP_PROTO_TCP, &p->src, p->sport, false);
 }
 
+void tcp_offload(struct wfp_host *h, struct wfp_flow *f)
+{
+	struct sock *s = stack_sock(h, f->sd);
+
+	if (f->state != WFP_FLOW_SYN_SENT && f->state != WFP_FLOW_SYN_RCVD)
+		return;
+	/* the handshake completes where the host cannot see it */
+	f->state = WFP_FLOW_ESTABLISHED;
+	if (s)
+		s->state = WFP_SOCK_ESTABLISHED;
+}
+
 /* A segment the real stack sends (wfp_host_send). */
 int tcp_output(struct wfp_host *h, const struct wfp_pkt *p)
 {
@@ -421,7 +460,7 @@ int tcp_output(struct wfp_host *h, const struct wfp_pkt *p)
 	int sd, ret;
 
 	ale_key(&k, p->family, WFP_PROTO_TCP, &p->src, &p->dst, p->sport, p->dport, 0);
-	f = ale_lookup(h, &k);
+	f = reused(h, ale_lookup(h, &k), p);
 	if (!f) {
 		if ((p->tcp_flags & WFP_TCP_RST) && ale_stealth_take(h, &k)) {
 			h->st.drops[WFP_DROP_STEALTH]++; /* stealth (§3.8) */

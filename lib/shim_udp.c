@@ -77,7 +77,7 @@ static struct wfp_flow *new_out(struct wfp_host *h, int sd, const struct wfp_flo
 		return NULL;
 	}
 	link_flow(s, f, sd);
-	f->loopback = wfp_host_is_local(h, dst);
+	f->loopback = stack_loopback(h, l, dst);
 	if (ale_authorize(h, f, true, WFP_EV_DATAGRAM, 0, 0) ||
 	    ale_established(h, f, WFP_EV_DATAGRAM)) {
 		ale_flow_free(h, f);
@@ -86,8 +86,10 @@ static struct wfp_flow *new_out(struct wfp_host *h, int sd, const struct wfp_flo
 	return f;
 }
 
-int udp_sendto(struct wfp_host *h, int sd, const struct wfp_addr *dst, uint16_t port,
-	       uint32_t len)
+/* sendto() from socket sd; src: the source address the real stack chose
+ * (observer), NULL: the model picks it. */
+static int send_from(struct wfp_host *h, int sd, const struct wfp_addr *src,
+		     const struct wfp_addr *dst, uint16_t port, uint32_t len)
 {
 	struct sock *s = stack_sock(h, sd);
 	struct wfp_flow_key k;
@@ -103,7 +105,9 @@ int udp_sendto(struct wfp_host *h, int sd, const struct wfp_addr *dst, uint16_t 
 		if (ret)
 			return ret;
 	}
-	if (addr_unspec(&s->laddr)) {
+	if (src) {
+		l = *src;
+	} else if (addr_unspec(&s->laddr)) {
 		ret = stack_local_addr_for(h, dst, &l);
 		if (ret)
 			return ret;
@@ -128,6 +132,12 @@ int udp_sendto(struct wfp_host *h, int sd, const struct wfp_addr *dst, uint16_t 
 		return -EACCES;
 	ret = stack_ip_output(h, &p, WFP_EV_DATAGRAM);
 	return ret ? ret : (int)(len > INT32_MAX ? INT32_MAX : len);
+}
+
+int udp_sendto(struct wfp_host *h, int sd, const struct wfp_addr *dst, uint16_t port,
+	       uint32_t len)
+{
+	return send_from(h, sd, NULL, dst, port, len);
 }
 
 /* The socket bound to (laddr, lport) for the protocol, or -1. */
@@ -159,9 +169,15 @@ int udp_input(struct wfp_host *h, const struct wfp_pkt *p)
 
 	ale_key(&k, p->family, p->proto, &p->dst, &p->src, p->dport, p->sport, 0);
 	f = ale_lookup(h, &k);
-	sd = f ? f->sd : find_sock(h, p);
-	if (sd < 0 && stack_observer(h))
-		sd = stack_implicit_sock(h, p->family, p->proto, &p->dst, p->dport, true);
+	if (f) {
+		sd = f->sd;
+	} else {
+		sd = find_sock(h, p);
+		if (sd >= 0)
+			sd = stack_implicit_check(h, sd, &p->dst); /* inline: still there? */
+		else if (stack_observer(h))
+			sd = stack_implicit_sock(h, p->family, p->proto, &p->dst, p->dport, true);
+	}
 	s = stack_sock(h, sd);
 	stack_cls_pkt(h, &c, p, true, WFP_EV_DATAGRAM);
 	if (!s) {
@@ -172,6 +188,10 @@ int udp_input(struct wfp_host *h, const struct wfp_pkt *p)
 		/* spec §2.2: reported at the IP packet discard layer */
 		if (stack_discard(h, lay(p->family, WFP_LAYER_INBOUND_IPPACKET_V4_DISCARD), &c,
 				  WFP_DISCARD_MODULE_NETWORK, why)) {
+			if (stack_inline(h)) {
+				h->st.drops[WFP_DROP_STEALTH]++; /* the caller drops it */
+				return -EACCES;
+			}
 			if (stack_observer(h))
 				ale_stealth_mark(h, &k); /* refuse the real ICMP error */
 			else
@@ -240,6 +260,8 @@ int udp_output(struct wfp_host *h, const struct wfp_pkt *p)
 	sd = f ? f->sd : sender_sock(h, p);
 	if (sd < 0)
 		return sd;
-	ret = udp_sendto(h, sd, &p->dst, p->dport, p->payload_len);
+	ret = send_from(h, sd, &p->src, &p->dst, p->dport, p->payload_len);
+	if (ret < 0 && stack_sock(h, sd) && stack_sock(h, sd)->implicit && !stack_sock(h, sd)->flows)
+		stack_sock_release(h, sd); /* refused before it had a flow */
 	return ret < 0 ? ret : 0;
 }

@@ -257,8 +257,11 @@ int wfp_host_add_addr(struct wfp_host *h, const struct wfp_addr *a)
 	if (!a || (a->family != WFP_AF_INET && a->family != WFP_AF_INET6) ||
 	    addr_unspec(a))
 		return -WFP_E_INVAL;
-	if (wfp_host_is_local(h, a))
+	if (addr_is_loopback(a))
 		return -WFP_E_ALREADY_EXISTS;
+	for (unsigned i = 0; i < h->naddrs; i++)
+		if (wfp_addr_eq(&h->addrs[i], a))
+			return -WFP_E_ALREADY_EXISTS;
 	if (h->naddrs == HOST_MAX_ADDRS)
 		return -WFP_E_LIMIT;
 	h->addrs[h->naddrs++] = *a;
@@ -275,12 +278,22 @@ const struct wfp_addr *wfp_host_addr(const struct wfp_host *h, int family)
 
 int wfp_host_is_local(const struct wfp_host *h, const struct wfp_addr *a)
 {
+	if (h->flags & WFP_HOST_F_ALL_LOCAL)
+		return 1;
 	if (addr_is_loopback(a))
 		return 1;
 	for (unsigned i = 0; i < h->naddrs; i++)
 		if (wfp_addr_eq(&h->addrs[i], a))
 			return 1;
 	return 0;
+}
+
+bool stack_loopback(const struct wfp_host *h, const struct wfp_addr *l,
+		    const struct wfp_addr *r)
+{
+	if (h->flags & WFP_HOST_F_ALL_LOCAL)
+		return addr_is_loopback(r) || wfp_addr_eq(l, r);
+	return wfp_host_is_local(h, r);
 }
 
 void wfp_host_set_trace(struct wfp_host *h, wfp_trace_fn fn, void *ctx)
@@ -349,7 +362,9 @@ struct sock *stack_sock(struct wfp_host *h, int sd)
 	return s->used ? s : NULL;
 }
 
-/* A new socket; the owner is copied from owner_of (NULL: unknown). */
+/* A new socket; the owner is copied from owner_of (NULL: unknown).  The
+ * search starts at the lowest slot that may be free (sock_hint), so an
+ * observer with thousands of implicit sockets does not rescan them. */
 int stack_sock_new(struct wfp_host *h, int family, int proto, const struct sock *owner_of)
 {
 	char *app = NULL;
@@ -359,7 +374,10 @@ int stack_sock_new(struct wfp_host *h, int family, int proto, const struct sock 
 		if (!app)
 			return -ENOMEM;
 	}
-	for (unsigned c = 0; c < h->nchunks; c++) {
+	for (unsigned sd = h->sock_hint; sd < h->max_socks; sd++) {
+		unsigned c = sd / SOCK_CHUNK;
+		struct sock *s;
+
 		if (!h->chunks[c]) {
 			h->chunks[c] = wfp_calloc(SOCK_CHUNK, sizeof(struct sock));
 			if (!h->chunks[c]) {
@@ -367,33 +385,28 @@ int stack_sock_new(struct wfp_host *h, int family, int proto, const struct sock 
 				return -ENOMEM;
 			}
 		}
-		for (unsigned j = 0; j < SOCK_CHUNK; j++) {
-			struct sock *s = &h->chunks[c][j];
-			unsigned sd = c * SOCK_CHUNK + j;
-
-			if (s->used)
-				continue;
-			if (sd >= h->max_socks)
-				goto full;
-			memset(s, 0, sizeof(*s));
-			s->used = true;
-			s->family = (uint8_t)family;
-			s->proto = (uint8_t)proto;
-			s->laddr.family = (uint8_t)family;
-			s->raddr.family = (uint8_t)family;
-			s->listener = -1;
-			s->pnext = -1;
-			s->app = app;
-			if (owner_of && owner_of->has_user) {
-				s->has_user = true;
-				s->tok.uid = owner_of->tok.uid;
-				s->gid = owner_of->gid;
-			}
-			h->st.sockets++;
-			return (int)sd;
+		s = &h->chunks[c][sd % SOCK_CHUNK];
+		if (s->used)
+			continue;
+		memset(s, 0, sizeof(*s));
+		s->used = true;
+		s->family = (uint8_t)family;
+		s->proto = (uint8_t)proto;
+		s->laddr.family = (uint8_t)family;
+		s->raddr.family = (uint8_t)family;
+		s->listener = -1;
+		s->pnext = -1;
+		s->app = app;
+		if (owner_of && owner_of->has_user) {
+			s->has_user = true;
+			s->tok.uid = owner_of->tok.uid;
+			s->gid = owner_of->gid;
 		}
+		h->st.sockets++;
+		h->sock_hint = sd + 1;
+		return (int)sd;
 	}
-full:
+	h->sock_hint = h->max_socks;
 	wfp_free(app);
 	h->st.drops[WFP_DROP_SOCK_LIMIT]++;
 	return -EMFILE;
@@ -442,6 +455,8 @@ void stack_sock_release(struct wfp_host *h, int sd)
 	wfp_free(s->app);
 	memset(s, 0, sizeof(*s));
 	h->st.sockets--;
+	if ((unsigned)sd < h->sock_hint)
+		h->sock_hint = (unsigned)sd;
 	if (h->last_sd == sd)
 		h->last_sd = -ENOTCONN;
 }
@@ -472,6 +487,41 @@ int stack_implicit_sock(struct wfp_host *h, int family, int proto, const struct 
 	if (!inbound)
 		s->laddr = *laddr; /* a connecting socket: its real source */
 	s->state = (inbound && proto == WFP_PROTO_TCP) ? WFP_SOCK_LISTEN : WFP_SOCK_BOUND;
+	return sd;
+}
+
+int stack_implicit_check(struct wfp_host *h, int sd, const struct wfp_addr *laddr)
+{
+	struct sock *s = stack_sock(h, sd);
+	struct wfp_sock_owner o = { 0 };
+
+	if (!s || !s->implicit || !(h->flags & WFP_HOST_F_INLINE))
+		return sd;
+	if (!h->resolve || h->resolve(h, s->proto, laddr, s->lport, &o, h->resolve_ctx) <= 0) {
+		/* the real socket is gone; flows still linked to a UDP socket
+		 * keep it until they go (sock_unlink), unfindable */
+		if (s->indexed)
+			port_unlink(h, sd, s);
+		s->state = WFP_SOCK_CLOSED;
+		if (!s->flows)
+			stack_sock_release(h, sd);
+		return -ECONNREFUSED;
+	}
+	/* the owner may have changed (another process listens now) */
+	if (o.app && (!s->app || strcmp(o.app, s->app))) {
+		char *app = wfp_strdup(o.app);
+
+		if (app) {
+			wfp_free(s->app);
+			s->app = app;
+		}
+	} else if (!o.app && s->app) {
+		wfp_free(s->app);
+		s->app = NULL;
+	}
+	s->has_user = o.has_user != 0;
+	s->tok.uid = o.uid;
+	s->gid = o.gid;
 	return sd;
 }
 
@@ -1179,7 +1229,7 @@ void stack_cls_pkt(struct wfp_host *h, struct cls *c, const struct wfp_pkt *p,
 	c->bytes = p->payload_len;
 	if (raw_proto(p->proto))
 		c->flags |= WFP_CONDITION_FLAG_IS_RAW_ENDPOINT;
-	if ((p->flags & WFP_PKT_F_LOOPBACK) || wfp_host_is_local(h, &c->raddr))
+	if ((p->flags & WFP_PKT_F_LOOPBACK) || stack_loopback(h, &c->laddr, &c->raddr))
 		c->flags |= WFP_CONDITION_FLAG_IS_LOOPBACK;
 }
 
@@ -1211,7 +1261,8 @@ int stack_local_addr_for(struct wfp_host *h, const struct wfp_addr *dst,
 {
 	const struct wfp_addr *a;
 
-	if (wfp_host_is_local(h, dst)) {
+	if (addr_is_loopback(dst) ||
+	    (!(h->flags & WFP_HOST_F_ALL_LOCAL) && wfp_host_is_local(h, dst))) {
 		*out = *dst; /* loopback: talk to ourselves from the same address */
 		return 0;
 	}

@@ -81,6 +81,8 @@ struct wfp_host {
 	uint64_t now_ms;
 	uint64_t seq;
 	int last_sd;
+	unsigned sock_hint;  /* no free socket below this index */
+	uint32_t evict_scan; /* buckets looked at per eviction attempt */
 	wfp_trace_fn trace;
 	void *trace_ctx;
 	wfp_pkt_out_fn out;
@@ -159,6 +161,19 @@ static inline bool stack_observer(const struct wfp_host *h)
  * one then listens).  Returns sd or a negative errno. */
 int stack_implicit_sock(struct wfp_host *h, int family, int proto, const struct wfp_addr *laddr,
 			uint16_t lport, bool inbound);
+/* INLINE observer: is the real socket behind implicit socket sd (found for
+ * a new inbound flow) still there?  Asks the endpoint callback, refreshes
+ * the owner; if gone, closes sd.  Returns sd or -ECONNREFUSED.  Any other
+ * socket / host: sd unchanged. */
+int stack_implicit_check(struct wfp_host *h, int sd, const struct wfp_addr *laddr);
+/* IS_LOOPBACK for a packet or flow between l (ours) and r. */
+bool stack_loopback(const struct wfp_host *h, const struct wfp_addr *l,
+		    const struct wfp_addr *r);
+static inline bool stack_inline(const struct wfp_host *h)
+{
+	return (h->flags & (WFP_HOST_F_OBSERVER | WFP_HOST_F_INLINE)) ==
+	       (WFP_HOST_F_OBSERVER | WFP_HOST_F_INLINE);
+}
 /* A packet the model itself would send: classified and emitted, unless the
  * host is an observer (the real stack's copy comes through wfp_host_send). */
 int stack_respond(struct wfp_host *h, struct wfp_pkt *p, uint32_t event);
@@ -212,5 +227,10 @@ int icmp_echo(struct wfp_host *h, const struct wfp_addr *dst, uint16_t id);
 /* The port unreachable for p (spec §2.2): OUTBOUND_ICMP_ERROR, then out. */
 int icmp_send_unreach(struct wfp_host *h, const struct wfp_pkt *p);
 bool icmp_is_error(int family, uint8_t type);
+/* The flow key of a non-error ICMP message (sent: by us); false for an
+ * error, which has no flow. */
+bool icmp_flow_key(struct wfp_flow_key *k, const struct wfp_pkt *p, bool sent);
+/* Observer: the handshake of f completes unseen (wfp_host_flow_offload). */
+void tcp_offload(struct wfp_host *h, struct wfp_flow *f);
 
 #endif

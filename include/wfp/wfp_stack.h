@@ -201,6 +201,7 @@ struct wfp_host_stats {
 	uint64_t flows_expired;
 	uint64_t reauths;     /* reauthorization classifications */
 	uint32_t sockets;
+	uint64_t flows_evicted; /* offloaded / closing flows forgotten to make room */
 };
 
 enum {
@@ -217,7 +218,24 @@ enum {
 	 * INBOUND_IPPACKET_DISCARD) is remembered so that the real stack's
 	 * RST / port unreachable is refused when it is sent.
 	 */
-	WFP_HOST_F_OBSERVER = 0x2
+	WFP_HOST_F_OBSERVER = 0x2,
+	/*
+	 * Every address is local (a daemon in a real host's input/output
+	 * hooks: the real stack already decided the packet is ours; the
+	 * address list stays empty).  IS_LOOPBACK then means: the packet's
+	 * WFP_PKT_F_LOOPBACK, a loopback remote address, or local == remote.
+	 */
+	WFP_HOST_F_ALL_LOCAL = 0x4,
+	/*
+	 * Observer in the packet path (with WFP_HOST_F_OBSERVER): the caller
+	 * enforces every verdict on the packet itself.  A stealth decision
+	 * makes wfp_host_receive() return -EACCES (drop the packet: the real
+	 * stack never sees it, so it never answers) instead of being
+	 * remembered; and since real sockets come and go unseen, the endpoint
+	 * callback is asked again for every new inbound flow even when an
+	 * implicit socket exists (an answer of "none" closes it).
+	 */
+	WFP_HOST_F_INLINE = 0x8
 };
 
 struct wfp_host_opts {
@@ -284,6 +302,73 @@ WFP_API int wfp_host_send(struct wfp_host *h, const struct wfp_pkt *p);
 typedef int (*wfp_endpoint_fn)(struct wfp_host *h, int proto, const struct wfp_addr *laddr,
 			       uint16_t lport, struct wfp_sock_owner *owner, void *ctx);
 WFP_API void wfp_host_set_endpoint_lookup(struct wfp_host *h, wfp_endpoint_fn fn, void *ctx);
+
+/* ---- flows, for observers (docs/internals/stack.md "Observer mode") ---- */
+
+enum wfp_flow_info_state {
+	WFP_FLOW_INFO_OPEN = 1,    /* non-TCP: authorised */
+	WFP_FLOW_INFO_SYN_SENT,
+	WFP_FLOW_INFO_SYN_RCVD,
+	WFP_FLOW_INFO_ESTABLISHED,
+	WFP_FLOW_INFO_CLOSING      /* TCP: a FIN has passed */
+};
+
+/* One ALE flow as an observer sees it.  Pointers are valid until the next
+ * call into the host. */
+struct wfp_flow_info {
+	uint64_t handle;      /* FLOW_HANDLE metadata */
+	uint8_t family, proto;
+	uint8_t state;        /* enum wfp_flow_info_state */
+	uint8_t inbound;      /* opened by the peer (authorised at RECV_ACCEPT) */
+	uint8_t offloaded;    /* wfp_host_flow_offload() */
+	uint8_t has_user;
+	uint16_t auth_layer;  /* ALE_AUTH_CONNECT_* / ALE_AUTH_RECV_ACCEPT_* */
+	struct wfp_addr laddr, raddr;
+	uint16_t lport, rport; /* ICMP: type and code of the opening message */
+	uint16_t icmp_id;
+	uint32_t uid;
+	const char *app;      /* the owner's path, NULL: unknown */
+	uint64_t created_ms, last_ms; /* host clock */
+	uint64_t packets;     /* packets (and socket calls) seen on the flow */
+};
+
+/*
+ * The flow packet p belongs to; sent: p is a packet the host sends (else
+ * one it receives).  0 and *fi filled (fi may be NULL), -ENOENT when there
+ * is none (ICMP errors never have one).
+ */
+WFP_API int wfp_host_flow_find(struct wfp_host *h, const struct wfp_pkt *p, int sent,
+			       struct wfp_flow_info *fi);
+
+/*
+ * The caller takes p's flow off the host's packet path (a kernel fast
+ * path): its next packets may never be seen.  A TCP flow still in its
+ * handshake is taken as established without a FLOW_ESTABLISHED indication
+ * (the caller does this only when nothing could observe the difference).
+ * When the flow table is full, offloaded flows (and closing TCP flows) are
+ * forgotten first to make room (stats flows_evicted); a forgotten flow that
+ * comes back is seeded again (below).  0 or -ENOENT.
+ */
+WFP_API int wfp_host_flow_offload(struct wfp_host *h, const struct wfp_pkt *p, int sent);
+
+/*
+ * A connection that existed before the host saw it (the observer started
+ * later, or forgot the flow): create p's flow as established (TCP) / open,
+ * opened by the peer when peer_opened (authorised at AUTH_RECV_ACCEPT) or
+ * by this host (AUTH_CONNECT), owned by what the endpoint callback says,
+ * and due for reauthorization: the caller then hands p to
+ * wfp_host_send/receive as usual, which reauthorizes the flow at that
+ * layer with IS_REAUTHORIZE (spec §3.3) before p goes on.  No layer is
+ * classified here.  0, -EEXIST (p has a flow), -ENOENT (an ICMP error has
+ * no flow), -ENOBUFS (flow or socket table full), -EINVAL.
+ */
+WFP_API int wfp_host_flow_seed(struct wfp_host *h, const struct wfp_pkt *p, int sent,
+			       int peer_opened);
+
+typedef void (*wfp_flow_info_fn)(const struct wfp_flow_info *fi, void *ctx);
+/* Calls fn for every flow (not for stealth markers); fn must not call
+ * into the host. */
+WFP_API void wfp_host_flow_foreach(struct wfp_host *h, wfp_flow_info_fn fn, void *ctx);
 
 /* ---- sockets ---- */
 

@@ -415,6 +415,265 @@ static void test_observer_stealth(void **state)
 	net_free(n);
 }
 
+
+/* ---- inline observer (the daemon): ALL_LOCAL, INLINE, the flow API ---- */
+
+#define INLINE_FLAGS (WFP_HOST_F_OBSERVER | WFP_HOST_F_ALL_LOCAL | WFP_HOST_F_INLINE)
+
+struct listening {
+	unsigned asked;
+	bool on;        /* a listener on port 80 */
+	const char *app;
+};
+
+static int maybe_80(struct wfp_host *h, int proto, const struct wfp_addr *laddr,
+		    uint16_t lport, struct wfp_sock_owner *o, void *ctx)
+{
+	struct listening *ls = ctx;
+
+	ls->asked++;
+	o->app = ls->app;
+	o->has_user = 1;
+	o->uid = 1000;
+	/* port 80: a listener while on; ports from 1024: connected sockets */
+	return (lport == 80 && ls->on) || lport >= 1024;
+}
+
+static struct wfp_pkt addr_pkt(const char *src, const char *dst, uint8_t proto, uint16_t sport,
+			       uint16_t dport, uint8_t flags)
+{
+	struct wfp_pkt p = { .proto = proto, .tcp_flags = flags, .sport = sport,
+			     .dport = dport };
+
+	assert_int_equal(wfp_addr_parse(src, &p.src), 0);
+	assert_int_equal(wfp_addr_parse(dst, &p.dst), 0);
+	p.family = p.src.family;
+	return p;
+}
+
+/* Any address is ours; IS_LOOPBACK only between a host and itself; a
+ * stealth block drops the SYN (-EACCES) and leaves no marker behind; a
+ * known implicit listener is asked about again, and goes when it is gone. */
+static void test_inline_stealth_listener(void **state)
+{
+	struct wfp_host_opts o = { .sz = sizeof(o), .flags = INLINE_FLAGS };
+	struct listening ls = { .on = true, .app = "/usr/bin/httpd" };
+	struct net *n = net_new_opts(&o);
+	struct wfp_host *h = n->h[SRV];
+	struct wfp_pkt p;
+
+	wfp_host_set_endpoint_lookup(h, maybe_80, &ls);
+	/* 192.0.2.7 is on no address list: received all the same */
+	p = addr_pkt("198.51.100.1", "192.0.2.7", WFP_PROTO_TCP, 40000, 80, WFP_TCP_SYN);
+	assert_int_equal(wfp_host_receive(h, &p), 0);
+	assert_int_equal(net_find(n, SRV, L(INBOUND_IPPACKET_V4))->flags &
+			 WFP_CONDITION_FLAG_IS_LOOPBACK, 0);
+	assert_string_equal(net_find(n, SRV, L(ALE_AUTH_RECV_ACCEPT_V4))->app, "/usr/bin/httpd");
+	assert_int_equal(ls.asked, 1);
+	/* a second connection asks again (the inline host trusts no cache),
+	 * and sees the new owner */
+	ls.app = "/usr/sbin/nginx";
+	net_clear(n);
+	p.sport = 40001;
+	assert_int_equal(wfp_host_receive(h, &p), 0);
+	assert_int_equal(ls.asked, 2);
+	assert_string_equal(net_find(n, SRV, L(ALE_AUTH_RECV_ACCEPT_V4))->app, "/usr/sbin/nginx");
+	assert_int_equal(wfp_host_stats(h)->sockets, 1);
+	/* the listener closed: no endpoint, the implicit socket goes */
+	ls.on = false;
+	p.sport = 40002;
+	assert_int_equal(wfp_host_receive(h, &p), -ECONNREFUSED);
+	assert_int_equal(wfp_host_stats(h)->sockets, 0);
+	/* stealth: dropped on the way in, nothing remembered */
+	net_filter(n, SRV, L(INBOUND_TRANSPORT_V4_DISCARD), WFP_ACTION_BLOCK, NULL, 0);
+	p.sport = 40003;
+	assert_int_equal(wfp_host_receive(h, &p), -EACCES);
+	assert_int_equal(wfp_host_stats(h)->drops[WFP_DROP_STEALTH], 1);
+	assert_int_equal(wfp_host_stats(h)->flows, 2); /* the two half-open ones */
+	/* UDP likewise at the IP packet discard layer */
+	net_filter(n, SRV, L(INBOUND_IPPACKET_V4_DISCARD), WFP_ACTION_BLOCK, NULL, 0);
+	p = addr_pkt("198.51.100.1", "192.0.2.7", WFP_PROTO_UDP, 40000, 9, 0);
+	assert_int_equal(wfp_host_receive(h, &p), -EACCES);
+	assert_int_equal(wfp_host_stats(h)->drops[WFP_DROP_STEALTH], 2);
+	assert_int_equal(wfp_host_stats(h)->flows, 2);
+	/* a packet from ourselves to ourselves is loopback */
+	net_clear(n);
+	p = addr_pkt("192.0.2.7", "192.0.2.7", WFP_PROTO_UDP, 40000, 9, 0);
+	wfp_host_receive(h, &p);
+	assert_true(net_find(n, SRV, L(INBOUND_IPPACKET_V4))->flags &
+		    WFP_CONDITION_FLAG_IS_LOOPBACK);
+	net_free(n);
+}
+
+struct seen {
+	unsigned n, offloaded, inbound;
+	struct wfp_flow_info last;
+};
+
+static void count_flow(const struct wfp_flow_info *fi, void *ctx)
+{
+	struct seen *s = ctx;
+
+	s->n++;
+	s->offloaded += fi->offloaded;
+	s->inbound += fi->inbound;
+	s->last = *fi;
+}
+
+/* find / offload / foreach; an offloaded flow is forgotten first when the
+ * table is full, a flow still on the packet path never is. */
+static void test_flow_offload_evict(void **state)
+{
+	struct wfp_host_opts o = { .sz = sizeof(o), .flags = INLINE_FLAGS, .max_flows = 4 };
+	struct listening ls = { .on = true, .app = "/usr/bin/httpd" };
+	struct net *n = net_new_opts(&o);
+	struct wfp_host *h = n->h[CLI];
+	struct wfp_flow_info fi;
+	struct seen seen = { 0 };
+	struct wfp_pkt p, a;
+
+	wfp_host_set_endpoint_lookup(h, maybe_80, &ls);
+	p = addr_pkt("10.0.0.1", "10.0.0.2", WFP_PROTO_TCP, 50000, 443, WFP_TCP_SYN);
+	assert_int_equal(wfp_host_flow_find(h, &p, 1, &fi), -ENOENT);
+	assert_int_equal(wfp_host_send(h, &p), 0);
+	assert_int_equal(wfp_host_flow_find(h, &p, 1, &fi), 0);
+	assert_int_equal(fi.state, WFP_FLOW_INFO_SYN_SENT);
+	assert_int_equal(fi.lport, 50000);
+	assert_int_equal(fi.rport, 443);
+	assert_int_equal(fi.inbound, 0);
+	assert_int_equal(fi.auth_layer, L(ALE_AUTH_CONNECT_V4));
+	assert_string_equal(fi.app, "/usr/bin/httpd");
+	assert_int_equal(fi.uid, 1000);
+	/* the SYN-ACK, seen from the other side, finds the same flow */
+	a = addr_pkt("10.0.0.2", "10.0.0.1", WFP_PROTO_TCP, 443, 50000,
+		     WFP_TCP_SYN | WFP_TCP_ACK);
+	assert_int_equal(wfp_host_flow_find(h, &a, 0, NULL), 0);
+	/* offloaded in its handshake: established without FLOW_ESTABLISHED */
+	net_clear(n);
+	assert_int_equal(wfp_host_flow_offload(h, &p, 1), 0);
+	assert_int_equal(n->n, 0);
+	assert_int_equal(wfp_host_flow_find(h, &p, 1, &fi), 0);
+	assert_int_equal(fi.state, WFP_FLOW_INFO_ESTABLISHED);
+	assert_true(fi.offloaded);
+	/* three more flows, not offloaded: the table (4) is full */
+	for (uint16_t port = 1; port <= 3; port++) {
+		p = addr_pkt("10.0.0.1", "10.0.0.2", WFP_PROTO_UDP, 5000, port, 0);
+		assert_int_equal(wfp_host_send(h, &p), 0);
+	}
+	wfp_host_flow_foreach(h, count_flow, &seen);
+	assert_int_equal(seen.n, 4);
+	assert_int_equal(seen.offloaded, 1);
+	/* a fifth flow: the offloaded one makes room */
+	p = addr_pkt("10.0.0.1", "10.0.0.2", WFP_PROTO_UDP, 5000, 4, 0);
+	assert_int_equal(wfp_host_send(h, &p), 0);
+	assert_int_equal(wfp_host_stats(h)->flows_evicted, 1);
+	p = addr_pkt("10.0.0.1", "10.0.0.2", WFP_PROTO_TCP, 50000, 443, WFP_TCP_ACK);
+	assert_int_equal(wfp_host_flow_find(h, &p, 1, NULL), -ENOENT);
+	/* a sixth: nothing may go, refused (fail closed) */
+	p = addr_pkt("10.0.0.1", "10.0.0.2", WFP_PROTO_UDP, 5000, 5, 0);
+	assert_int_equal(wfp_host_send(h, &p), -ENOBUFS);
+	assert_int_equal(wfp_host_stats(h)->drops[WFP_DROP_FLOW_LIMIT], 1);
+	/* one implicit UDP socket for the four flows of port 5000 */
+	assert_int_equal(wfp_host_stats(h)->sockets, 1);
+	assert_int_equal(wfp_host_flow_offload(h, &p, 1), -ENOENT);
+	net_free(n);
+}
+
+/* A connection older than the host: seeded from its first packet, then
+ * reauthorized by that packet at the layer of whoever opened it. */
+static void test_flow_seed(void **state)
+{
+	struct wfp_host_opts o = { .sz = sizeof(o), .flags = INLINE_FLAGS };
+	struct listening ls = { .on = true, .app = "/usr/bin/httpd" };
+	struct wfp_filter_cond p22 = tu_cond_u16(WFP_FIELD_IP_REMOTE_PORT, WFP_MATCH_EQUAL, 22);
+	static const unsigned seq[] = { L(INBOUND_IPPACKET_V4), L(INBOUND_TRANSPORT_V4),
+					L(ALE_AUTH_RECV_ACCEPT_V4), L(STREAM_V4) };
+	struct net *n = net_new_opts(&o);
+	struct wfp_host *h = n->h[SRV];
+	struct wfp_flow_info fi;
+	struct wfp_pkt p, e;
+
+	wfp_host_set_endpoint_lookup(h, maybe_80, &ls);
+	/* mid-stream data of a connection a peer opened to our port 80 */
+	p = addr_pkt("198.51.100.1", "10.0.0.2", WFP_PROTO_TCP, 40000, 80,
+		     WFP_TCP_ACK | WFP_TCP_PSH);
+	p.payload_len = 100;
+	assert_int_equal(wfp_host_flow_seed(h, &p, 0, 1), 0);
+	assert_int_equal(wfp_host_flow_seed(h, &p, 0, 1), -EEXIST);
+	assert_int_equal(n->n, 0); /* seeding classifies nothing */
+	assert_int_equal(wfp_host_flow_find(h, &p, 0, &fi), 0);
+	assert_int_equal(fi.state, WFP_FLOW_INFO_ESTABLISHED);
+	assert_true(fi.inbound);
+	assert_int_equal(wfp_host_receive(h, &p), 0);
+	net_expect(n, SRV, seq, 4);
+	assert_true(n->r[2].tflags & WFP_TRACE_F_REAUTH);
+	assert_int_equal(n->r[2].reauth, WFP_REAUTH_POLICY_CHANGE);
+	assert_string_equal(n->r[2].app, "/usr/bin/httpd");
+	/* once: the next segment is not reauthorized */
+	net_clear(n);
+	assert_int_equal(wfp_host_receive(h, &p), 0);
+	assert_int_equal(net_count(n, SRV, L(ALE_AUTH_RECV_ACCEPT_V4)), 0);
+	/* our own connection to port 22, now blocked: the reauthorization
+	 * of its next packet drops it and ends the flow */
+	net_filter(n, SRV, L(ALE_AUTH_CONNECT_V4), WFP_ACTION_BLOCK, &p22, 1);
+	p = addr_pkt("10.0.0.2", "198.51.100.1", WFP_PROTO_TCP, 41000, 22, WFP_TCP_ACK);
+	assert_int_equal(wfp_host_flow_seed(h, &p, 1, 0), 0);
+	net_clear(n);
+	assert_int_equal(wfp_host_send(h, &p), -EACCES);
+	assert_true(net_find(n, SRV, L(ALE_AUTH_CONNECT_V4))->tflags & WFP_TRACE_F_REAUTH);
+	assert_int_equal(net_count(n, SRV, L(ALE_AUTH_CONNECT_V4_DISCARD)), 1);
+	assert_int_equal(wfp_host_flow_find(h, &p, 1, NULL), -ENOENT);
+	/* UDP and ICMP echo flows; ICMP errors have none */
+	p = addr_pkt("198.51.100.1", "10.0.0.2", WFP_PROTO_UDP, 5353, 5353, 0);
+	assert_int_equal(wfp_host_flow_seed(h, &p, 0, 0), 0);
+	assert_int_equal(wfp_host_receive(h, &p), 0);
+	e = addr_pkt("198.51.100.1", "10.0.0.2", WFP_PROTO_ICMP, 0, 0, 0);
+	e.icmp_type = 0; /* echo reply to our ping */
+	e.icmp_id = 7;
+	assert_int_equal(wfp_host_flow_seed(h, &e, 0, 0), 0);
+	e.icmp_type = 8; /* our next request belongs to the same flow */
+	e.src = p.dst;
+	e.dst = p.src;
+	assert_int_equal(wfp_host_flow_seed(h, &e, 1, 0), -EEXIST);
+	e.icmp_type = 3;
+	assert_int_equal(wfp_host_flow_seed(h, &e, 1, 0), -ENOENT);
+	e.family = 9;
+	assert_int_equal(wfp_host_flow_seed(h, &e, 1, 0), -EINVAL);
+	net_free(n);
+}
+
+/* A port reused for a new connection while the old flow lingers (its end
+ * was never seen): the SYN is authorised afresh; datagram sockets of an
+ * inline host die with their last flow. */
+static void test_inline_reuse_and_sockets(void **state)
+{
+	struct wfp_host_opts o = { .sz = sizeof(o), .flags = INLINE_FLAGS, .idle_timeout_ms = 1000,
+				   .max_flows = 256 };
+	struct listening ls = { .on = true };
+	struct net *n = net_new_opts(&o);
+	struct wfp_host *h = n->h[CLI];
+	struct wfp_pkt p;
+
+	wfp_host_set_endpoint_lookup(h, maybe_80, &ls);
+	p = addr_pkt("10.0.0.1", "10.0.0.2", WFP_PROTO_TCP, 50000, 80, WFP_TCP_SYN);
+	assert_int_equal(wfp_host_send(h, &p), 0);
+	assert_int_equal(wfp_host_flow_offload(h, &p, 1), 0);
+	net_clear(n);
+	assert_int_equal(wfp_host_send(h, &p), 0);
+	assert_int_equal(net_count(n, CLI, L(ALE_AUTH_CONNECT_V4)), 1);
+	assert_int_equal(wfp_host_stats(h)->flows, 1);
+	assert_int_equal(wfp_host_stats(h)->sockets, 1);
+	for (uint16_t port = 1; port <= 100; port++) {
+		p = addr_pkt("10.0.0.1", "10.0.0.2", WFP_PROTO_UDP, 20000 + port, 53, 0);
+		assert_int_equal(wfp_host_send(h, &p), 0);
+	}
+	assert_int_equal(wfp_host_stats(h)->sockets, 101);
+	wfp_host_set_time(h, 60000); /* every flow idles out */
+	assert_int_equal(wfp_host_stats(h)->flows, 0);
+	assert_int_equal(wfp_host_stats(h)->sockets, 0);
+	net_free(n);
+}
+
 /* ---- sim ---- */
 
 struct counter {
@@ -571,6 +830,10 @@ int main(void)
 		cmocka_unit_test(test_observer_server),
 		cmocka_unit_test(test_observer_client),
 		cmocka_unit_test(test_observer_stealth),
+		cmocka_unit_test(test_inline_stealth_listener),
+		cmocka_unit_test(test_flow_offload_evict),
+		cmocka_unit_test(test_flow_seed),
+		cmocka_unit_test(test_inline_reuse_and_sockets),
 		cmocka_unit_test(test_sim_runs),
 		cmocka_unit_test(test_sim_errors),
 		cmocka_unit_test(test_sim_mutations),
