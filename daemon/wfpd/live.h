@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * live.h - the WFP layer sequences (spec §2) and ALE flow state (spec §3)
- * applied to real packets of the host wfpd runs on.  docs/wfpd.md explains
- * why this is not the simulated host of wfp_stack.h: the kernel owns the
- * sockets, wfpd only sees packets (and asks sock_diag about sockets).
+ * live.h - real packets of the host wfpd runs on through the stack model
+ * (wfp_stack.h): live.c adapts NFQUEUE packets to one struct wfp_host in
+ * inline observer mode, which runs WFP's layer sequences (spec §2) with
+ * real ALE flow state (spec §3); what is specific to a real host -
+ * conntrack, sockets, the kernel fast path, rejects - stays here.
  */
 #ifndef WFPD_LIVE_H
 #define WFPD_LIVE_H

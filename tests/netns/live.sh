@@ -81,7 +81,8 @@ rc=$?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 ok $([ $rc -ne 0 ] && [ $ms -lt 1000 ]; echo $?) "blocked connect v6 fails in ${ms} ms (< 1000)"
 
-# --- the §2.1 trace of one TCP connection, one half per host
+# --- the §2.1 trace of one TCP connection, one half per host (step 6,
+# CONNECT_REDIRECT, is classified with AUTH_CONNECT when the SYN is seen)
 "$WFPCTL" -s "$SOCK_C" monitor --json >"$TMP/mon-c" 2>/dev/null &
 PIDS="$PIDS $!"
 "$WFPCTL" -s "$SOCK_S" monitor --json >"$TMP/mon-s" 2>/dev/null &
@@ -100,17 +101,17 @@ def layers(path, port_key):
     return out
 c = layers(sys.argv[1], "local_port")
 s = layers(sys.argv[2], "remote_port")
-want_c = ["ALE_AUTH_CONNECT_V4", "OUTBOUND_TRANSPORT_V4", "OUTBOUND_IPPACKET_V4",
+want_c = ["ALE_CONNECT_REDIRECT_V4", "ALE_AUTH_CONNECT_V4", "OUTBOUND_TRANSPORT_V4", "OUTBOUND_IPPACKET_V4",
           "INBOUND_IPPACKET_V4", "INBOUND_TRANSPORT_V4", "ALE_FLOW_ESTABLISHED_V4",
           "OUTBOUND_TRANSPORT_V4", "OUTBOUND_IPPACKET_V4"]
 want_s = ["INBOUND_IPPACKET_V4", "INBOUND_TRANSPORT_V4", "ALE_AUTH_RECV_ACCEPT_V4",
           "OUTBOUND_TRANSPORT_V4", "OUTBOUND_IPPACKET_V4", "INBOUND_IPPACKET_V4",
           "INBOUND_TRANSPORT_V4", "ALE_FLOW_ESTABLISHED_V4"]
-print("# client:", " ".join(c[:8]))
+print("# client:", " ".join(c[:9]))
 print("# server:", " ".join(s[:8]))
-sys.exit(0 if c[:8] == want_c and s[:8] == want_s else 1)
+sys.exit(0 if c[:9] == want_c and s[:8] == want_s else 1)
 PY
-ok $? "trace: spec §2.1 steps 7-22 in order (client and server halves)"
+ok $? "trace: spec §2.1 steps 6-22 in order (client and server halves)"
 python3 - "$TMP/mon-c" <<'PY'
 import json, sys
 for line in open(sys.argv[1]):
