@@ -449,6 +449,7 @@ void live_packet(struct live *l, const struct live_pkt *lp, struct live_verdict 
 {
 	const struct wfp_pkt *p = &lp->p;
 	bool sent = lp->outbound;
+	uint64_t state_drops = wfp_host_stats(l->h)->drops[WFP_DROP_STATE];
 	int ret;
 
 	memset(v, 0, sizeof(*v));
@@ -478,9 +479,15 @@ void live_packet(struct live *l, const struct live_pkt *lp, struct live_verdict 
 		break;
 	case -EINPROGRESS: /* a fragment held for reassembly: judged whole */
 	case -ECONNREFUSED: /* no endpoint and no stealth: the kernel answers */
-	case -EINVAL: /* a TCP segment the model's state does not expect: the
-		       * layers it passed permitted it, the kernel owns TCP */
 		v->action = LIVE_ACCEPT;
+		break;
+	case -EINVAL:
+		/* a TCP segment the model's state does not expect (a
+		 * retransmitted SYN, ...): the layers it passed permitted it,
+		 * and the kernel owns TCP.  Anything else the model refuses
+		 * is dropped: fail closed */
+		v->action = wfp_host_stats(l->h)->drops[WFP_DROP_STATE] != state_drops ?
+			    LIVE_ACCEPT : LIVE_DROP;
 		break;
 	case -EACCES:
 		/* WFP fails connect()/sendto() at AUTH_CONNECT with EACCES and
