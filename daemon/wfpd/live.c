@@ -160,6 +160,13 @@ static int endpoint(struct wfp_host *h, int proto, const struct wfp_addr *laddr,
 		o->uid = si.uid;
 		o->gid = si.uid == 0 ? 0 : (uint32_t)-1;
 	}
+	/* eBPF recorded the owner at socket(): exact, even after it exited */
+	if (si.cookie && !wfpd_ebpf_owner(d, si.cookie, l->app, sizeof(l->app), &l->pid,
+					  &o->uid, &o->gid)) {
+		o->has_user = 1;
+		o->app = l->app[0] ? l->app : NULL;
+		return found;
+	}
 	if (si.inode && (d->app_needed || watch)) {
 		d->ctr.app_lookups++;
 		if (!sockdiag_app(si.inode, l->app, sizeof(l->app), &l->pid))
@@ -542,6 +549,11 @@ static int layer_fast_mode(struct live *l, unsigned layer, size_t *count)
 	wfp_filter_array_free(a, n);
 	*count = n;
 	return mode;
+}
+
+bool live_kernel_path_ok(struct live *l, bool v6)
+{
+	return l->fast_mode[v6] == FAST_ALWAYS && !l->est_filters[v6] && !mgmt_monitoring(l->d);
 }
 
 void live_policy_changed(struct live *l)
