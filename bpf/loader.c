@@ -40,6 +40,8 @@ struct wfp_ebpf {
 	void *fn_ctx;
 	struct wfp_ale_policy *pol; /* ~2 MB, reused */
 	uint64_t epoch;
+	bool cg_attached;	/* sock_create, post_bind, connect, sendmsg */
+	bool lsm_attached;	/* listen (and recv-accept without skb) */
 };
 
 static __attribute__((format(printf, 2, 0))) int
@@ -51,8 +53,9 @@ silent(enum libbpf_print_level level, const char *fmt, va_list ap)
 }
 
 /* Opens and loads the skeleton; the LSM programs only if lsm is set,
- * nothing else if only is set (the probe). */
-static struct wfp_ale *load(bool lsm, bool only, int *err)
+ * the cgroup_skb one only if skb is set, nothing else if only is set
+ * (the probe). */
+static struct wfp_ale *load(bool lsm, bool skb, bool only, int *err)
 {
 	struct wfp_ale *s = wfp_ale__open();
 	struct bpf_program *p;
@@ -66,6 +69,8 @@ static struct wfp_ale *load(bool lsm, bool only, int *err)
 			bpf_program__set_autoload(p, false);
 	bpf_program__set_autoload(s->progs.auth_listen, lsm);
 	bpf_program__set_autoload(s->progs.recv_accept, lsm);
+	if (!only)
+		bpf_program__set_autoload(s->progs.accept_skb, skb);
 	*err = wfp_ale__load(s);
 	if (*err) {
 		wfp_ale__destroy(s);
@@ -74,7 +79,7 @@ static struct wfp_ale *load(bool lsm, bool only, int *err)
 	return s;
 }
 
-/* WFP_EBPF_DISABLE=lsm,sock_addr,exec pretends those hooks are missing,
+/* WFP_EBPF_DISABLE=lsm,sock_addr,exec,skb pretends those hooks are missing,
  * so that the fallback paths can be tested on a kernel that has them. */
 static bool disabled(const char *hook)
 {
@@ -108,14 +113,23 @@ struct wfp_ebpf *wfp_ebpf_open(const char **why)
 	/* BPF LSM programs need trampolines; some kernels refuse them even
 	 * with "bpf" in the LSM list.  Then listen/recv-accept are missing
 	 * and everything else still works. */
-	b->skel = disabled("lsm") ? (err = -EOPNOTSUPP, NULL) : load(true, true, &err);
+	b->skel = disabled("lsm") ? (err = -EOPNOTSUPP, NULL) : load(true, false, true, &err);
 	if (b->skel) {
 		b->hooks.lsm_cgroup = true;
 		wfp_ale__destroy(b->skel);
 	} else {
 		b->hooks.lsm_err = err;
 	}
-	b->skel = load(b->hooks.lsm_cgroup, false, &err);
+	/* cgroup_skb/ingress: RECV_ACCEPT with a silent drop.  Should it
+	 * not load, the rest still does (sk_lookup remains). */
+	b->hooks.skb_ingress = !disabled("skb");
+	b->hooks.skb_err = b->hooks.skb_ingress ? 0 : -EOPNOTSUPP;
+	b->skel = load(b->hooks.lsm_cgroup, b->hooks.skb_ingress, false, &err);
+	if (!b->skel && b->hooks.skb_ingress) {
+		b->hooks.skb_ingress = false;
+		b->hooks.skb_err = err;
+		b->skel = load(b->hooks.lsm_cgroup, false, false, &err);
+	}
 	if (!b->skel) {
 		*why = "cgroup sock_addr programs (load failed)";
 		errno = -err;
@@ -198,15 +212,28 @@ int wfp_ebpf_attach(struct wfp_ebpf *b, const char *cgroup_path, const char **wh
 			goto out;
 		}
 	}
+	b->cg_attached = true;
+	if (b->hooks.skb_ingress) {
+		ret = add_link(b, bpf_program__attach_cgroup(s->progs.accept_skb, cgfd));
+		b->hooks.skb_ingress = !ret;
+		b->hooks.skb_err = ret;
+		/* sk_lookup stands by from now on (no double events) */
+		if (!ret)
+			s->bss->skb_ingress_on = 1;
+		ret = 0;
+	}
 	if (b->hooks.lsm_cgroup) {
 		ret = add_link(b, bpf_program__attach_cgroup(s->progs.auth_listen, cgfd));
-		if (!ret)
+		/* the SYN is classified by cgroup_skb/ingress when it is
+		 * there (it also covers UDP): not twice */
+		if (!ret && !b->hooks.skb_ingress)
 			ret = add_link(b, bpf_program__attach_cgroup(s->progs.recv_accept, cgfd));
 		if (ret) {
 			b->hooks.lsm_cgroup = false;
 			b->hooks.lsm_err = ret;
 			ret = 0;
 		}
+		b->lsm_attached = b->hooks.lsm_cgroup;
 	}
 out:
 	close(cgfd);
@@ -266,15 +293,46 @@ static int intern(void *ctx, const uint8_t *path, size_t len, uint32_t *idx)
 	return 0;
 }
 
+/* Kernel layers whose hook is attached now. */
+static uint32_t live_layers(const struct wfp_ebpf *b)
+{
+	uint32_t m = 0;
+
+	if (b->cg_attached)
+		m |= 1U << WFP_KL_BIND4 | 1U << WFP_KL_BIND6 |
+		     1U << WFP_KL_CONNECT4 | 1U << WFP_KL_CONNECT6;
+	if (b->lsm_attached)
+		m |= 1U << WFP_KL_LISTEN4 | 1U << WFP_KL_LISTEN6;
+	/* sk_lookup and the LSM see only part of RECV_ACCEPT (the
+	 * cgroup's bound endpoints in one netns; TCP only) */
+	if (b->cg_attached && b->hooks.skb_ingress)
+		m |= 1U << WFP_KL_ACCEPT4 | 1U << WFP_KL_ACCEPT6;
+	return m;
+}
+
 int wfp_ebpf_publish(struct wfp_ebpf *b, const struct wfp_engine *e,
 		     struct wfp_ebpf_stats *st)
 {
+	return wfp_ebpf_publish_strict(b, e, 0, st);
+}
+
+int wfp_ebpf_publish_strict(struct wfp_ebpf *b, const struct wfp_engine *e,
+			    uint32_t strict_mask, struct wfp_ebpf_stats *st)
+{
+	struct wfp_ebpf_stats own;
 	__u32 zero = 0;
 	int fd, ret;
 
+	if (!st)
+		st = &own;
 	ret = wfp_ebpf_compile(e, b->pol, intern, b, st);
 	if (ret)
 		return ret;
+	/* strict only where nothing defers statically and the hook is
+	 * attached: elsewhere a deferral still reaches userspace */
+	st->complete_mask &= live_layers(b);
+	st->strict_mask = strict_mask & st->complete_mask;
+	b->pol->strict = st->strict_mask;
 	/* the UDP flow cache keys verdicts on this: a new policy, even one
 	 * with the same engine generation, invalidates them all */
 	b->pol->epoch = ++b->epoch;
@@ -351,6 +409,7 @@ int wfp_ebpf_stats(struct wfp_ebpf *b, unsigned klayer, struct wfp_ale_stats *ou
 		out->no_policy += v[i].no_policy;
 		out->lost += v[i].lost;
 		out->cached += v[i].cached;
+		out->unavailable += v[i].unavailable;
 	}
 	free(v);
 	return 0;

@@ -8,7 +8,9 @@
  *       load a policy file (.wfp text, JSON or netsh XML), attach to the
  *       cgroup (and sk_lookup to the network namespace NETNS, a path like
  *       /run/netns/NAME), print "ready" and then one line per kernel
- *       classification until SIGINT/SIGTERM
+ *       classification until SIGINT/SIGTERM; WFP_EBPF_STRICT=
+ *       connect4,accept4,...|all publishes those layers strict
+ *       (wfp_ebpf_publish_strict)
  *   wfp-ebpf bench CGROUP COUNT [ADDR PORT [plain]]
  *       connect() latency and connections/s from the cgroup (to a
  *       loopback listener, or ADDR:PORT): no programs, then the eBPF path
@@ -103,12 +105,13 @@ static void print_event(const struct wfp_ale_event *ev, void *ctx)
 	printf("event layer=%s verdict=%s filter=%" PRIu64 " gen=%" PRIu64
 	       " cookie=%" PRIu64 " pid=%u tgid=%u uid=%u gid=%u euid=%u"
 	       " cgroup=%" PRIu64 " comm=%.16s app=%s laddr=%s lport=%s"
-	       " raddr=%s rport=%s proto=%s\n",
+	       " raddr=%s rport=%s proto=%s%s\n",
 	       layer >= 0 ? wfp_layer_name((unsigned)layer) : "?",
 	       verdict_name(ev->verdict), (uint64_t)ev->filter_id,
 	       (uint64_t)ev->generation, (uint64_t)ev->cookie, o->pid, o->tgid,
 	       o->uid, o->gid, o->euid, (uint64_t)o->cgroup_id, o->comm,
-	       o->path_known ? path : "?", la, lp, ra, rp, pr);
+	       o->path_known ? path : "?", la, lp, ra, rp, pr,
+	       ev->flags & WFP_ALE_EV_UNAVAILABLE ? " reason=unavailable" : "");
 	fflush(stdout);
 }
 
@@ -124,7 +127,10 @@ static void print_hooks(const struct wfp_ebpf *b)
 			printf(" (%s)\n", strerror(-h.exec_err));
 	}
 	if (h.sk_lookup)
-		printf("hook sk_lookup yes\n");
+		printf("hook sk_lookup yes%s\n", h.skb_ingress ? " (standing by: skb_ingress)" : "");
+	printf("hook skb_ingress %s", h.skb_ingress ? "yes\n" : "no");
+	if (!h.skb_ingress)
+		printf(" (%s)\n", strerror(-h.skb_err));
 	printf("hook lsm_cgroup %s", h.lsm_cgroup ? "yes\n" : "no");
 	if (!h.lsm_cgroup)
 		printf(" (%s)\n", strerror(-h.lsm_err));
@@ -153,6 +159,28 @@ static int cmd_probe(void)
 	return 0;
 }
 
+/* WFP_EBPF_STRICT=connect4,accept6,...|all: the strict layers asked for. */
+static uint32_t strict_env(void)
+{
+	static const char *const names[WFP_KL_MAX] = {
+		"bind4", "bind6", "listen4", "listen6",
+		"accept4", "accept6", "connect4", "connect6",
+	};
+	const char *v = getenv("WFP_EBPF_STRICT");
+	uint32_t m = 0;
+
+	for (const char *p = v; p && *p; p += strcspn(p, ","), p += *p == ',') {
+		size_t n = strcspn(p, ",");
+
+		if (n == 3 && !strncmp(p, "all", 3))
+			m |= (1U << WFP_KL_MAX) - 1;
+		for (unsigned k = 0; k < WFP_KL_MAX; k++)
+			if (strlen(names[k]) == n && !strncmp(p, names[k], n))
+				m |= 1U << k;
+	}
+	return m;
+}
+
 static int cmd_run(const char *cgroup, const char *policy, const char *netns)
 {
 	struct wfp_engine *e = wfp_engine_open(NULL);
@@ -173,11 +201,8 @@ static int cmd_run(const char *cgroup, const char *policy, const char *netns)
 		return 2;
 	}
 	b = open_or_die();
-	ret = wfp_ebpf_publish(b, e, &st);
-	if (ret) {
-		fprintf(stderr, "wfp-ebpf: publish: %s\n", wfp_strerror(ret));
-		return 2;
-	}
+	/* attach first: a layer is complete (can be strict) only with its
+	 * hook attached; until the publication everything is permitted */
 	ret = wfp_ebpf_attach(b, cgroup, &why);
 	if (!ret && netns)
 		ret = wfp_ebpf_attach_netns(b, netns, &why);
@@ -185,13 +210,18 @@ static int cmd_run(const char *cgroup, const char *policy, const char *netns)
 		fprintf(stderr, "wfp-ebpf: attach %s: %s\n", why, strerror(-ret));
 		return 2;
 	}
+	ret = wfp_ebpf_publish_strict(b, e, strict_env(), &st);
+	if (ret) {
+		fprintf(stderr, "wfp-ebpf: publish: %s\n", wfp_strerror(ret));
+		return 2;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	/* a test script that dies must not leave its programs attached */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	print_hooks(b);
-	printf("ready filters=%u defer=%u callout=%u indexed=%u\n", st.nfilt, st.ndefer,
-	       st.ncallout, st.nindexed);
+	printf("ready filters=%u defer=%u callout=%u indexed=%u complete=0x%02x strict=0x%02x\n",
+	       st.nfilt, st.ndefer, st.ncallout, st.nindexed, st.complete_mask, st.strict_mask);
 	fflush(stdout);
 	while (!stop) {
 		ret = wfp_ebpf_poll(b, 100, print_event, NULL);
@@ -204,10 +234,11 @@ static int cmd_run(const char *cgroup, const char *policy, const char *netns)
 
 		if (wfp_ebpf_stats(b, kl, &cs) == 0)
 			printf("stats layer=%s permit=%llu block=%llu defer=%llu cached=%llu"
-			       " lost=%llu\n", wfp_layer_name((unsigned)wfp_ebpf_layer(kl)),
+			       " lost=%llu unavailable=%llu\n",
+			       wfp_layer_name((unsigned)wfp_ebpf_layer(kl)),
 			       (unsigned long long)cs.permit, (unsigned long long)cs.block,
 			       (unsigned long long)cs.defer, (unsigned long long)cs.cached,
-			       (unsigned long long)cs.lost);
+			       (unsigned long long)cs.lost, (unsigned long long)cs.unavailable);
 	}
 	wfp_ebpf_close(b);
 	wfp_session_close(s);
