@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -461,12 +462,38 @@ enum {
 	CALL_BIND = 1, CALL_CONNECT, CALL_LISTEN, CALL_SENDTO,
 	CALL_ACCEPT,		/* a kernel layer only: recv-accept */
 	CALL_LOOP_CONNECT,	/* connect to the child's own listener */
-	CALL_LOOP_SENDTO	/* sendto the child's own bound UDP socket */
+	CALL_LOOP_SENDTO,	/* sendto the child's own bound UDP socket */
+	CALL_LOOP_RECV		/* that socket received it (0) or not */
 };
+
+/* How long an answer may take on loopback before "not answered": a
+ * blocked SYN or datagram is dropped silently (cgroup_skb/ingress). */
+#define ANSWER_MS 500
+
+/* A connect() that waits at most ANSWER_MS: 0, an errno, or ETIMEDOUT
+ * when the SYN got no answer. */
+static int connect_bounded(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	socklen_t elen = sizeof(int);
+	int err = 0;
+
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	if (!connect(fd, sa, len))
+		return 0;
+	if (errno != EINPROGRESS)
+		return errno;
+	if (poll(&p, 1, ANSWER_MS) == 0)
+		return ETIMEDOUT;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen))
+		return errno;
+	return err;
+}
 
 struct step {
 	int call;	/* CALL_* */
 	int err;	/* 0 or errno */
+	uint16_t port, sport;	/* CALL_LOOP_*: to, and from (the second socket) */
 };
 
 static void sa_make(struct sockaddr_storage *ss, socklen_t *len, bool v6, bool any,
@@ -499,9 +526,21 @@ static void sa_make(struct sockaddr_storage *ss, socklen_t *len, bool v6, bool a
 }
 
 /* The child: join the cgroup, maybe become nobody, make the calls. */
+/* The local port of fd (0 if unknown). */
+static uint16_t local_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		return 0;
+	return ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+		     ((struct sockaddr_in *)&ss)->sin_port);
+}
+
 static void child_ops(const char *cgroup, int wfd, unsigned op, bool nobody)
 {
-	struct step st[4];
+	struct step st[4] = { 0 };
 	struct sockaddr_storage ss;
 	char procs[512];
 	socklen_t len;
@@ -536,13 +575,19 @@ static void child_ops(const char *cgroup, int wfd, unsigned op, bool nobody)
 		fd2 = socket(v6 ? AF_INET6 : AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
 		sa_make(&ss, &len, v6, false, port);
 		if (udp) {
+			struct pollfd pf = { .fd = fd, .events = POLLIN };
+
 			st[n].call = CALL_LOOP_SENDTO;
 			st[n++].err = sendto(fd2, "x", 1, 0, (struct sockaddr *)&ss, len) < 0 ?
 				      errno : 0;
+			st[n].call = CALL_LOOP_RECV;
+			st[n].err = poll(&pf, 1, ANSWER_MS) == 1 ? 0 : ETIMEDOUT;
 		} else {
 			st[n].call = CALL_LOOP_CONNECT;
-			st[n++].err = connect(fd2, (struct sockaddr *)&ss, len) ? errno : 0;
+			st[n].err = connect_bounded(fd2, (struct sockaddr *)&ss, len);
 		}
+		st[n].port = port;
+		st[n++].sport = local_port(fd2);
 		goto out;
 	}
 	if (rnd(3)) {
@@ -574,6 +619,8 @@ struct diff_ctx {
 	unsigned nblock_ev;
 	int block_call[4];
 	int accept;	/* last recv-accept: 0 none, 1 permit, 2 block */
+	uint16_t acc_lport, acc_rport;	/* its ports */
+	uint8_t acc_proto;
 	unsigned per_layer[WFP_KL_MAX];
 	unsigned ncase;
 };
@@ -634,15 +681,19 @@ static void diff_event(const struct wfp_ale_event *ev, void *arg)
 	}
 	if (ev->verdict == WFP_ALE_BLOCK && d->nblock_ev < 4)
 		d->block_call[d->nblock_ev++] = klayer_call(ev->in.klayer);
-	if (klayer_call(ev->in.klayer) == CALL_ACCEPT)
+	if (klayer_call(ev->in.klayer) == CALL_ACCEPT) {
 		d->accept = ev->verdict == WFP_ALE_BLOCK ? 2 : 1;
+		d->acc_lport = (uint16_t)ev->in.v[WFP_KS_LPORT].lo;
+		d->acc_rport = (uint16_t)ev->in.v[WFP_KS_RPORT].lo;
+		d->acc_proto = (uint8_t)ev->in.v[WFP_KS_PROTO].lo;
+	}
 	d->agree++;
 }
 
 static int cmd_diff(const char *cgroup, unsigned cases, uint64_t seed, const char *netns)
 {
 	struct diff_ctx d = { 0 };
-	unsigned errno_bad = 0, nblocked = 0;
+	unsigned errno_bad = 0, nblocked = 0, ndropped = 0;
 	struct wfp_ebpf *b;
 	const char *why = "";
 	ssize_t n;
@@ -692,6 +743,7 @@ static int cmd_diff(const char *cgroup, unsigned cases, uint64_t seed, const cha
 		d.ncase = c;
 		d.nblock_ev = 0;
 		d.accept = 0;
+		d.acc_lport = d.acc_rport = d.acc_proto = 0;
 		while (wfp_ebpf_poll(b, 0, diff_event, &d) > 0)
 			;
 		/* a blocked call fails with EPERM, and only a blocked one */
@@ -699,15 +751,32 @@ static int cmd_diff(const char *cgroup, unsigned cases, uint64_t seed, const cha
 			int call = st[k].call >= CALL_SENDTO ? CALL_CONNECT : st[k].call;
 			bool blocked = false;
 
-			/* recv-accept: a blocked SYN is refused, a permitted one
-			 * reaches the listener (sk_lookup, docs/internals/ebpf.md) */
-			if (st[k].call == CALL_LOOP_CONNECT && st[k].err != EPERM &&
-			    ((d.accept == 2 && st[k].err != ECONNREFUSED) ||
-			     (d.accept == 1 && st[k].err != 0))) {
-				printf("# case %u: connect to own listener errno %d, accept %s\n",
-				       c, st[k].err, d.accept == 2 ? "blocked" : "permitted");
-				errno_bad++;
+			/* recv-accept: a blocked SYN or datagram is dropped
+			 * silently (no answer, not refused), a permitted one
+			 * reaches the socket (cgroup_skb/ingress) */
+			if ((st[k].call == CALL_LOOP_CONNECT && st[k].err != EPERM) ||
+			    st[k].call == CALL_LOOP_RECV) {
+				if ((d.accept == 2 && st[k].err != ETIMEDOUT) ||
+				    (d.accept == 1 && st[k].err != 0)) {
+					printf("# case %u: %s own socket: errno %d, accept %s\n",
+					       c, st[k].call == CALL_LOOP_RECV ? "sendto" :
+					       "connect to", st[k].err,
+					       d.accept == 2 ? "blocked" : "permitted");
+					errno_bad++;
+				}
+				ndropped += d.accept == 2 && st[k].err == ETIMEDOUT;
+				/* the values come from the packet: its ports */
+				if (d.accept && (d.acc_lport != st[k].port ||
+						 d.acc_rport != st[k].sport ||
+						 d.acc_proto != (op & 2 ? 17 : 6))) {
+					printf("# case %u: recv-accept ports %u <- %u proto %u,"
+					       " expected %u <- %u\n", c, d.acc_lport,
+					       d.acc_rport, d.acc_proto, st[k].port, st[k].sport);
+					errno_bad++;
+				}
 			}
+			if (st[k].call == CALL_LOOP_RECV)
+				continue;
 			for (unsigned j = 0; j < d.nblock_ev; j++)
 				blocked |= d.block_call[j] == call;
 			nblocked += blocked;
@@ -732,7 +801,8 @@ static int cmd_diff(const char *cgroup, unsigned cases, uint64_t seed, const cha
 		       d.per_layer[kl]);
 	printf("%s 1 - kernel verdict == wfp_classify verdict\n",
 	       d.bad == 0 && d.agree >= cases / 2 ? "ok" : "not ok");
-	printf("# %u blocked calls\n", nblocked);
+	printf("# %u blocked calls, %u recv-accept blocks dropped silently\n", nblocked,
+	       ndropped);
 	printf("%s 2 - blocked calls fail with EPERM, others do not\n",
 	       errno_bad == 0 ? "ok" : "not ok");
 	wfp_ebpf_close(b);
