@@ -49,7 +49,7 @@ if [ -x "$WFPD" ]; then
 			printf "filter \"f%d\" layer ALE_AUTH_CONNECT_V4 block where IP_REMOTE_PORT == %d\n",
 				i, 20000 + i % 40000 }' > "$TMP/p$n.wfp"
 		echo "# NFQUEUE path: wfpd with $n filters"
-		nsenter --net=/run/netns/"$NS" "$WFPD" -s "$TMP/wfpd.sock" --policy "$TMP/p$n.wfp" \
+		nsenter --net=/run/netns/"$NS" "$WFPD" -s "$TMP/wfpd.sock" --policy "$TMP/p$n.wfp" --ebpf off \
 			2>> "$TMP/wfpd.log" &
 		WFPD_PID=$!
 		i=0

@@ -367,13 +367,20 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-int wfp_ebpf_poll(struct wfp_ebpf *b, int timeout_ms, wfp_ebpf_event_fn fn, void *ctx)
+int wfp_ebpf_event_fd(struct wfp_ebpf *b)
 {
 	if (!b->rb) {
 		b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_event, b, NULL);
 		if (!b->rb)
-			return -errno;
+			return -1;
 	}
+	return ring_buffer__epoll_fd(b->rb);
+}
+
+int wfp_ebpf_poll(struct wfp_ebpf *b, int timeout_ms, wfp_ebpf_event_fn fn, void *ctx)
+{
+	if (!b->rb && wfp_ebpf_event_fd(b) < 0)
+		return -errno;
 	b->fn = fn;
 	b->fn_ctx = ctx;
 	return ring_buffer__poll(b->rb, timeout_ms);

@@ -59,6 +59,9 @@ int wfp_ebpf_unpublish(struct wfp_ebpf *b);
 typedef void (*wfp_ebpf_event_fn)(const struct wfp_ale_event *ev, void *ctx);
 /* Waits up to timeout_ms and hands every event to fn; count or -errno. */
 int wfp_ebpf_poll(struct wfp_ebpf *b, int timeout_ms, wfp_ebpf_event_fn fn, void *ctx);
+/* An fd that becomes readable when events wait (for an epoll loop; then
+ * wfp_ebpf_poll(b, 0, ...)); -1 with errno on failure. */
+int wfp_ebpf_event_fd(struct wfp_ebpf *b);
 /* Looks up a socket's owner by cookie (the daemon's attribution map). */
 int wfp_ebpf_owner(struct wfp_ebpf *b, uint64_t cookie, struct wfp_ale_owner *out);
 /* Counters of one kernel layer, summed over CPUs. */

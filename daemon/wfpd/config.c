@@ -14,7 +14,7 @@ enum {
 	OPT_SOCKET_MODE = 256, OPT_TABLE, OPT_BACKEND, OPT_QUEUES, OPT_MAXLEN,
 	OPT_COPY, OPT_FLOWS, OPT_TIMEOUT, OPT_CTMASK, OPT_REJMARK, OPT_QPATH,
 	OPT_FAIL_OPEN, OPT_KEEP, OPT_NOFAST, OPT_VERSION, OPT_STORE, OPT_METRICS,
-	OPT_TXN_TIMEOUT
+	OPT_TXN_TIMEOUT, OPT_EBPF, OPT_EBPF_CGROUP
 };
 
 static const struct {
@@ -51,6 +51,10 @@ static const struct {
 	  "leave the fail-closed table in place on exit" },
 	{ { "no-fastpath", no_argument, NULL, OPT_NOFAST }, NULL,
 	  "never mark flows: every packet goes to wfpd" },
+	{ { "ebpf", required_argument, NULL, OPT_EBPF }, "auto|on|off",
+	  "decide ALE at the socket call in eBPF (auto: where the kernel allows)" },
+	{ { "ebpf-cgroup", required_argument, NULL, OPT_EBPF_CGROUP }, "PATH",
+	  "cgroup v2 directory whose sockets eBPF decides (the cgroup2 root)" },
 	{ { "verbose", no_argument, NULL, 'v' }, NULL, "debug messages" },
 	{ { "version", no_argument, NULL, OPT_VERSION }, NULL, "print the version" },
 	{ { "help", no_argument, NULL, 'h' }, NULL, "this text" },
@@ -157,6 +161,13 @@ int config_parse(struct wfpd_config *c, int argc, char **argv)
 		case OPT_FAIL_OPEN: c->fail_open = true; break;
 		case OPT_KEEP: c->keep_table = true; break;
 		case OPT_NOFAST: c->no_fastpath = true; break;
+		case OPT_EBPF:
+			if (!strcmp(optarg, "auto")) c->ebpf = WFPD_EBPF_AUTO;
+			else if (!strcmp(optarg, "on")) c->ebpf = WFPD_EBPF_ON;
+			else if (!strcmp(optarg, "off")) c->ebpf = WFPD_EBPF_OFF;
+			else return -1;
+			break;
+		case OPT_EBPF_CGROUP: c->ebpf_cgroup = optarg; break;
 		case 'v': c->verbose = true; break;
 		case OPT_VERSION:
 			printf("wfpd (openwfp) %s\n", wfp_version());

@@ -657,6 +657,12 @@ static void flow_owner(struct live *l, struct flow *f, const struct live_pkt *lp
 		f->uid = si->uid;
 		f->gid = si->uid == 0 ? 0 : (uint32_t)-1;
 	}
+	/* eBPF recorded the owner at socket(): exact, even after it exited */
+	if (si && si->cookie &&
+	    !wfpd_ebpf_owner(l->d, si->cookie, f->app, sizeof(f->app), &f->pid, &f->uid, &f->gid)) {
+		f->has_uid = true;
+		return;
+	}
 	if (si && si->inode && (l->d->app_needed || mgmt_monitoring(l->d))) {
 		l->d->ctr.app_lookups++;
 		if (sockdiag_app(si->inode, f->app, sizeof(f->app), &f->pid))
@@ -1228,6 +1234,11 @@ static int layer_fast_mode(struct live *l, unsigned layer, size_t *count)
 	wfp_filter_array_free(a, n);
 	*count = n;
 	return mode;
+}
+
+bool live_kernel_path_ok(struct live *l, bool v6)
+{
+	return l->fast_mode[v6] == FAST_ALWAYS && !l->est_filters[v6] && !mgmt_monitoring(l->d);
 }
 
 void live_policy_changed(struct live *l)

@@ -62,6 +62,10 @@ void live_gc(struct live *l);
 void live_flush_flows(struct live *l);
 /* Flows in the table now (metrics). */
 unsigned live_flow_count(const struct live *l);
+/* May new flows of this family skip the queue when eBPF decides their
+ * ALE layer?  Only if no per-packet layer has a filter, no filter sits at
+ * FLOW_ESTABLISHED and no monitor watches (docs/wfpd.md "eBPF"). */
+bool live_kernel_path_ok(struct live *l, bool v6);
 /* The ct mark value of the current epoch (owned bits only). */
 uint32_t live_epoch_mark(const struct live *l);
 
@@ -90,6 +94,7 @@ struct sockinfo {
 	uint8_t state;     /* TCP_* of the socket found */
 	uint32_t uid;
 	uint64_t inode;
+	uint64_t cookie;   /* the socket cookie: eBPF's owner map key */
 };
 int sockdiag_open(void);
 /* 0 (see si->found) or -errno; local/remote are our side / the peer. */

@@ -70,6 +70,7 @@ void wfpd_policy_changed(struct wfpd *d)
 	d->epoch = d->epoch % epoch_max(d) + 1;
 	if (d->backend_priv)
 		nft_set_epoch(d, live_epoch_mark(d->live));
+	wfpd_ebpf_policy_changed(d);
 }
 
 int wfpd_policy_apply(struct wfpd *d, const char *text, size_t len, const char *name,
@@ -236,12 +237,19 @@ int main(int argc, char **argv)
 		logmsg(LOG_ERR, "%s backend: %s", d.backend->name, err);
 		goto out_mgmt;
 	}
+	/* after the table: until the kernel path exists every flow queues */
+	if (wfpd_ebpf_start(&d)) {
+		rc = 1;
+		goto out_backend;
+	}
 	logmsg(LOG_INFO, "enforcing on table inet %s, queue %u..%u via %s, %s, fast path %s",
 	       d.cfg.table, d.cfg.queue_base, d.cfg.queue_base + d.cfg.nqueues - 1, d.qpath_used,
 	       d.cfg.fail_open ? "FAIL-OPEN" : "fail-closed",
 	       d.cfg.no_fastpath ? "off" : "on");
 	notify_ready(&d);
 	rc = loop_run(&d) ? 1 : 0;
+out_backend:
+	wfpd_ebpf_stop(&d);
 	d.backend->close(d.backend_priv, d.cfg.keep_table);
 	d.backend_priv = NULL;
 out_mgmt:

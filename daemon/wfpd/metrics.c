@@ -55,7 +55,9 @@ static void label(FILE *f, const char *s)
 	X(flows_refused, "new flows refused: table full")                      \
 	X(stealth_drops, "RSTs and ICMP errors suppressed by stealth")         \
 	X(enobufs, "queue overruns reported by the kernel (ENOBUFS)")          \
-	X(mgmt_refused, "management clients refused")
+	X(mgmt_refused, "management clients refused")                          \
+	X(ebpf_events, "ALE classifications made in the kernel (eBPF)")        \
+	X(ebpf_blocks, "socket calls blocked in the kernel (eBPF)")
 
 static void daemon_counters(FILE *f, const struct wfpd *d)
 {

@@ -195,8 +195,8 @@ static void client_free(struct wfpd *d, struct client *c)
 	for (unsigned i = 0; i < MAX_CLIENTS; i++)
 		if (m->c[i] == c)
 			m->c[i] = NULL;
-	if (c->monitor)
-		m->nmonitors--;
+	if (c->monitor && !--m->nmonitors)
+		wfpd_kpath_update(d); /* nobody watches: the kernel path may return */
 	loop_del(d, c->fd);
 	close(c->fd);
 	free(c->in);
@@ -470,6 +470,7 @@ static const struct {
 	CTR(flows_created), CTR(flows_expired), CTR(flows_evicted), CTR(flows_refused),
 	CTR(stealth_drops), CTR(sockdiag_lookups), CTR(app_lookups),
 	CTR(mgmt_refused), CTR(mgmt_limited), CTR(mgmt_requests),
+	CTR(ebpf_events), CTR(ebpf_blocks), CTR(ebpf_owner_hits), CTR(ebpf_publish_errors),
 };
 
 static void show_counters(struct wfpd *d, struct json_object *o)
@@ -498,6 +499,8 @@ static void show_counters(struct wfpd *d, struct json_object *o)
 	json_object_object_add(o, "counters", c);
 	json_object_object_add(o, "queue_path", json_object_new_string(d->qpath_used ? d->qpath_used : ""));
 	json_object_object_add(o, "epoch", json_object_new_int64(d->epoch));
+	json_object_object_add(o, "ebpf", json_object_new_string(wfpd_ebpf_status(d)));
+	json_object_object_add(o, "kernel_path", json_object_new_int64(d->kpath));
 }
 
 /* The engine's net event log (spec §7.1), in the event shape of monitor. */
@@ -803,7 +806,9 @@ static void dispatch(struct wfpd *d, struct client *c, const char *line, size_t 
 	} else if (!strcmp(cmd, "monitor")) {
 		if (!c->monitor) {
 			c->monitor = true;
-			d->mgmt->nmonitors++;
+			/* a watched flow must be seen: no kernel path meanwhile */
+			if (!d->mgmt->nmonitors++)
+				wfpd_kpath_update(d);
 		}
 		reply(c, ok_obj());
 	} else {

@@ -12,6 +12,8 @@
  *       queue to Q..Q+n-1, fanout, NO bypass         everything else asks wfpd
  *     }
  *     chain output { ... same, plus first:
+ *       (and before the queue, in both chains:)
+ *       meta mark & MASK == @epoch accept            the kernel path (below)
  *       meta mark & REJ == REJ meta l4proto tcp reject with tcp reset
  *       meta mark & REJ == REJ reject with icmpx admin-prohibited
  *     }
@@ -156,6 +158,8 @@ static int table_text(const struct wfpd *d, char *buf, size_t len, bool with_que
 			     "nd-router-solicit, nd-router-advert, nd-redirect } accept\n"
 			     "\t\tct state established meta mark set meta mark | 0x%x\n"
 			     "\t\tct direction reply meta mark set meta mark | 0x%x\n", m, est, rep);
+		/* a new flow the kernel-path table stamped: eBPF decided it */
+		rc |= append(buf, len, &off, "\t\tct state new meta mark & 0x%x == @epoch accept\n", m);
 		if (i == 0)
 			rc |= append(buf, len, &off,
 				     "\t\tsocket transparent 0 meta mark set meta mark | 0x%x\n"
@@ -322,6 +326,113 @@ int nft_set_epoch(struct wfpd *d, uint32_t mark)
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- the kernel path ----
+ *
+ *   table inet <name>_k {
+ *     flags owner;                   deleted with wfpd's netlink socket
+ *     chain in  { type filter hook input  priority filter + 5; policy accept;
+ *       meta nfproto ipv4 ct state new tcp flags & (fin|syn|rst|ack) == syn
+ *         socket transparent 0 [CGROUP] meta mark set meta mark & ~MASK | EPOCH
+ *       (the same for udp)
+ *     }
+ *     chain out { type filter hook output priority filter + 5; ... }
+ *   }
+ *
+ * A stamped packet passes the main table's queue (its `@epoch accept`
+ * rule) and the post chain copies the epoch into the ct mark, so the whole
+ * flow stays in the kernel.  If wfpd dies, even by SIGKILL, the kernel
+ * deletes this table with the socket that owns it (and the eBPF links go
+ * with the process): nothing bypasses the queue any more, fail-closed.
+ * Only the owner may change an owned table, hence one libnftables context
+ * for wfpd's lifetime.
+ */
+static struct nft_ctx *kctx;
+
+static int krun(const char *cmd)
+{
+	const char *e;
+	int rc;
+
+	rc = nft_run_cmd_from_buffer(kctx, cmd);
+	e = nft_ctx_get_error_buffer(kctx);
+	if (rc)
+		logmsg(LOG_ERR, "kernel-path table: %s", e && *e ? e : "nftables command failed");
+	return rc ? -1 : 0;
+}
+
+static const struct {
+	uint32_t bit;
+	const char *chain, *nfproto;
+} kpaths[] = {
+	{ WFPD_KPATH_IN4, "in", "ipv4" }, { WFPD_KPATH_IN6, "in", "ipv6" },
+	{ WFPD_KPATH_OUT4, "out", "ipv4" }, { WFPD_KPATH_OUT6, "out", "ipv6" },
+};
+
+int nft_kpath_set(struct wfpd *d, uint32_t kpath, uint32_t mark, const char *cg)
+{
+	const char *t = d->cfg.table;
+	uint32_t keep = ~d->cfg.ct_mark_mask;
+	char buf[4096];
+	size_t off = 0;
+	int rc = 0;
+
+	if (!kctx) {
+		if (!kpath)
+			return 0;
+		kctx = nft_ctx_new(NFT_CTX_DEFAULT);
+		if (!kctx)
+			return -1;
+		nft_ctx_buffer_output(kctx);
+		nft_ctx_buffer_error(kctx);
+		snprintf(buf, sizeof(buf),
+			 "table inet %s_k {\n\tflags owner\n"
+			 "\tchain in {\n\t\ttype filter hook input priority filter + 5; policy accept;\n\t}\n"
+			 "\tchain out {\n\t\ttype filter hook output priority filter + 5; policy accept;\n\t}\n}\n",
+			 t);
+		if (krun(buf)) {
+			nft_ctx_free(kctx);
+			kctx = NULL;
+			return -1;
+		}
+	}
+	rc |= append(buf, sizeof(buf), &off, "flush chain inet %s_k in\nflush chain inet %s_k out\n",
+		     t, t);
+	for (size_t i = 0; i < sizeof(kpaths) / sizeof(kpaths[0]); i++) {
+		if (!(kpath & kpaths[i].bit))
+			continue;
+		/* a SYN: a listener (in) or the connecting socket (out) decided
+		 * by eBPF; a first datagram likewise */
+		rc |= append(buf, sizeof(buf), &off,
+			     "add rule inet %s_k %s meta nfproto %s ct state new "
+			     "tcp flags & (fin|syn|rst|ack) == syn %s %s "
+			     "meta mark set meta mark & 0x%x | 0x%x\n"
+			     "add rule inet %s_k %s meta nfproto %s ct state new meta l4proto udp "
+			     "%s %s meta mark set meta mark & 0x%x | 0x%x\n",
+			     t, kpaths[i].chain, kpaths[i].nfproto,
+			     !strcmp(kpaths[i].chain, "in") ? "socket transparent 0" : "", cg, keep,
+			     mark, t, kpaths[i].chain, kpaths[i].nfproto,
+			     !strcmp(kpaths[i].chain, "in") ? "socket transparent 0" : "", cg, keep,
+			     mark);
+	}
+	if (rc) {
+		logmsg(LOG_ERR, "kernel-path table: rules too long");
+		return -1;
+	}
+	return krun(buf);
+}
+
+void nft_kpath_close(struct wfpd *d)
+{
+	char cmd[128];
+
+	if (!kctx)
+		return;
+	snprintf(cmd, sizeof(cmd), "delete table inet %s_k\n", d->cfg.table);
+	krun(cmd);
+	nft_ctx_free(kctx);
+	kctx = NULL;
 }
 
 int nft_remove(struct wfpd *d)

@@ -17,6 +17,15 @@
 int nft_install(struct wfpd *d, char *err, size_t errlen);
 /* Makes `mark` (owned ct mark bits) the only authorised epoch. */
 int nft_set_epoch(struct wfpd *d, uint32_t mark);
+/*
+ * The kernel-path table (inet <name>_k, owned by wfpd's netlink socket so
+ * that it vanishes when wfpd dies): new flows of the WFPD_KPATH_* kinds
+ * in `kpath`, whose ALE layers eBPF decides, get the epoch `mark` and pass
+ * the queue.  cg is an nft match limiting them to the eBPF cgroup's
+ * sockets ("" for the root).  kpath 0 empties it.  0 or -1 (logged).
+ */
+int nft_kpath_set(struct wfpd *d, uint32_t kpath, uint32_t mark, const char *cg);
+void nft_kpath_close(struct wfpd *d);
 /* Deletes the table; nothing if it is not there. */
 int nft_remove(struct wfpd *d);
 /* Is the native queue expression available?  Probed in a scratch table. */

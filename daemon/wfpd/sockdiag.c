@@ -101,6 +101,7 @@ int sockdiag_lookup(int fd, int family, int proto, const struct wfp_addr *laddr,
 		si->state = m->idiag_state;
 		si->uid = m->idiag_uid;
 		si->inode = m->idiag_inode;
+		si->cookie = (uint64_t)m->id.idiag_cookie[1] << 32 | m->id.idiag_cookie[0];
 		return 0;
 	}
 	return 0;

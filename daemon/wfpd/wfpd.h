@@ -25,6 +25,12 @@ enum wfpd_queue_path {
 	WFPD_QPATH_COMPAT  /* xtables NFQUEUE target through nft_compat */
 };
 
+enum wfpd_ebpf_mode {
+	WFPD_EBPF_AUTO = 0, /* use it where the kernel allows, else NFQUEUE only */
+	WFPD_EBPF_ON,       /* refuse to start without it */
+	WFPD_EBPF_OFF
+};
+
 struct wfpd_config {
 	const char *policy;     /* persistent policy loaded at start, or NULL */
 	const char *sock_path;
@@ -47,6 +53,8 @@ struct wfpd_config {
 	bool no_fastpath;
 	const char *store;        /* persistent objects (docs/internals/store.md) */
 	const char *metrics;      /* ADDR:PORT of the Prometheus endpoint, or NULL */
+	enum wfpd_ebpf_mode ebpf;
+	const char *ebpf_cgroup;  /* NULL: the cgroup2 root */
 };
 
 /* Counters (wfpctl show counters). */
@@ -57,6 +65,7 @@ struct wfpd_counters {
 	uint64_t flows_created, flows_expired, flows_evicted, flows_refused;
 	uint64_t stealth_drops, sockdiag_lookups, app_lookups;
 	uint64_t mgmt_refused, mgmt_limited, mgmt_requests;
+	uint64_t ebpf_events, ebpf_blocks, ebpf_owner_hits, ebpf_publish_errors;
 	uint64_t per_layer[WFP_LAYER_MAX];
 };
 
@@ -85,6 +94,7 @@ struct wfpd_event {
 
 struct live;
 struct mgmt;
+struct wfpd_ebpf;
 struct wfp_backend_ops;
 
 struct wfpd {
@@ -93,6 +103,8 @@ struct wfpd {
 	struct wfp_session *session;  /* static: the loaded policy's */
 	struct live *live;
 	struct mgmt *mgmt;
+	struct wfpd_ebpf *ebpf;       /* NULL: NFQUEUE path only */
+	uint32_t kpath;               /* WFPD_KPATH_*: new flows decided in the kernel */
 	const struct wfp_backend_ops *backend;
 	void *backend_priv;
 	int epfd;
@@ -127,6 +139,26 @@ int wfpd_policy_apply(struct wfpd *d, const char *text, size_t len, const char *
 		      char *err, size_t errlen);
 int wfpd_flush(struct wfpd *d);
 void wfpd_policy_changed(struct wfpd *d);
+
+/*
+ * ebpf.c: the eBPF ALE back end (docs/wfpd.md "eBPF").  kpath bits name
+ * the (direction, family, protocol) whose new flows are decided entirely
+ * in the kernel and never queued.
+ */
+enum {
+	WFPD_KPATH_OUT4 = 0x1, WFPD_KPATH_OUT6 = 0x2,
+	WFPD_KPATH_IN4 = 0x4, WFPD_KPATH_IN6 = 0x8
+};
+int wfpd_ebpf_start(struct wfpd *d);
+void wfpd_ebpf_policy_changed(struct wfpd *d);
+/* Recomputes d->kpath and rewrites the kernel-path table when it changed
+ * (a monitor came or went, the policy changed). */
+void wfpd_kpath_update(struct wfpd *d);
+/* The owner recorded at socket(): 0, or -ENOENT. */
+int wfpd_ebpf_owner(struct wfpd *d, uint64_t cookie, char *app, size_t applen, int32_t *pid,
+		    uint32_t *uid, uint32_t *gid);
+void wfpd_ebpf_stop(struct wfpd *d);
+const char *wfpd_ebpf_status(const struct wfpd *d);
 
 /* event publication: mgmt.c */
 void wfpd_event_emit(struct wfpd *d, const struct wfpd_event *ev);

@@ -97,13 +97,22 @@ bg() {
 	LAST_PID=$!
 }
 
-# start_wfpd NS SOCK [ARGS...]: wait until its socket answers (<= 5 s).
+# start_wfpd NS SOCK [ARGS...]: wait until its socket answers (<= 10 s).
 start_wfpd() {
 	local ns=$1 sock=$2
 	shift 2
-	bg "$ns" "$WFPD" -s "$sock" "$@" 2>>"$TMP/wfpd-$ns.log"
+	# eBPF attaches to a cgroup, not a namespace: never to the host's
+	# root cgroup from a test, only where a test names its own
+	case " $* " in
+	*" --ebpf off "*) bg "$ns" "$WFPD" -s "$sock" "$@" 2>>"$TMP/wfpd-$ns.log" ;;
+	*" --ebpf"*) # nsenter: `ip netns exec` remounts /sys, hiding cgroup2
+		nsenter --net=/run/netns/"$ns" "$WFPD" -s "$sock" "$@" 2>>"$TMP/wfpd-$ns.log" &
+		PIDS="$PIDS $!"
+		LAST_PID=$! ;;
+	*) bg "$ns" "$WFPD" -s "$sock" "$@" --ebpf off 2>>"$TMP/wfpd-$ns.log" ;;
+	esac
 	WFPD_PID=$LAST_PID
-	for _ in $(seq 50); do
+	for _ in $(seq 100); do
 		[ -S "$sock" ] && "$WFPCTL" -s "$sock" show counters >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done

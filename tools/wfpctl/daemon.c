@@ -371,6 +371,13 @@ static void print_counters(struct json_object *r)
 	struct json_object *c, *l;
 
 	printf("queue path: %s\nepoch: %lld\n", str(r, "queue_path"), (long long)num(r, "epoch"));
+	if (*str(r, "ebpf")) {
+		long long k = num(r, "kernel_path");
+
+		printf("ebpf: %s\nkernel path:%s%s%s%s%s\n", str(r, "ebpf"), k & 1 ? " out4" : "",
+		       k & 2 ? " out6" : "", k & 4 ? " in4" : "", k & 8 ? " in6" : "",
+		       k ? "" : " off");
+	}
 	if (!json_object_object_get_ex(r, "counters", &c))
 		return;
 	json_object_object_foreach(c, k, v) {
