@@ -1105,6 +1105,7 @@ static __always_inline int outbound_reply(struct flow_key *fk, __u64 epoch)
 static __always_inline int skb_accept(struct __sk_buff *skb, struct bpf_sock *sk, int listen)
 {
 	struct wfp_ale_in in = {};
+	struct flow_key fk = {};
 	struct wfp_ale_owner *o;
 	struct bpf_sock *fs;
 	__u32 saddr[4] = {}, daddr[4] = {}, off;
@@ -1165,8 +1166,6 @@ static __always_inline int skb_accept(struct __sk_buff *skb, struct bpf_sock *sk
 
 	/* the same incoming values as accept_lookup builds */
 	in.klayer = v6 ? WFP_KL_ACCEPT6 : WFP_KL_ACCEPT4;
-	o = bpf_sk_storage_get(&owners, fs, 0, 0);
-	owner_values(&in, o);
 	if (v6) {
 		set_v6(&in, WFP_KS_LADDR, daddr);
 		set_v6(&in, WFP_KS_RADDR, saddr);
@@ -1178,20 +1177,34 @@ static __always_inline int skb_accept(struct __sk_buff *skb, struct bpf_sock *sk
 	set_val(&in, WFP_KS_RPORT, 0, bpf_ntohs(ports[0]));
 	set_val(&in, WFP_KS_PROTO, 0, proto);
 	cookie = bpf_get_socket_cookie(skb); /* the receiving socket's */
+	fk.cookie = cookie;
+	flow_fill(&fk, &in);
 	if (proto == IPPROTO_UDP) {
-		struct flow_key fk = { .cookie = cookie };
+		/* most datagrams belong to a flow decided already: the
+		 * cheapest test first, the owner only for a new flow */
 		struct wfp_ale_policy *pol;
-		__u32 zero = 0;
+		struct flow_val *hit;
+		__u32 zero = 0, kl = in.klayer;
 		void *inner;
 
-		flow_fill(&fk, &in);
 		inner = bpf_map_lookup_elem(&policy, &zero);
 		pol = inner ? bpf_map_lookup_elem(inner, &zero) : NULL;
-		if (pol && outbound_reply(&fk, pol->epoch))
-			return 1;
-		return classify(&in, o, cookie, &fk) != WFP_ALE_BLOCK;
+		if (pol) {
+			hit = bpf_map_lookup_elem(&udp_flows, &fk);
+			if (hit && hit->epoch == pol->epoch) {
+				struct wfp_ale_stats *s = bpf_map_lookup_elem(&stats, &kl);
+
+				if (s)
+					s->cached++;
+				return hit->verdict != WFP_ALE_BLOCK;
+			}
+			if (outbound_reply(&fk, pol->epoch))
+				return 1;
+		}
 	}
-	return classify(&in, o, cookie, NULL) != WFP_ALE_BLOCK;
+	o = bpf_sk_storage_get(&owners, fs, 0, 0);
+	owner_values(&in, o);
+	return classify(&in, o, cookie, proto == IPPROTO_UDP ? &fk : NULL) != WFP_ALE_BLOCK;
 }
 
 SEC("cgroup_skb/ingress")

@@ -128,7 +128,8 @@ static void print_hooks(const struct wfp_ebpf *b)
 			printf(" (%s)\n", strerror(-h.exec_err));
 	}
 	if (h.sk_lookup)
-		printf("hook sk_lookup yes%s\n", h.skb_ingress ? " (standing by: skb_ingress)" : "");
+		printf("hook sk_lookup yes%s\n",
+		       h.skb_ingress ? " (standing by: skb_ingress)" : "");
 	printf("hook skb_ingress %s", h.skb_ingress ? "yes\n" : "no");
 	if (!h.skb_ingress)
 		printf(" (%s)\n", strerror(-h.skb_err));
