@@ -57,6 +57,10 @@ kill "$DRIVER" && wait "$DRIVER"
 DRIVER=
 
 WFP_EBPF_STRICT=connect4,connect6,accept4 start_driver "$TMP/policy.wfp"
+# a listener whose ncat started after the programs (the older ones were
+# seeded from /proc at attach, app path included)
+in_ns_bg ncat -l -k 127.0.0.1 8081 -c 'echo hi'
+sleep 0.5
 check "strict: connect6 is not complete (callout), so strict=0x50" \
 	grep -q "^ready .* complete=$complete strict=0x50\$" "$TMP/events"
 in_ns curl -sS -o /dev/null --max-time 5 http://127.0.0.1:8080/ 2>/dev/null
@@ -72,7 +76,7 @@ out=$(in_ns curl -s --max-time 5 'http://[::1]:8080/')
 check "strict requested at CONNECT6, but not complete: curl over v6 passes ($out)" \
 	[ "$out" = hello ]
 in_ns curl -s --max-time 5 http://127.0.0.1:80/ > /dev/null 2>&1
-out=$(outside 127.0.0.1 8080)
+out=$(outside 127.0.0.1 8081)
 check "strict: the SYN for the listener is dropped silently ($out)" [ "$out" = timeout ]
 events_settle
 check "strict: event verdict=block reason=unavailable, no filter" \
@@ -81,7 +85,7 @@ check "strict: event verdict=block reason=unavailable, no filter" \
 check "strict: the filter in front still decides, with its id" \
 	has_event 'layer=ALE_AUTH_CONNECT_V4 verdict=block filter=[1-9]' 'rport=80 proto=6$'
 check "strict: recv-accept blocked, reason=unavailable" \
-	has_event 'layer=ALE_AUTH_RECV_ACCEPT_V4 verdict=block' 'lport=8080 .* reason=unavailable$'
+	has_event 'layer=ALE_AUTH_RECV_ACCEPT_V4 verdict=block' 'lport=8081 .* reason=unavailable$'
 kill "$DRIVER" && wait "$DRIVER"
 DRIVER=
 check "counters: unavailable counted at ALE_AUTH_CONNECT_V4" \
