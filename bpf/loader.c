@@ -649,6 +649,11 @@ int wfp_ebpf_event_fd(struct wfp_ebpf *b)
 	return ring_buffer__epoll_fd(b->rb);
 }
 
+void wfp_ebpf_permit_events(struct wfp_ebpf *b, bool on)
+{
+	b->skel->data->events_permit = on;
+}
+
 int wfp_ebpf_poll(struct wfp_ebpf *b, int timeout_ms, wfp_ebpf_event_fn fn, void *ctx)
 {
 	if (!b->rb && wfp_ebpf_event_fd(b) < 0)

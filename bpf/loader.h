@@ -62,6 +62,8 @@ int wfp_ebpf_poll(struct wfp_ebpf *b, int timeout_ms, wfp_ebpf_event_fn fn, void
 /* An fd that becomes readable when events wait (for an epoll loop; then
  * wfp_ebpf_poll(b, 0, ...)); -1 with errno on failure. */
 int wfp_ebpf_event_fd(struct wfp_ebpf *b);
+/* Permit events on or off (default on); blocks and defers always go. */
+void wfp_ebpf_permit_events(struct wfp_ebpf *b, bool on);
 /* Looks up a socket's owner by cookie (the daemon's attribution map). */
 int wfp_ebpf_owner(struct wfp_ebpf *b, uint64_t cookie, struct wfp_ale_owner *out);
 /* Counters of one kernel layer, summed over CPUs. */

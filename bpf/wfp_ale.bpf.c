@@ -59,6 +59,9 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 /* Set by the loader before load: trace to the ring buffer. */
 const volatile __u32 cfg_events = 1;
+/* Permits are events too only while someone watches (wfpd: a monitor);
+ * blocks and defers always are.  Set at run time by the loader. */
+volatile __u32 events_permit = 1;
 
 /* Set by the loader once cgroup_skb/ingress is attached: RECV_ACCEPT is
  * then decided there (silent drop), and sk_lookup stands by, so that no
@@ -734,7 +737,7 @@ static __always_inline __u32 classify(struct wfp_ale_in *in, const struct wfp_al
 	}
 	if (verdict == WFP_ALE_DEFER)
 		bpf_map_update_elem(&deferred, &cookie, in, BPF_ANY);
-	if (!cfg_events)
+	if (!cfg_events || (verdict == WFP_ALE_PERMIT && !events_permit))
 		return verdict;
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {

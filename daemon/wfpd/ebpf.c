@@ -310,6 +310,8 @@ void wfpd_kpath_update(struct wfpd *d)
 
 	if (!d->ebpf || !d->backend_priv)
 		return;
+	/* allowed socket calls cost no event while nobody watches */
+	wfp_ebpf_permit_events(d->ebpf->b, mgmt_monitoring(d));
 	if (nft_kpath_set(d, k, live_epoch_mark(d->live), d->ebpf->nft_cg))
 		k = 0;
 	if (k != d->kpath)
