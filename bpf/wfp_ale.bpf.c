@@ -7,9 +7,12 @@
  *   cgroup/post_bind4/6       ALE_RESOURCE_ASSIGNMENT_V4/V6
  *   lsm_cgroup/socket_listen  ALE_AUTH_LISTEN_V4/V6
  *   lsm_cgroup/inet_conn_request  ALE_AUTH_RECV_ACCEPT_V4/V6 (TCP SYN)
- *   sk_lookup                 ALE_AUTH_RECV_ACCEPT_V4/V6 without the LSM:
- *                             per network namespace, for the cgroup's
- *                             bound sockets (TCP SYN, UDP datagram)
+ *   cgroup_skb/ingress        ALE_AUTH_RECV_ACCEPT_V4/V6: a TCP SYN for
+ *                             a listener of the cgroup, the first UDP
+ *                             datagram of a flow; a block drops silently
+ *   sk_lookup                 ALE_AUTH_RECV_ACCEPT_V4/V6 where the above
+ *                             is not attached: per network namespace, for
+ *                             the cgroup's bound sockets (refuses)
  *   cgroup/connect4/6         ALE_AUTH_CONNECT_V4/V6 (TCP, connected UDP)
  *   cgroup/sendmsg4/6         ALE_AUTH_CONNECT_V4/V6 (unconnected UDP,
  *                             once per flow)
@@ -59,6 +62,11 @@ const volatile __u32 cfg_events = 1;
 /* Permits are events too only while someone watches (wfpd: a monitor);
  * blocks and defers always are.  Set at run time by the loader. */
 volatile __u32 events_permit = 1;
+
+/* Set by the loader once cgroup_skb/ingress is attached: RECV_ACCEPT is
+ * then decided there (silent drop), and sk_lookup stands by, so that no
+ * incoming flow is classified twice. */
+volatile __u32 skb_ingress_on;
 
 struct policy_map {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -650,7 +658,24 @@ static __always_inline void count(__u32 kl, __u32 verdict, int nopol)
 		s->permit++;
 }
 
-/* Classify in->klayer; returns WFP_ALE_PERMIT/BLOCK/DEFER. */
+/* A UDP flow's key from its incoming values. */
+static __always_inline void flow_fill(struct flow_key *fk, const struct wfp_ale_in *in)
+{
+	fk->raddr[0] = in->v[WFP_KS_RADDR].hi >> 32;
+	fk->raddr[1] = (__u32)in->v[WFP_KS_RADDR].hi;
+	fk->raddr[2] = in->v[WFP_KS_RADDR].lo >> 32;
+	fk->raddr[3] = (__u32)in->v[WFP_KS_RADDR].lo;
+	fk->laddr[0] = in->v[WFP_KS_LADDR].hi >> 32;
+	fk->laddr[1] = (__u32)in->v[WFP_KS_LADDR].hi;
+	fk->laddr[2] = in->v[WFP_KS_LADDR].lo >> 32;
+	fk->laddr[3] = (__u32)in->v[WFP_KS_LADDR].lo;
+	fk->rport = (__u16)in->v[WFP_KS_RPORT].lo;
+	fk->lport = (__u16)in->v[WFP_KS_LPORT].lo;
+	fk->klayer = in->klayer;
+}
+
+/* Classify in->klayer; returns WFP_ALE_PERMIT/BLOCK/DEFER (a strict
+ * layer never defers: BLOCK). */
 static __always_inline __u32 classify(struct wfp_ale_in *in, const struct wfp_ale_owner *o,
 				      __u64 cookie, struct flow_key *fk)
 {
@@ -659,7 +684,7 @@ static __always_inline __u32 classify(struct wfp_ale_in *in, const struct wfp_al
 			  .action = ACTION_NONE_NO_MATCH };
 	struct wfp_ale_event *ev;
 	struct wfp_ale_policy *pol;
-	__u32 zero = 0, kl = in->klayer, verdict, n;
+	__u32 zero = 0, kl = in->klayer, verdict, n, unavail = 0;
 	void *inner;
 
 	if (kl >= WFP_KL_MAX)
@@ -686,11 +711,25 @@ static __always_inline __u32 classify(struct wfp_ale_in *in, const struct wfp_al
 		n = WFP_ALE_MAX_LIST;
 	if (n)
 		bpf_loop(n, filter_one, &w, 0);
-	if (w.defer)
+	if (w.defer && (pol->strict & (1U << kl))) {
+		/* a strict layer has no userspace fallback (the daemon lets
+		 * its new flows bypass NFQUEUE) and the compiler made it
+		 * strict only if nothing defers statically: a value missing
+		 * now blocks, fail-closed (docs/internals/ebpf.md "Strict") */
+		verdict = WFP_ALE_BLOCK;
+		unavail = 1;
+	} else if (w.defer) {
 		verdict = WFP_ALE_DEFER;
-	else
+	} else {
 		verdict = w.action == ACTION_BLOCK ? WFP_ALE_BLOCK : WFP_ALE_PERMIT;
+	}
 	count(kl, verdict, 0);
+	if (unavail) {
+		struct wfp_ale_stats *s = bpf_map_lookup_elem(&stats, &kl);
+
+		if (s)
+			s->unavailable++;
+	}
 	if (fk) {
 		fv.epoch = pol->epoch;
 		fv.verdict = verdict;
@@ -710,6 +749,7 @@ static __always_inline __u32 classify(struct wfp_ale_in *in, const struct wfp_al
 	}
 	ev->cookie = cookie;
 	ev->filter_id = w.defer ? 0 : w.filter_id;
+	ev->flags = unavail ? WFP_ALE_EV_UNAVAILABLE : 0;
 	ev->generation = pol->generation;
 	ev->verdict = verdict;
 	ev->action = w.action;
@@ -863,17 +903,7 @@ static __always_inline int auth_connect(struct bpf_sock_addr *ctx, int v6, int s
 	if (!sendmsg)
 		return classify(&in, o, cookie, NULL) != WFP_ALE_BLOCK;
 	fk.cookie = cookie;
-	fk.klayer = in.klayer;
-	fk.raddr[0] = in.v[WFP_KS_RADDR].hi >> 32;
-	fk.raddr[1] = (__u32)in.v[WFP_KS_RADDR].hi;
-	fk.raddr[2] = in.v[WFP_KS_RADDR].lo >> 32;
-	fk.raddr[3] = (__u32)in.v[WFP_KS_RADDR].lo;
-	fk.laddr[0] = in.v[WFP_KS_LADDR].hi >> 32;
-	fk.laddr[1] = (__u32)in.v[WFP_KS_LADDR].hi;
-	fk.laddr[2] = in.v[WFP_KS_LADDR].lo >> 32;
-	fk.laddr[3] = (__u32)in.v[WFP_KS_LADDR].lo;
-	fk.rport = (__u16)in.v[WFP_KS_RPORT].lo;
-	fk.lport = (__u16)in.v[WFP_KS_LPORT].lo;
+	flow_fill(&fk, &in);
 	return classify(&in, o, cookie, &fk) != WFP_ALE_BLOCK;
 }
 
@@ -967,9 +997,10 @@ int BPF_PROG(recv_accept, const struct sock *sk, struct sk_buff *skb,
 }
 
 /*
- * ALE_AUTH_RECV_ACCEPT without the LSM: sk_lookup runs when a TCP SYN or
+ * ALE_AUTH_RECV_ACCEPT, the fallback: sk_lookup runs when a TCP SYN or
  * a UDP datagram looks for its socket, per network namespace.  Only
- * endpoints bound by the cgroup's sockets (the bound map) are classified;
+ * endpoints bound by the cgroup's sockets (the bound map) are classified,
+ * and only while cgroup_skb/ingress (below) is not attached;
  * the app and user are the bound socket's owner, as on Windows.  SK_DROP
  * makes the lookup fail: a TCP client gets a reset (ECONNREFUSED), not
  * the silent drop of WFP (docs/internals/ebpf.md).
@@ -983,8 +1014,8 @@ int accept_lookup(struct bpf_sk_lookup *ctx)
 	int v6 = ctx->family == AF_INET6;
 	__u32 a6[4];
 
-	if (ctx->family != AF_INET && !v6)
-		return SK_PASS;
+	if ((ctx->family != AF_INET && !v6) || skb_ingress_on)
+		return SK_PASS; /* cgroup_skb/ingress decides (below) */
 	bk.proto = ctx->protocol;
 	bk.v6 = v6;
 	bk.port = ctx->local_port;
@@ -1028,19 +1059,169 @@ int accept_lookup(struct bpf_sk_lookup *ctx)
 	set_val(&in, WFP_KS_RPORT, 0, bpf_ntohs(ctx->remote_port));
 	set_val(&in, WFP_KS_PROTO, 0, ctx->protocol);
 	if (ctx->protocol == IPPROTO_UDP) {
-		struct flow_key fk = { .klayer = in.klayer };
+		struct flow_key fk = {};
 
-		fk.raddr[0] = in.v[WFP_KS_RADDR].hi >> 32;
-		fk.raddr[1] = (__u32)in.v[WFP_KS_RADDR].hi;
-		fk.raddr[2] = in.v[WFP_KS_RADDR].lo >> 32;
-		fk.raddr[3] = (__u32)in.v[WFP_KS_RADDR].lo;
-		fk.laddr[0] = in.v[WFP_KS_LADDR].hi >> 32;
-		fk.laddr[1] = (__u32)in.v[WFP_KS_LADDR].hi;
-		fk.laddr[2] = in.v[WFP_KS_LADDR].lo >> 32;
-		fk.laddr[3] = (__u32)in.v[WFP_KS_LADDR].lo;
-		fk.rport = (__u16)in.v[WFP_KS_RPORT].lo;
-		fk.lport = (__u16)in.v[WFP_KS_LPORT].lo;
+		flow_fill(&fk, &in);
 		return classify(&in, o, 0, &fk) == WFP_ALE_BLOCK ? SK_DROP : SK_PASS;
 	}
 	return classify(&in, o, 0, NULL) == WFP_ALE_BLOCK ? SK_DROP : SK_PASS;
+}
+
+/*
+ * ALE_AUTH_RECV_ACCEPT in cgroup_skb/ingress: runs for every packet
+ * delivered to a socket of the cgroup, after the socket lookup (skb->sk
+ * is the receiving socket: the listener for a SYN), so returning 0 drops
+ * the packet silently, as WFP does (spec §3.8: no RST, no ICMP).  Only
+ *   - a TCP SYN without ACK for a LISTEN socket, and
+ *   - a UDP datagram for an unconnected UDP socket, once per flow
+ * are classified; everything else leaves at the first test.  A connected
+ * UDP socket receives only from its peer, a flow authorised at
+ * ALE_AUTH_CONNECT (spec §3.1: an authorised flow's packets pass in both
+ * directions), and so do the replies to an unconnected socket's own
+ * sendto(), found in udp_flows under the socket's cookie.
+ */
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define SOCK_DGRAM 2
+#define TH_SYN 0x02
+#define TH_ACK 0x10
+
+/* The datagram answers a flow this socket opened with sendto() and that
+ * ALE_AUTH_CONNECT did not block under the current policy. */
+static __always_inline int outbound_reply(struct flow_key *fk, __u64 epoch)
+{
+	__u32 kl = fk->klayer, la[4];
+	struct flow_val *fv;
+
+	fk->klayer = kl == WFP_KL_ACCEPT6 ? WFP_KL_CONNECT6 : WFP_KL_CONNECT4;
+	fv = bpf_map_lookup_elem(&udp_flows, fk);
+	if (!fv) { /* sent from a wildcard-bound socket: laddr unknown */
+		__builtin_memcpy(la, fk->laddr, sizeof(la));
+		__builtin_memset(fk->laddr, 0, sizeof(fk->laddr));
+		fv = bpf_map_lookup_elem(&udp_flows, fk);
+		__builtin_memcpy(fk->laddr, la, sizeof(la));
+	}
+	fk->klayer = kl;
+	return fv && fv->epoch == epoch && fv->verdict != WFP_ALE_BLOCK;
+}
+
+static __always_inline int skb_accept(struct __sk_buff *skb, struct bpf_sock *sk, int listen)
+{
+	struct wfp_ale_in in = {};
+	struct flow_key fk = {};
+	struct wfp_ale_owner *o;
+	struct bpf_sock *fs;
+	__u32 saddr[4] = {}, daddr[4] = {}, off;
+	__u16 ports[2];
+	__u8 hdr[40], proto;
+	__u64 cookie;
+	int v6;
+
+	/* the data starts at the network header in cgroup_skb */
+	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		v6 = 1;
+		if (bpf_skb_load_bytes(skb, 0, hdr, 40))
+			return 1;
+		proto = hdr[6];
+		off = 40;
+		__builtin_memcpy(saddr, &hdr[8], 16);
+		__builtin_memcpy(daddr, &hdr[24], 16);
+		/* hop-by-hop, routing, destination options (fragments were
+		 * reassembled before the socket) */
+		for (int i = 0; i < 4; i++) {
+			__u8 eh[2];
+
+			if (proto != 0 && proto != 43 && proto != 60)
+				break;
+			if (bpf_skb_load_bytes(skb, off, eh, 2))
+				return 1;
+			proto = eh[0];
+			off += (eh[1] + 1) * 8;
+		}
+	} else if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		/* also a v4 packet for a dual-stack v6 socket: the V4 layer */
+		v6 = 0;
+		if (bpf_skb_load_bytes(skb, 0, hdr, 20))
+			return 1;
+		proto = hdr[9];
+		off = (hdr[0] & 0xf) * 4;
+		__builtin_memcpy(saddr, &hdr[12], 4);
+		__builtin_memcpy(daddr, &hdr[16], 4);
+	} else {
+		return 1;
+	}
+	if (listen) {
+		__u8 fl;
+
+		if (proto != IPPROTO_TCP || bpf_skb_load_bytes(skb, off + 13, &fl, 1) ||
+		    (fl & (TH_SYN | TH_ACK)) != TH_SYN)
+			return 1;
+	} else if (proto != IPPROTO_UDP) {
+		return 1;
+	}
+	fs = bpf_sk_fullsock(sk);
+	if (!fs)
+		return 1;
+	if (!listen && (fs->type != SOCK_DGRAM || fs->protocol != IPPROTO_UDP))
+		return 1; /* raw, ping: not ALE flows */
+	if (bpf_skb_load_bytes(skb, off, ports, sizeof(ports)))
+		return 1;
+
+	/* the same incoming values as accept_lookup builds */
+	in.klayer = v6 ? WFP_KL_ACCEPT6 : WFP_KL_ACCEPT4;
+	if (v6) {
+		set_v6(&in, WFP_KS_LADDR, daddr);
+		set_v6(&in, WFP_KS_RADDR, saddr);
+	} else {
+		set_val(&in, WFP_KS_LADDR, 0, bpf_ntohl(daddr[0]));
+		set_val(&in, WFP_KS_RADDR, 0, bpf_ntohl(saddr[0]));
+	}
+	set_val(&in, WFP_KS_LPORT, 0, bpf_ntohs(ports[1]));
+	set_val(&in, WFP_KS_RPORT, 0, bpf_ntohs(ports[0]));
+	set_val(&in, WFP_KS_PROTO, 0, proto);
+	cookie = bpf_get_socket_cookie(skb); /* the receiving socket's */
+	fk.cookie = cookie;
+	flow_fill(&fk, &in);
+	if (proto == IPPROTO_UDP) {
+		/* most datagrams belong to a flow decided already: the
+		 * cheapest test first, the owner only for a new flow */
+		struct wfp_ale_policy *pol;
+		struct flow_val *hit;
+		__u32 zero = 0, kl = in.klayer;
+		void *inner;
+
+		inner = bpf_map_lookup_elem(&policy, &zero);
+		pol = inner ? bpf_map_lookup_elem(inner, &zero) : NULL;
+		if (pol) {
+			hit = bpf_map_lookup_elem(&udp_flows, &fk);
+			if (hit && hit->epoch == pol->epoch) {
+				struct wfp_ale_stats *s = bpf_map_lookup_elem(&stats, &kl);
+
+				if (s)
+					s->cached++;
+				return hit->verdict != WFP_ALE_BLOCK;
+			}
+			if (outbound_reply(&fk, pol->epoch))
+				return 1;
+		}
+	}
+	o = bpf_sk_storage_get(&owners, fs, 0, 0);
+	owner_values(&in, o);
+	return classify(&in, o, cookie, proto == IPPROTO_UDP ? &fk : NULL) != WFP_ALE_BLOCK;
+}
+
+SEC("cgroup_skb/ingress")
+int accept_skb(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk;
+	__u32 state;
+
+	if (!sk)
+		return 1;
+	/* every packet of the cgroup's sockets comes here: leave at once
+	 * unless a listener or an unconnected socket receives it */
+	state = sk->state;
+	if (state != BPF_TCP_LISTEN && state != BPF_TCP_CLOSE)
+		return 1;
+	return skb_accept(skb, sk, state == BPF_TCP_LISTEN);
 }

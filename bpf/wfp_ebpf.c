@@ -8,7 +8,9 @@
  *       load a policy file (.wfp text, JSON or netsh XML), attach to the
  *       cgroup (and sk_lookup to the network namespace NETNS, a path like
  *       /run/netns/NAME), print "ready" and then one line per kernel
- *       classification until SIGINT/SIGTERM
+ *       classification until SIGINT/SIGTERM; WFP_EBPF_STRICT=
+ *       connect4,accept4,...|all publishes those layers strict
+ *       (wfp_ebpf_publish_strict)
  *   wfp-ebpf bench CGROUP COUNT [ADDR PORT [plain]]
  *       connect() latency and connections/s from the cgroup (to a
  *       loopback listener, or ADDR:PORT): no programs, then the eBPF path
@@ -34,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -103,12 +106,13 @@ static void print_event(const struct wfp_ale_event *ev, void *ctx)
 	printf("event layer=%s verdict=%s filter=%" PRIu64 " gen=%" PRIu64
 	       " cookie=%" PRIu64 " pid=%u tgid=%u uid=%u gid=%u euid=%u"
 	       " cgroup=%" PRIu64 " comm=%.16s app=%s laddr=%s lport=%s"
-	       " raddr=%s rport=%s proto=%s\n",
+	       " raddr=%s rport=%s proto=%s%s\n",
 	       layer >= 0 ? wfp_layer_name((unsigned)layer) : "?",
 	       verdict_name(ev->verdict), (uint64_t)ev->filter_id,
 	       (uint64_t)ev->generation, (uint64_t)ev->cookie, o->pid, o->tgid,
 	       o->uid, o->gid, o->euid, (uint64_t)o->cgroup_id, o->comm,
-	       o->path_known ? path : "?", la, lp, ra, rp, pr);
+	       o->path_known ? path : "?", la, lp, ra, rp, pr,
+	       ev->flags & WFP_ALE_EV_UNAVAILABLE ? " reason=unavailable" : "");
 	fflush(stdout);
 }
 
@@ -124,7 +128,11 @@ static void print_hooks(const struct wfp_ebpf *b)
 			printf(" (%s)\n", strerror(-h.exec_err));
 	}
 	if (h.sk_lookup)
-		printf("hook sk_lookup yes\n");
+		printf("hook sk_lookup yes%s\n",
+		       h.skb_ingress ? " (standing by: skb_ingress)" : "");
+	printf("hook skb_ingress %s", h.skb_ingress ? "yes\n" : "no");
+	if (!h.skb_ingress)
+		printf(" (%s)\n", strerror(-h.skb_err));
 	printf("hook lsm_cgroup %s", h.lsm_cgroup ? "yes\n" : "no");
 	if (!h.lsm_cgroup)
 		printf(" (%s)\n", strerror(-h.lsm_err));
@@ -153,6 +161,28 @@ static int cmd_probe(void)
 	return 0;
 }
 
+/* WFP_EBPF_STRICT=connect4,accept6,...|all: the strict layers asked for. */
+static uint32_t strict_env(void)
+{
+	static const char *const names[WFP_KL_MAX] = {
+		"bind4", "bind6", "listen4", "listen6",
+		"accept4", "accept6", "connect4", "connect6",
+	};
+	const char *v = getenv("WFP_EBPF_STRICT");
+	uint32_t m = 0;
+
+	for (const char *p = v; p && *p; p += strcspn(p, ","), p += *p == ',') {
+		size_t n = strcspn(p, ",");
+
+		if (n == 3 && !strncmp(p, "all", 3))
+			m |= (1U << WFP_KL_MAX) - 1;
+		for (unsigned k = 0; k < WFP_KL_MAX; k++)
+			if (strlen(names[k]) == n && !strncmp(p, names[k], n))
+				m |= 1U << k;
+	}
+	return m;
+}
+
 static int cmd_run(const char *cgroup, const char *policy, const char *netns)
 {
 	struct wfp_engine *e = wfp_engine_open(NULL);
@@ -173,11 +203,8 @@ static int cmd_run(const char *cgroup, const char *policy, const char *netns)
 		return 2;
 	}
 	b = open_or_die();
-	ret = wfp_ebpf_publish(b, e, &st);
-	if (ret) {
-		fprintf(stderr, "wfp-ebpf: publish: %s\n", wfp_strerror(ret));
-		return 2;
-	}
+	/* attach first: a layer is complete (can be strict) only with its
+	 * hook attached; until the publication everything is permitted */
 	ret = wfp_ebpf_attach(b, cgroup, &why);
 	if (!ret && netns)
 		ret = wfp_ebpf_attach_netns(b, netns, &why);
@@ -185,13 +212,18 @@ static int cmd_run(const char *cgroup, const char *policy, const char *netns)
 		fprintf(stderr, "wfp-ebpf: attach %s: %s\n", why, strerror(-ret));
 		return 2;
 	}
+	ret = wfp_ebpf_publish_strict(b, e, strict_env(), &st);
+	if (ret) {
+		fprintf(stderr, "wfp-ebpf: publish: %s\n", wfp_strerror(ret));
+		return 2;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	/* a test script that dies must not leave its programs attached */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	print_hooks(b);
-	printf("ready filters=%u defer=%u callout=%u indexed=%u\n", st.nfilt, st.ndefer,
-	       st.ncallout, st.nindexed);
+	printf("ready filters=%u defer=%u callout=%u indexed=%u complete=0x%02x strict=0x%02x\n",
+	       st.nfilt, st.ndefer, st.ncallout, st.nindexed, st.complete_mask, st.strict_mask);
 	fflush(stdout);
 	while (!stop) {
 		ret = wfp_ebpf_poll(b, 100, print_event, NULL);
@@ -204,10 +236,11 @@ static int cmd_run(const char *cgroup, const char *policy, const char *netns)
 
 		if (wfp_ebpf_stats(b, kl, &cs) == 0)
 			printf("stats layer=%s permit=%llu block=%llu defer=%llu cached=%llu"
-			       " lost=%llu\n", wfp_layer_name((unsigned)wfp_ebpf_layer(kl)),
+			       " lost=%llu unavailable=%llu\n",
+			       wfp_layer_name((unsigned)wfp_ebpf_layer(kl)),
 			       (unsigned long long)cs.permit, (unsigned long long)cs.block,
 			       (unsigned long long)cs.defer, (unsigned long long)cs.cached,
-			       (unsigned long long)cs.lost);
+			       (unsigned long long)cs.lost, (unsigned long long)cs.unavailable);
 	}
 	wfp_ebpf_close(b);
 	wfp_session_close(s);
@@ -430,12 +463,38 @@ enum {
 	CALL_BIND = 1, CALL_CONNECT, CALL_LISTEN, CALL_SENDTO,
 	CALL_ACCEPT,		/* a kernel layer only: recv-accept */
 	CALL_LOOP_CONNECT,	/* connect to the child's own listener */
-	CALL_LOOP_SENDTO	/* sendto the child's own bound UDP socket */
+	CALL_LOOP_SENDTO,	/* sendto the child's own bound UDP socket */
+	CALL_LOOP_RECV		/* that socket received it (0) or not */
 };
+
+/* How long an answer may take on loopback before "not answered": a
+ * blocked SYN or datagram is dropped silently (cgroup_skb/ingress). */
+#define ANSWER_MS 500
+
+/* A connect() that waits at most ANSWER_MS: 0, an errno, or ETIMEDOUT
+ * when the SYN got no answer. */
+static int connect_bounded(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	socklen_t elen = sizeof(int);
+	int err = 0;
+
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	if (!connect(fd, sa, len))
+		return 0;
+	if (errno != EINPROGRESS)
+		return errno;
+	if (poll(&p, 1, ANSWER_MS) == 0)
+		return ETIMEDOUT;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen))
+		return errno;
+	return err;
+}
 
 struct step {
 	int call;	/* CALL_* */
 	int err;	/* 0 or errno */
+	uint16_t port, sport;	/* CALL_LOOP_*: to, and from (the second socket) */
 };
 
 static void sa_make(struct sockaddr_storage *ss, socklen_t *len, bool v6, bool any,
@@ -468,9 +527,21 @@ static void sa_make(struct sockaddr_storage *ss, socklen_t *len, bool v6, bool a
 }
 
 /* The child: join the cgroup, maybe become nobody, make the calls. */
+/* The local port of fd (0 if unknown). */
+static uint16_t local_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		return 0;
+	return ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+		     ((struct sockaddr_in *)&ss)->sin_port);
+}
+
 static void child_ops(const char *cgroup, int wfd, unsigned op, bool nobody)
 {
-	struct step st[4];
+	struct step st[4] = { 0 };
 	struct sockaddr_storage ss;
 	char procs[512];
 	socklen_t len;
@@ -505,13 +576,19 @@ static void child_ops(const char *cgroup, int wfd, unsigned op, bool nobody)
 		fd2 = socket(v6 ? AF_INET6 : AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
 		sa_make(&ss, &len, v6, false, port);
 		if (udp) {
+			struct pollfd pf = { .fd = fd, .events = POLLIN };
+
 			st[n].call = CALL_LOOP_SENDTO;
 			st[n++].err = sendto(fd2, "x", 1, 0, (struct sockaddr *)&ss, len) < 0 ?
 				      errno : 0;
+			st[n].call = CALL_LOOP_RECV;
+			st[n].err = poll(&pf, 1, ANSWER_MS) == 1 ? 0 : ETIMEDOUT;
 		} else {
 			st[n].call = CALL_LOOP_CONNECT;
-			st[n++].err = connect(fd2, (struct sockaddr *)&ss, len) ? errno : 0;
+			st[n].err = connect_bounded(fd2, (struct sockaddr *)&ss, len);
 		}
+		st[n].port = port;
+		st[n++].sport = local_port(fd2);
 		goto out;
 	}
 	if (rnd(3)) {
@@ -543,6 +620,8 @@ struct diff_ctx {
 	unsigned nblock_ev;
 	int block_call[4];
 	int accept;	/* last recv-accept: 0 none, 1 permit, 2 block */
+	uint16_t acc_lport, acc_rport;	/* its ports */
+	uint8_t acc_proto;
 	unsigned per_layer[WFP_KL_MAX];
 	unsigned ncase;
 };
@@ -603,15 +682,19 @@ static void diff_event(const struct wfp_ale_event *ev, void *arg)
 	}
 	if (ev->verdict == WFP_ALE_BLOCK && d->nblock_ev < 4)
 		d->block_call[d->nblock_ev++] = klayer_call(ev->in.klayer);
-	if (klayer_call(ev->in.klayer) == CALL_ACCEPT)
+	if (klayer_call(ev->in.klayer) == CALL_ACCEPT) {
 		d->accept = ev->verdict == WFP_ALE_BLOCK ? 2 : 1;
+		d->acc_lport = (uint16_t)ev->in.v[WFP_KS_LPORT].lo;
+		d->acc_rport = (uint16_t)ev->in.v[WFP_KS_RPORT].lo;
+		d->acc_proto = (uint8_t)ev->in.v[WFP_KS_PROTO].lo;
+	}
 	d->agree++;
 }
 
 static int cmd_diff(const char *cgroup, unsigned cases, uint64_t seed, const char *netns)
 {
 	struct diff_ctx d = { 0 };
-	unsigned errno_bad = 0, nblocked = 0;
+	unsigned errno_bad = 0, nblocked = 0, ndropped = 0;
 	struct wfp_ebpf *b;
 	const char *why = "";
 	ssize_t n;
@@ -661,6 +744,7 @@ static int cmd_diff(const char *cgroup, unsigned cases, uint64_t seed, const cha
 		d.ncase = c;
 		d.nblock_ev = 0;
 		d.accept = 0;
+		d.acc_lport = d.acc_rport = d.acc_proto = 0;
 		while (wfp_ebpf_poll(b, 0, diff_event, &d) > 0)
 			;
 		/* a blocked call fails with EPERM, and only a blocked one */
@@ -668,15 +752,32 @@ static int cmd_diff(const char *cgroup, unsigned cases, uint64_t seed, const cha
 			int call = st[k].call >= CALL_SENDTO ? CALL_CONNECT : st[k].call;
 			bool blocked = false;
 
-			/* recv-accept: a blocked SYN is refused, a permitted one
-			 * reaches the listener (sk_lookup, docs/internals/ebpf.md) */
-			if (st[k].call == CALL_LOOP_CONNECT && st[k].err != EPERM &&
-			    ((d.accept == 2 && st[k].err != ECONNREFUSED) ||
-			     (d.accept == 1 && st[k].err != 0))) {
-				printf("# case %u: connect to own listener errno %d, accept %s\n",
-				       c, st[k].err, d.accept == 2 ? "blocked" : "permitted");
-				errno_bad++;
+			/* recv-accept: a blocked SYN or datagram is dropped
+			 * silently (no answer, not refused), a permitted one
+			 * reaches the socket (cgroup_skb/ingress) */
+			if ((st[k].call == CALL_LOOP_CONNECT && st[k].err != EPERM) ||
+			    st[k].call == CALL_LOOP_RECV) {
+				if ((d.accept == 2 && st[k].err != ETIMEDOUT) ||
+				    (d.accept == 1 && st[k].err != 0)) {
+					printf("# case %u: %s own socket: errno %d, accept %s\n",
+					       c, st[k].call == CALL_LOOP_RECV ? "sendto" :
+					       "connect to", st[k].err,
+					       d.accept == 2 ? "blocked" : "permitted");
+					errno_bad++;
+				}
+				ndropped += d.accept == 2 && st[k].err == ETIMEDOUT;
+				/* the values come from the packet: its ports */
+				if (d.accept && (d.acc_lport != st[k].port ||
+						 d.acc_rport != st[k].sport ||
+						 d.acc_proto != (op & 2 ? 17 : 6))) {
+					printf("# case %u: recv-accept ports %u <- %u proto %u,"
+					       " expected %u <- %u\n", c, d.acc_lport,
+					       d.acc_rport, d.acc_proto, st[k].port, st[k].sport);
+					errno_bad++;
+				}
 			}
+			if (st[k].call == CALL_LOOP_RECV)
+				continue;
 			for (unsigned j = 0; j < d.nblock_ev; j++)
 				blocked |= d.block_call[j] == call;
 			nblocked += blocked;
@@ -701,7 +802,8 @@ static int cmd_diff(const char *cgroup, unsigned cases, uint64_t seed, const cha
 		       d.per_layer[kl]);
 	printf("%s 1 - kernel verdict == wfp_classify verdict\n",
 	       d.bad == 0 && d.agree >= cases / 2 ? "ok" : "not ok");
-	printf("# %u blocked calls\n", nblocked);
+	printf("# %u blocked calls, %u recv-accept blocks dropped silently\n", nblocked,
+	       ndropped);
 	printf("%s 2 - blocked calls fail with EPERM, others do not\n",
 	       errno_bad == 0 ? "ok" : "not ok");
 	wfp_ebpf_close(b);

@@ -595,6 +595,7 @@ WFP_API int wfp_ebpf_compile(const struct wfp_engine *e, struct wfp_ale_policy *
 	out->generation = wfp_engine_generation(e);
 	for (unsigned kl = 0; kl < WFP_KL_MAX; kl++) {
 		const struct clayer *cl = e->published[klayers[kl]];
+		uint32_t f0_layer = out->nfilt;
 
 		out->layer[kl].first = out->ncond;
 		for (uint32_t s = 0; cl && s < cl->nsub; s++) {
@@ -612,6 +613,17 @@ WFP_API int wfp_ebpf_compile(const struct wfp_engine *e, struct wfp_ale_policy *
 				out->filt[i].sub_end_pc = out->ncond;
 		}
 		out->layer[kl].count = out->ncond - out->layer[kl].first;
+		/* complete: nothing here defers statically, so only a value
+		 * missing at run time can defer (a strict layer blocks then) */
+		if (st) {
+			bool complete = true;
+
+			for (uint32_t i = f0_layer; i < out->nfilt; i++)
+				if (out->filt[i].flags & (WFP_AF_DEFER | WFP_AF_CALLOUT))
+					complete = false;
+			if (complete)
+				st->complete_mask |= 1U << kl;
+		}
 		/* the plain walk: every filter, in order */
 		out->layer[kl].list_first = out->nlist;
 		for (uint32_t pc = out->layer[kl].first; pc < out->ncond;) {

@@ -258,7 +258,7 @@ int wfpd_ebpf_start(struct wfpd *d)
 	d->ebpf = x;
 	snprintf(x->status, sizeof(x->status), "eBPF on cgroup %s: connect/bind yes, recv-accept %s, "
 		 "listen %s, app paths %s", x->cgroup,
-		 "no",
+		 x->hooks.skb_ingress ? "yes" : "no",
 		 x->hooks.lsm_cgroup ? "yes" : "no", x->hooks.exec_path ? "yes" : "no");
 	logmsg(LOG_INFO, "%s", x->status);
 	if (!x->hooks.lsm_cgroup)
@@ -273,6 +273,10 @@ out_fail:
 	free(x);
 	return d->cfg.ebpf == WFPD_EBPF_ON ? -1 : 0;
 }
+
+/* The kernel layers a kernel path can stand on: strict when complete. */
+#define KLAYERS_KPATH ((1U << WFP_KL_CONNECT4) | (1U << WFP_KL_CONNECT6) | \
+		       (1U << WFP_KL_ACCEPT4) | (1U << WFP_KL_ACCEPT6))
 
 /* Kernel layers a kernel-path bit needs decided without userspace. */
 static uint32_t klayers_of(uint32_t kbit)
@@ -292,7 +296,8 @@ static uint32_t kpath_wanted(struct wfpd *d)
 	struct wfpd_ebpf *x = d->ebpf;
 	uint32_t k = 0;
 
-	if (!x || !x->published || d->cfg.no_fastpath || x->nft_cg[0] == '\x01')
+	if (!x || !x->published || d->cfg.no_fastpath || x->nft_cg[0] == '\x01' ||
+	    mgmt_monitoring(d))
 		return 0;
 	for (uint32_t bit = 1; bit <= WFPD_KPATH_IN6; bit <<= 1) {
 		bool v6 = bit == WFPD_KPATH_OUT6 || bit == WFPD_KPATH_IN6;
@@ -321,35 +326,32 @@ void wfpd_kpath_update(struct wfpd *d)
 	d->kpath = k;
 }
 
-/* TEMPORARY until the loader's strict publication lands: connect only,
- * and only when nothing in the policy defers. */
-struct wfpd_ebpf_st {
-	uint32_t strict_mask;
-};
-static int publish(struct wfpd_ebpf *x, const struct wfp_engine *e, struct wfpd_ebpf_st *out)
-{
-	struct wfp_ebpf_stats st;
-	int rc = wfp_ebpf_publish(x->b, e, &st);
-
-	out->strict_mask = !rc && !st.ndefer && !st.ncallout ?
-		(1U << WFP_KL_CONNECT4) | (1U << WFP_KL_CONNECT6) : 0;
-	return rc;
-}
-
 /* After every commit: compile and swap the kernel policy (atomic, one
  * map update).  A policy too large for the maps is unpublished: every
  * socket call is then allowed in the kernel and decided on NFQUEUE. */
 void wfpd_ebpf_policy_changed(struct wfpd *d)
 {
 	struct wfpd_ebpf *x = d->ebpf;
-	struct wfpd_ebpf_st st;
+	struct wfp_ebpf_stats st;
+	uint32_t strict = KLAYERS_KPATH;
 	int rc;
 
 	if (!x)
 		return;
 	memset(&st, 0, sizeof(st));
-	/* strict where a kernel path may be on: no later decision exists */
-	rc = publish(x, d->engine, &st);
+	/*
+	 * Strict (a classification the kernel cannot make blocks) wherever
+	 * the policy allows a kernel path: no later decision would exist.
+	 * This depends on the policy alone, never on whether a monitor
+	 * watches, so that watching never changes a verdict.
+	 */
+	if (x->nft_cg[0] == '\x01')
+		strict = 0; /* no kernel path can exist */
+	for (int v6 = 0; v6 < 2; v6++)
+		if (d->cfg.no_fastpath || !live_kernel_path_ok(d->live, v6))
+			strict &= v6 ? ~((1U << WFP_KL_CONNECT6) | (1U << WFP_KL_ACCEPT6)) :
+				       ~((1U << WFP_KL_CONNECT4) | (1U << WFP_KL_ACCEPT4));
+	rc = wfp_ebpf_publish_strict(x->b, d->engine, strict, &st);
 	if (rc) {
 		d->ctr.ebpf_publish_errors++;
 		logmsg(LOG_WARNING, "eBPF: cannot publish the policy (%s): decided on NFQUEUE",

@@ -553,7 +553,7 @@ static int layer_fast_mode(struct live *l, unsigned layer, size_t *count)
 
 bool live_kernel_path_ok(struct live *l, bool v6)
 {
-	return l->fast_mode[v6] == FAST_ALWAYS && !l->est_filters[v6] && !mgmt_monitoring(l->d);
+	return l->fast_mode[v6] == FAST_ALWAYS && !l->est_filters[v6];
 }
 
 void live_policy_changed(struct live *l)

@@ -63,9 +63,10 @@ void live_gc(struct live *l);
 void live_flush_flows(struct live *l);
 /* Flows in the table now (metrics). */
 unsigned live_flow_count(const struct live *l);
-/* May new flows of this family skip the queue when eBPF decides their
- * ALE layer?  Only if no per-packet layer has a filter, no filter sits at
- * FLOW_ESTABLISHED and no monitor watches (docs/wfpd.md "eBPF"). */
+/* Does the policy let new flows of this family skip the queue when eBPF
+ * decides their ALE layer?  Only if no per-packet layer has a filter and
+ * none sits at FLOW_ESTABLISHED (docs/wfpd.md "eBPF"; the caller also
+ * requires that no monitor watches). */
 bool live_kernel_path_ok(struct live *l, bool v6);
 /* The ct mark value of the current epoch (owned bits only). */
 uint32_t live_epoch_mark(const struct live *l);

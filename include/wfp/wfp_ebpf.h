@@ -179,7 +179,8 @@ struct wfp_ale_bucket {
 struct wfp_ale_policy {
 	__u64 generation;	/* wfp_engine_generation() */
 	__u64 epoch;		/* publication count: never repeats */
-	__u32 nfilt, ncond, nace, pad;
+	__u32 nfilt, ncond, nace;
+	__u32 strict;		/* klayer bits: a run-time deferral blocks */
 	__u32 nbucket, nlist;
 	struct wfp_ale_range layer[WFP_KL_MAX];
 	struct wfp_ale_index index[WFP_KL_MAX];
@@ -229,6 +230,13 @@ struct wfp_ale_in {
 	struct wfp_ale_val v[WFP_KS_MAX];
 };
 
+/* Event flags. */
+enum {
+	/* a strict layer needed a value the kernel does not have (app path,
+	 * token, local address/port at connect): blocked, fail-closed */
+	WFP_ALE_EV_UNAVAILABLE = 0x1
+};
+
 /* Ring buffer record: one per kernel classification. */
 struct wfp_ale_event {
 	__u64 cookie;		/* socket cookie */
@@ -238,7 +246,7 @@ struct wfp_ale_event {
 	__u32 action;		/* WFP_ACTION_* of the arbitration */
 	__u32 nmatched;
 	__u32 pid, tgid;	/* the caller of the socket call */
-	__u32 pad;
+	__u32 flags;		/* WFP_ALE_EV_* */
 	struct wfp_ale_in in;
 	struct wfp_ale_owner owner;	/* the socket's owner */
 };
@@ -248,6 +256,7 @@ struct wfp_ale_stats {
 	__u64 permit, block, defer, no_policy;
 	__u64 cached;	/* UDP datagrams decided by their flow's verdict */
 	__u64 lost;	/* events dropped: the ring buffer was full */
+	__u64 unavailable; /* strict layers: blocked for lack of a value */
 };
 
 #ifndef __bpf__
@@ -277,6 +286,12 @@ struct wfp_ebpf_stats {
 	uint32_t nindexed;	/* of which reached only through an index */
 	uint32_t ndefer;	/* of which defer to userspace */
 	uint32_t ncallout;	/* of which are callouts */
+	/* bit k (enum wfp_ale_klayer): no filter of kernel layer k defers
+	 * statically (callout, DEFER); from wfp_ebpf_publish*() also: its
+	 * hook is attached.  Only such layers can be strict. */
+	uint32_t complete_mask;
+	/* the strict layers of the published policy (requested & complete) */
+	uint32_t strict_mask;
 };
 
 /**

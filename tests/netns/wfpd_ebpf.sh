@@ -26,8 +26,8 @@ cg_cleanup() {
 	for p in $(cat "$CG/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
 	for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$CG" 2>/dev/null && break; sleep 0.2; done
 }
-trap 'cg_cleanup; cleanup' EXIT
-tap_plan 18
+trap "cg_cleanup 2>/dev/null; cleanup" EXIT
+tap_plan 21
 
 # incg CMD...: in the client namespace, inside the test cgroup
 incg() { sh -c 'echo $$ > "$0/cgroup.procs" && ns=$1 && shift && exec ip netns exec "$ns" timeout 20 "$@"' \
@@ -49,7 +49,8 @@ print(n)'
 CURL=$(readlink -f "$(command -v curl)")
 POLICY="filter \"no curl\" layer ALE_AUTH_CONNECT_V4 block where ALE_APP_ID == \"$CURL\"
 filter \"no curl6\" layer ALE_AUTH_CONNECT_V6 block where ALE_APP_ID == \"$CURL\"
-filter \"no 5001\" layer ALE_AUTH_CONNECT_V4 block where IP_REMOTE_PORT == 5001"
+filter \"no 5001\" layer ALE_AUTH_CONNECT_V4 block where IP_REMOTE_PORT == 5001
+filter \"no 7101 in\" layer ALE_AUTH_RECV_ACCEPT_V4 block where IP_LOCAL_PORT == 7101"
 printf '%s\n' "$POLICY" >"$TMP/policy.wfp"
 cat >"$TMP/http.sh" <<'SH'
 #!/bin/sh
@@ -67,8 +68,8 @@ start_wfpd "$NS_C" "$SOCK_C" --policy "$TMP/policy.wfp" --ebpf on --ebpf-cgroup 
 WLOG=$TMP/wfpd-$NS_C.log
 grep -q "eBPF on cgroup $CG" "$WLOG"
 ok $? "wfpd --ebpf on: programs attached to the test cgroup"
-grep -q "kernel path: out4 on, out6 on" "$WLOG"
-ok $? "kernel path on for outbound v4 and v6 (AUTH_CONNECT complete in eBPF)"
+grep -q "kernel path: out4 on, out6 on, in4 on, in6 on" "$WLOG"
+ok $? "kernel path on for v4 and v6, out and in (AUTH_CONNECT, RECV_ACCEPT complete in eBPF)"
 
 # --- ALE_APP_ID decided at connect(): EPERM at once, other apps pass
 t0=$(date +%s%N)
@@ -110,6 +111,32 @@ ok $([ "$n" = 30 ] && [ $((p2 - p1)) -ge 30 ]; echo $?) \
 n=$(incg python3 -c "$conns" 3 5001)
 ok $([ "$n" = 0 ]; echo $?) "a port filter blocks in the kernel too ($n of 3 connected)"
 
+# --- inbound: RECV_ACCEPT decided in the kernel for the cgroup's listeners
+sh -c 'echo $$ > "$0/cgroup.procs" && exec ip netns exec "$1" python3 "$2/bench/connrate.py" server 7100' \
+	"$CG" "$NS_C" "$TOP" &
+PIDS="$PIDS $!"
+sh -c 'echo $$ > "$0/cgroup.procs" && exec ip netns exec "$1" ncat -l -k 7101' "$CG" "$NS_C" \
+	>/dev/null 2>&1 &
+PIDS="$PIDS $!"
+sleep 0.5
+p1=$(counter packets)
+n=$(ip netns exec "$NS_S" timeout 20 python3 -c "${conns//$S4/$C4}" 30 7100)
+p2=$(counter packets)
+ok $([ "$n" = 30 ] && [ $((p2 - p1)) -lt 5 ]; echo $?) \
+	"kernel path in: $n of 30 connections to the cgroup's listener, $((p2 - p1)) packets queued"
+r=$(ip netns exec "$NS_S" timeout 5 python3 -c '
+import socket
+s = socket.socket(); s.settimeout(0.8)
+try: s.connect(("'$C4'", 7101)); print("connected")
+except socket.timeout: print("timeout")
+except OSError as e: print("error", e.errno)')
+ok $([ "$r" = timeout ]; echo $?) "RECV_ACCEPT block on the listener's port: the SYN is dropped silently ($r)"
+sleep 0.3
+"$WFPCTL" -s "$SOCK_C" show netevents | grep ALE_AUTH_RECV_ACCEPT_V4 | tail -1 >"$TMP/ne-in"
+NCAT=$(readlink -f "$(command -v ncat)")
+ok $(grep -q "block .*:7101 .*app=$NCAT" "$TMP/ne-in"; echo $?) \
+	"the inbound block is a net event naming the listening ncat: $(cat "$TMP/ne-in")"
+
 # --- a policy change bites on a kernel-path flow (spec §3.3)
 cat >"$TMP/stream.py" <<PY
 import socket, sys, time
@@ -139,7 +166,6 @@ PIDS="$PIDS $MPID"
 sleep 0.3
 grep -q "kernel path: out4 off" "$WLOG"
 ok $? "a monitor turns the kernel path off (every flow is traced)"
-NCAT=$(readlink -f "$(command -v ncat)")
 spid=$(sh -c 'echo $$ > "$0/cgroup.procs"; echo $$; exec ip netns exec "$1" ncat -z -w 2 '$S4' 80' \
 	"$CG" "$NS_C" 2>/dev/null | head -1)
 sleep 0.5

@@ -110,6 +110,18 @@ static void test_defer(void **state)
 	assert_int_equal(c->op, WFP_OP_TRUE);
 	assert_true(p->filt[c->filt].flags & WFP_AF_DEFER);
 	assert_int_equal(p->filt[c->filt].needs, 0);
+	/* a layer with a deferring filter is not complete (cannot be strict) */
+	assert_int_equal(st.complete_mask,
+			 0xff & ~(1U << WFP_KL_CONNECT6) & ~(1U << WFP_KL_BIND4));
+	free(p);
+	p = compile("callout co layer ALE_AUTH_RECV_ACCEPT_V4\n"
+		    "filter \"hard\" layer ALE_AUTH_RECV_ACCEPT_V4 weight 9 block\n"
+		    "filter \"co\" layer ALE_AUTH_RECV_ACCEPT_V4 callout co\n"
+		    "filter \"app\" layer ALE_AUTH_CONNECT_V4 block where"
+		    " ALE_APP_ID == \"/bin/x\"\n", &apps, &st);
+	assert_int_equal(st.ncallout, 1);
+	/* even behind a hard block: the compiler does not prove it unreachable */
+	assert_int_equal(st.complete_mask, 0xff & ~(1U << WFP_KL_ACCEPT4));
 	free(p);
 }
 
