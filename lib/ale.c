@@ -148,8 +148,14 @@ void ale_flow_contexts_release(struct wfp_host *h, struct wfp_flow *f)
 
 void ale_flow_free(struct wfp_host *h, struct wfp_flow *f)
 {
+	struct sock *l = stack_sock(h, f->listener);
+
 	ale_flow_contexts_release(h, f);
 	sock_unlink(h, f);
+	/* an implicit listener whose real socket closed waited for its
+	 * flows, which name it as their owner (stack_implicit_check) */
+	if (l && l->lrefs && !--l->lrefs && l->implicit && l->state == WFP_SOCK_CLOSED)
+		stack_sock_release(h, f->listener);
 	wfp_flow_remove(h->flows, f);
 }
 

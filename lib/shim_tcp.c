@@ -365,6 +365,7 @@ int tcp_input(struct wfp_host *h, const struct wfp_pkt *p)
 	if (!f)
 		return -ENOBUFS;
 	f->listener = l;
+	stack_sock(h, l)->lrefs++; /* the owner of the flow (ale_cls) */
 	f->loopback = (c.flags & WFP_CONDITION_FLAG_IS_LOOPBACK) != 0;
 	if (ale_authorize(h, f, false, WFP_EV_SYN, 0, 0)) {
 		ale_flow_free(h, f); /* silently: no RST for a blocked SYN */

@@ -498,12 +498,13 @@ int stack_implicit_check(struct wfp_host *h, int sd, const struct wfp_addr *ladd
 	if (!s || !s->implicit || !(h->flags & WFP_HOST_F_INLINE))
 		return sd;
 	if (!h->resolve || h->resolve(h, s->proto, laddr, s->lport, &o, h->resolve_ctx) <= 0) {
-		/* the real socket is gone; flows still linked to a UDP socket
-		 * keep it until they go (sock_unlink), unfindable */
+		/* the real socket is gone; flows that still name it as their
+		 * owner keep it until they go (sock_unlink, ale_flow_free),
+		 * unfindable */
 		if (s->indexed)
 			port_unlink(h, sd, s);
 		s->state = WFP_SOCK_CLOSED;
-		if (!s->flows)
+		if (!s->flows && !s->lrefs)
 			stack_sock_release(h, sd);
 		return -ECONNREFUSED;
 	}

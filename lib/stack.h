@@ -46,6 +46,7 @@ struct sock {
 	uint16_t rport;
 	struct wfp_addr raddr;
 	int listener;      /* accepted children: the listener, else -1 */
+	uint32_t lrefs;    /* flows naming this socket as their listener */
 	struct wfp_flow *flow;  /* TCP: the connection's flow */
 	struct wfp_flow *flows; /* UDP: its flows, via snext */
 	char *app;         /* owned; NULL = unknown */

@@ -456,10 +456,11 @@ static struct wfp_pkt addr_pkt(const char *src, const char *dst, uint8_t proto, 
  * known implicit listener is asked about again, and goes when it is gone. */
 static void test_inline_stealth_listener(void **state)
 {
-	struct wfp_host_opts o = { .sz = sizeof(o), .flags = INLINE_FLAGS };
+	struct wfp_host_opts o = { .sz = sizeof(o), .flags = INLINE_FLAGS, .max_flows = 64 };
 	struct listening ls = { .on = true, .app = "/usr/bin/httpd" };
 	struct net *n = net_new_opts(&o);
 	struct wfp_host *h = n->h[SRV];
+	struct wfp_flow_info fi;
 	struct wfp_pkt p;
 
 	wfp_host_set_endpoint_lookup(h, maybe_80, &ls);
@@ -479,11 +480,15 @@ static void test_inline_stealth_listener(void **state)
 	assert_int_equal(ls.asked, 2);
 	assert_string_equal(net_find(n, SRV, L(ALE_AUTH_RECV_ACCEPT_V4))->app, "/usr/sbin/nginx");
 	assert_int_equal(wfp_host_stats(h)->sockets, 1);
-	/* the listener closed: no endpoint, the implicit socket goes */
+	/* the listener closed: no endpoint; the implicit socket stays, closed,
+	 * as long as the two half-open flows it owns */
 	ls.on = false;
 	p.sport = 40002;
 	assert_int_equal(wfp_host_receive(h, &p), -ECONNREFUSED);
-	assert_int_equal(wfp_host_stats(h)->sockets, 0);
+	assert_int_equal(wfp_host_stats(h)->sockets, 1);
+	p.sport = 40001;
+	assert_int_equal(wfp_host_flow_find(h, &p, 0, &fi), 0);
+	assert_string_equal(fi.app, "/usr/sbin/nginx");
 	/* stealth: dropped on the way in, nothing remembered */
 	net_filter(n, SRV, L(INBOUND_TRANSPORT_V4_DISCARD), WFP_ACTION_BLOCK, NULL, 0);
 	p.sport = 40003;
@@ -502,6 +507,10 @@ static void test_inline_stealth_listener(void **state)
 	wfp_host_receive(h, &p);
 	assert_true(net_find(n, SRV, L(INBOUND_IPPACKET_V4))->flags &
 		    WFP_CONDITION_FLAG_IS_LOOPBACK);
+	/* the half-open flows idle out: the closed listener goes with them */
+	wfp_host_set_time(h, 600000);
+	assert_int_equal(wfp_host_stats(h)->flows, 0);
+	assert_int_equal(wfp_host_stats(h)->sockets, 0);
 	net_free(n);
 }
 
