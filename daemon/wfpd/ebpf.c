@@ -402,6 +402,23 @@ const char *wfpd_ebpf_status(const struct wfpd *d)
 	return d->ebpf ? d->ebpf->status : "off";
 }
 
+void wfpd_ebpf_counters(struct wfpd *d, struct wfpd_ebpf_counters *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (unsigned k = 0; d->ebpf && k < WFP_KL_MAX; k++) {
+		struct wfp_ale_stats s;
+
+		if (wfp_ebpf_stats(d->ebpf->b, k, &s))
+			continue;
+		c->permit += s.permit;
+		c->block += s.block;
+		c->defer += s.defer;
+		c->cached += s.cached;
+		c->lost += s.lost;
+		c->unavailable += s.unavailable;
+	}
+}
+
 #else /* !WFPD_HAVE_EBPF */
 
 int wfpd_ebpf_start(struct wfpd *d)
@@ -439,5 +456,11 @@ const char *wfpd_ebpf_status(const struct wfpd *d)
 {
 	(void)d;
 	return "not built";
+}
+
+void wfpd_ebpf_counters(struct wfpd *d, struct wfpd_ebpf_counters *c)
+{
+	(void)d;
+	memset(c, 0, sizeof(*c));
 }
 #endif

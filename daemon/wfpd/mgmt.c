@@ -500,6 +500,19 @@ static void show_counters(struct wfpd *d, struct json_object *o)
 	json_object_object_add(o, "queue_path", json_object_new_string(d->qpath_used ? d->qpath_used : ""));
 	json_object_object_add(o, "epoch", json_object_new_int64(d->epoch));
 	json_object_object_add(o, "ebpf", json_object_new_string(wfpd_ebpf_status(d)));
+	if (d->ebpf) {
+		struct wfpd_ebpf_counters k;
+		struct json_object *x = json_object_new_object();
+
+		wfpd_ebpf_counters(d, &k);
+		json_object_object_add(x, "permit", json_object_new_int64((int64_t)k.permit));
+		json_object_object_add(x, "block", json_object_new_int64((int64_t)k.block));
+		json_object_object_add(x, "defer", json_object_new_int64((int64_t)k.defer));
+		json_object_object_add(x, "cached", json_object_new_int64((int64_t)k.cached));
+		json_object_object_add(x, "lost_events", json_object_new_int64((int64_t)k.lost));
+		json_object_object_add(x, "unavailable", json_object_new_int64((int64_t)k.unavailable));
+		json_object_object_add(o, "kernel", x);
+	}
 	json_object_object_add(o, "kernel_path", json_object_new_int64(d->kpath));
 }
 

@@ -159,6 +159,11 @@ int wfpd_ebpf_owner(struct wfpd *d, uint64_t cookie, char *app, size_t applen, i
 		    uint32_t *uid, uint32_t *gid);
 void wfpd_ebpf_stop(struct wfpd *d);
 const char *wfpd_ebpf_status(const struct wfpd *d);
+/* The kernel's own counts, summed over its layers and CPUs. */
+struct wfpd_ebpf_counters {
+	uint64_t permit, block, defer, cached, lost, unavailable;
+};
+void wfpd_ebpf_counters(struct wfpd *d, struct wfpd_ebpf_counters *c);
 
 /* event publication: mgmt.c */
 void wfpd_event_emit(struct wfpd *d, const struct wfpd_event *ev);

@@ -36,6 +36,8 @@ incg() { sh -c 'echo $$ > "$0/cgroup.procs" && ns=$1 && shift && exec ip netns e
 outcg() { ip netns exec "$NS_C" timeout 10 "$@"; }
 counter() { "$WFPCTL" -s "$SOCK_C" show --json counters |
 	python3 -c "import json,sys; print(json.load(sys.stdin)['counters']['$1'])"; }
+kcounter() { "$WFPCTL" -s "$SOCK_C" show --json counters |
+	python3 -c "import json,sys; print(json.load(sys.stdin)['kernel']['$1'])"; }
 # conns N PORT: N connect+close to the server; prints how many succeeded
 conns='import socket,sys
 n=0
@@ -99,11 +101,11 @@ PY
 ok $? "the kernel's block is a net event naming the filter and curl"
 
 # --- the kernel path: the cgroup's new connections never cross to userspace
-p0=$(counter packets)
+p0=$(counter packets) k0=$(kcounter permit)
 n=$(incg python3 -c "$conns" 30 7000)
-p1=$(counter packets)
-ok $([ "$n" = 30 ] && [ $((p1 - p0)) -lt 5 ]; echo $?) \
-	"kernel path: $n of 30 connections from the cgroup, $((p1 - p0)) packets queued"
+p1=$(counter packets) k1=$(kcounter permit)
+ok $([ "$n" = 30 ] && [ $((p1 - p0)) -lt 5 ] && [ $((k1 - k0)) -ge 30 ]; echo $?) \
+	"kernel path: $n of 30 connections from the cgroup, $((p1 - p0)) packets queued, $((k1 - k0)) kernel permits"
 n=$(outcg python3 -c "$conns" 30 7000)
 p2=$(counter packets)
 ok $([ "$n" = 30 ] && [ $((p2 - p1)) -ge 30 ]; echo $?) \
