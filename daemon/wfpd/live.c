@@ -68,6 +68,12 @@ struct live {
 	char app[APP_LEN];      /* the endpoint callback's answer */
 	/* host counters of hosts freed by live_flush_flows */
 	struct wfp_host_stats base;
+	/* FAST_PER_FLOW flows a per-packet filter can match, this epoch:
+	 * spares their packets the check (a miss only costs the check) */
+	struct {
+		uint64_t handle;
+		uint32_t epoch;
+	} slow[256];
 };
 
 static const char *const state_names[] = {
@@ -380,12 +386,19 @@ static bool tuple_matches(struct live *l, unsigned layer, const struct wfp_flow_
  */
 static bool flow_fast_check(struct live *l, const struct wfp_flow_info *fi)
 {
+	size_t slot = (size_t)((fi->handle * 0x9e3779b97f4a7c15ull) >> 56);
+
 	if (fi->proto != WFP_PROTO_TCP && fi->proto != WFP_PROTO_UDP)
 		return false; /* ICMP: type/code change per packet */
+	if (l->slow[slot].handle == fi->handle && l->slow[slot].epoch == l->d->epoch)
+		return false;
 	for (size_t i = 0; i < sizeof(per_packet_layers) / sizeof(per_packet_layers[0]); i++)
 		for (int dir = 0; dir < 2; dir++)
-			if (tuple_matches(l, lay(fi->family, per_packet_layers[i]), fi, dir))
+			if (tuple_matches(l, lay(fi->family, per_packet_layers[i]), fi, dir)) {
+				l->slow[slot].handle = fi->handle;
+				l->slow[slot].epoch = l->d->epoch;
 				return false;
+			}
 	return true;
 }
 
