@@ -37,7 +37,7 @@ struct app {
 
 struct wfp_ebpf {
 	struct wfp_ale *skel;
-	struct bpf_link *links[16];
+	struct bpf_link *links[24];
 	unsigned nlinks;
 	struct wfp_ebpf_hooks hooks;
 	struct app *apps;
@@ -49,6 +49,7 @@ struct wfp_ebpf {
 	uint64_t epoch;
 	bool cg_attached;	/* sock_create, post_bind, connect, sendmsg */
 	bool lsm_attached;	/* listen (and recv-accept without skb) */
+	bool sockops_attached;	/* listen, enforced by accept_skb */
 };
 
 static __attribute__((format(printf, 2, 0))) int
@@ -60,9 +61,9 @@ silent(enum libbpf_print_level level, const char *fmt, va_list ap)
 }
 
 /* Opens and loads the skeleton; the LSM programs only if lsm is set,
- * the cgroup_skb one only if skb is set, nothing else if only is set
- * (the probe). */
-static struct wfp_ale *load(bool lsm, bool skb, bool only, int *err)
+ * the cgroup_skb one only if skb is set, the sockops listen one only if
+ * sockops is set, nothing else if only is set (the probe). */
+static struct wfp_ale *load(bool lsm, bool skb, bool sockops, bool only, int *err)
 {
 	struct wfp_ale *s = wfp_ale__open();
 	struct bpf_program *p;
@@ -76,8 +77,10 @@ static struct wfp_ale *load(bool lsm, bool skb, bool only, int *err)
 			bpf_program__set_autoload(p, false);
 	bpf_program__set_autoload(s->progs.auth_listen, lsm);
 	bpf_program__set_autoload(s->progs.recv_accept, lsm);
-	if (!only)
+	if (!only) {
 		bpf_program__set_autoload(s->progs.accept_skb, skb);
+		bpf_program__set_autoload(s->progs.listen_ops, sockops);
+	}
 	*err = wfp_ale__load(s);
 	if (*err) {
 		wfp_ale__destroy(s);
@@ -86,7 +89,7 @@ static struct wfp_ale *load(bool lsm, bool skb, bool only, int *err)
 	return s;
 }
 
-/* WFP_EBPF_DISABLE=lsm,sock_addr,exec,skb pretends those hooks are missing,
+/* WFP_EBPF_DISABLE=lsm,sock_addr,exec,skb,sockops pretends those hooks are missing,
  * so that the fallback paths can be tested on a kernel that has them. */
 static bool disabled(const char *hook)
 {
@@ -120,7 +123,8 @@ struct wfp_ebpf *wfp_ebpf_open(const char **why)
 	/* BPF LSM programs need trampolines; some kernels refuse them even
 	 * with "bpf" in the LSM list.  Then listen/recv-accept are missing
 	 * and everything else still works. */
-	b->skel = disabled("lsm") ? (err = -EOPNOTSUPP, NULL) : load(true, false, true, &err);
+	b->skel = disabled("lsm") ? (err = -EOPNOTSUPP, NULL) :
+		  load(true, false, false, true, &err);
 	if (b->skel) {
 		b->hooks.lsm_cgroup = true;
 		wfp_ale__destroy(b->skel);
@@ -131,11 +135,29 @@ struct wfp_ebpf *wfp_ebpf_open(const char **why)
 	 * not load, the rest still does (sk_lookup remains). */
 	b->hooks.skb_ingress = !disabled("skb");
 	b->hooks.skb_err = b->hooks.skb_ingress ? 0 : -EOPNOTSUPP;
-	b->skel = load(b->hooks.lsm_cgroup, b->hooks.skb_ingress, false, &err);
+	/* listen without the LSM: sockops classifies, and the skb program
+	 * enforces (drops the SYNs of a blocked listener), so it needs
+	 * both; with the LSM, listen() fails there and sockops stays out
+	 * (no double classification) */
+	if (b->hooks.lsm_cgroup)
+		b->hooks.sockops_err = 0;
+	else if (disabled("sockops"))
+		b->hooks.sockops_err = -EOPNOTSUPP;
+	else if (!b->hooks.skb_ingress)
+		b->hooks.sockops_err = b->hooks.skb_err;
+	else
+		b->hooks.listen_sockops = true;
+	b->skel = load(b->hooks.lsm_cgroup, b->hooks.skb_ingress, b->hooks.listen_sockops,
+		       false, &err);
+	if (!b->skel && b->hooks.listen_sockops) {
+		b->hooks.listen_sockops = false;
+		b->hooks.sockops_err = err;
+		b->skel = load(b->hooks.lsm_cgroup, b->hooks.skb_ingress, false, false, &err);
+	}
 	if (!b->skel && b->hooks.skb_ingress) {
 		b->hooks.skb_ingress = false;
 		b->hooks.skb_err = err;
-		b->skel = load(b->hooks.lsm_cgroup, false, false, &err);
+		b->skel = load(b->hooks.lsm_cgroup, false, false, false, &err);
 	}
 	if (!b->skel) {
 		*why = "cgroup sock_addr programs (load failed)";
@@ -492,6 +514,17 @@ int wfp_ebpf_attach(struct wfp_ebpf *b, const char *cgroup_path, const char **wh
 			s->bss->skb_ingress_on = 1;
 		ret = 0;
 	}
+	if (b->hooks.listen_sockops && !b->hooks.skb_ingress) {
+		/* nothing would enforce its verdicts */
+		b->hooks.listen_sockops = false;
+		b->hooks.sockops_err = b->hooks.skb_err;
+	} else if (b->hooks.listen_sockops) {
+		ret = add_link(b, bpf_program__attach_cgroup(s->progs.listen_ops, cgfd));
+		b->hooks.listen_sockops = !ret;
+		b->hooks.sockops_err = ret;
+		b->sockops_attached = !ret;
+		ret = 0;
+	}
 	if (b->hooks.lsm_cgroup) {
 		ret = add_link(b, bpf_program__attach_cgroup(s->progs.auth_listen, cgfd));
 		/* the SYN is classified by cgroup_skb/ingress when it is
@@ -573,7 +606,10 @@ static uint32_t live_layers(const struct wfp_ebpf *b)
 	if (b->cg_attached)
 		m |= 1U << WFP_KL_BIND4 | 1U << WFP_KL_BIND6 |
 		     1U << WFP_KL_CONNECT4 | 1U << WFP_KL_CONNECT6;
-	if (b->lsm_attached)
+	/* sockops classifies every listen() of the cgroup and the skb
+	 * program enforces a block on every SYN: complete too (a listen()
+	 * that succeeds, but nobody can connect) */
+	if (b->lsm_attached || (b->sockops_attached && b->hooks.skb_ingress))
 		m |= 1U << WFP_KL_LISTEN4 | 1U << WFP_KL_LISTEN6;
 	/* sk_lookup and the LSM see only part of RECV_ACCEPT (the
 	 * cgroup's bound endpoints in one netns; TCP only) */
@@ -694,6 +730,7 @@ int wfp_ebpf_stats(struct wfp_ebpf *b, unsigned klayer, struct wfp_ale_stats *ou
 		out->lost += v[i].lost;
 		out->cached += v[i].cached;
 		out->unavailable += v[i].unavailable;
+		out->listen_drop += v[i].listen_drop;
 	}
 	free(v);
 	return 0;

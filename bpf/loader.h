@@ -20,15 +20,21 @@ struct wfp_ebpf_hooks {
 	bool exec_path;		/* tp_btf exec/fork/exit: app paths */
 	bool sk_lookup;		/* recv-accept per netns (attached) */
 	bool skb_ingress;	/* recv-accept: cgroup_skb/ingress, silent drop */
+	/* listen without the LSM: sockops classifies at listen() (which
+	 * still succeeds) and skb_ingress drops every SYN to a blocked
+	 * listener; never together with lsm_cgroup */
+	bool listen_sockops;
 	int lsm_err;		/* why lsm_cgroup is missing (-errno) */
 	int exec_err;
 	int skb_err;		/* why skb_ingress is missing (-errno) */
+	int sockops_err;	/* why listen_sockops is off (-errno; 0: the LSM decides) */
 };
 
 /* Loads the programs; NULL with errno on failure, *why names the hook. */
 struct wfp_ebpf *wfp_ebpf_open(const char **why);
 /* Attaches the socket programs to the cgroup directory at path (with
- * cgroup_skb/ingress for ALE_AUTH_RECV_ACCEPT, unless missing). */
+ * cgroup_skb/ingress for ALE_AUTH_RECV_ACCEPT, unless missing, and the
+ * sockops listen path where the LSM is missing and skb_ingress is live). */
 int wfp_ebpf_attach(struct wfp_ebpf *b, const char *cgroup_path, const char **why);
 /* Also decides ALE_AUTH_RECV_ACCEPT for the cgroup's bound sockets in
  * the network namespace at netns_path (e.g. /run/netns/NAME), with

@@ -5,7 +5,11 @@
  * Hooks (docs/internals/ebpf.md has the table and why each one):
  *   cgroup/sock_create        record the socket's owner (attribution)
  *   cgroup/post_bind4/6       ALE_RESOURCE_ASSIGNMENT_V4/V6
- *   lsm_cgroup/socket_listen  ALE_AUTH_LISTEN_V4/V6
+ *   lsm_cgroup/socket_listen  ALE_AUTH_LISTEN_V4/V6 (listen() fails)
+ *   sockops                   ALE_AUTH_LISTEN_V4/V6 where the above cannot
+ *                             load: classified at listen(), which still
+ *                             succeeds; cgroup_skb/ingress then drops
+ *                             every SYN to a blocked listener
  *   lsm_cgroup/inet_conn_request  ALE_AUTH_RECV_ACCEPT_V4/V6 (TCP SYN)
  *   cgroup_skb/ingress        ALE_AUTH_RECV_ACCEPT_V4/V6: a TCP SYN for
  *                             a listener of the cgroup, the first UDP
@@ -109,6 +113,22 @@ struct {
 	__type(key, int);
 	__type(value, struct wfp_ale_owner);
 } owners SEC(".maps");
+
+/* The ALE_AUTH_LISTEN verdict of a listening socket, set by the sockops
+ * path at listen() (BPF_SOCK_OPS_TCP_LISTEN_CB, which cannot fail the
+ * call): cgroup_skb/ingress drops every SYN to a listener whose listen
+ * was blocked.  Set again at every listen() of the socket. */
+struct listen_verdict {
+	__u32 blocked;
+	__u32 klayer;	/* WFP_KL_LISTEN4/6: whose counter the drops go to */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct listen_verdict);
+} listens SEC(".maps");
 
 /* The same, by socket cookie, for the daemon (it cannot read sk storage
  * without the socket): net events and NFQUEUE verdicts name the process
@@ -953,12 +973,75 @@ int BPF_PROG(auth_listen, struct socket *sock, int backlog)
 
 		bpf_probe_read_kernel(a6, sizeof(a6),
 				      &sk->__sk_common.skc_v6_rcv_saddr);
-		set_v6(&in, WFP_KS_LADDR, a6);
+		if (v4_mapped(a6)) { /* as in post_bind */
+			in.klayer = WFP_KL_LISTEN4;
+			set_val(&in, WFP_KS_LADDR, 0, bpf_ntohl(a6[3]));
+		} else {
+			set_v6(&in, WFP_KS_LADDR, a6);
+		}
 	} else {
 		set_val(&in, WFP_KS_LADDR, 0, bpf_ntohl(sk->__sk_common.skc_rcv_saddr));
 	}
 	set_val(&in, WFP_KS_LPORT, 0, sk->__sk_common.skc_num);
 	return classify(&in, o, bpf_get_socket_cookie(sk), NULL) != WFP_ALE_BLOCK;
+}
+
+/*
+ * listen() where the LSM program cannot load (every BPF trampoline is
+ * refused here): BPF_SOCK_OPS_TCP_LISTEN_CB runs inside listen(2), in the
+ * caller's context with the socket locked, right after the socket entered
+ * LISTEN, for every socket of the cgroup (it needs no callback flag).  Its
+ * return value cannot fail the call, so the verdict is recorded on the
+ * socket (listens) and cgroup_skb/ingress drops every SYN to a listener
+ * whose listen was blocked: the listen() succeeds, but nobody can connect
+ * (docs/internals/ebpf.md "Known differences").  The incoming values are
+ * those of auth_listen.  Every other sockops callback leaves at once.
+ */
+SEC("sockops")
+int listen_ops(struct bpf_sock_ops *ctx)
+{
+	struct wfp_ale_in in = {};
+	struct listen_verdict *lv;
+	struct wfp_ale_owner *o;
+	struct bpf_sock *sk;
+	__u32 family, verdict;
+
+	if (ctx->op != BPF_SOCK_OPS_TCP_LISTEN_CB)
+		return 1;
+	family = ctx->family;
+	sk = ctx->sk;
+	if (!sk || (family != AF_INET && family != AF_INET6))
+		return 1;
+	o = bpf_sk_storage_get(&owners, sk, 0, 0);
+	in.klayer = family == AF_INET6 ? WFP_KL_LISTEN6 : WFP_KL_LISTEN4;
+	owner_values(&in, o);
+	if (family == AF_INET6) {
+		__u32 a6[4];
+
+		a6[0] = ctx->local_ip6[0];
+		a6[1] = ctx->local_ip6[1];
+		a6[2] = ctx->local_ip6[2];
+		a6[3] = ctx->local_ip6[3];
+		if (v4_mapped(a6)) { /* as in post_bind */
+			in.klayer = WFP_KL_LISTEN4;
+			set_val(&in, WFP_KS_LADDR, 0, bpf_ntohl(a6[3]));
+		} else {
+			set_v6(&in, WFP_KS_LADDR, a6);
+		}
+	} else {
+		set_val(&in, WFP_KS_LADDR, 0, bpf_ntohl(ctx->local_ip4));
+	}
+	set_val(&in, WFP_KS_LPORT, 0, ctx->local_port); /* host order */
+	verdict = classify(&in, o, bpf_get_socket_cookie(ctx), NULL);
+	/* a defer lets the listener work (RECV_ACCEPT still applies);
+	 * recorded even when permitted: a socket that listens again after
+	 * a disconnect gets the new verdict */
+	lv = bpf_sk_storage_get(&listens, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (lv) {
+		lv->blocked = verdict == WFP_ALE_BLOCK;
+		lv->klayer = in.klayer;
+	}
+	return 1;
 }
 
 /* An incoming SYN on a listening socket: ALE_AUTH_RECV_ACCEPT.  Runs in
@@ -1162,6 +1245,20 @@ static __always_inline int skb_accept(struct __sk_buff *skb, struct bpf_sock *sk
 	fs = bpf_sk_fullsock(sk);
 	if (!fs)
 		return 1;
+	if (listen) {
+		/* its listen() was blocked (listen_ops): no connection at
+		 * all, whatever RECV_ACCEPT would say; silently, counted */
+		struct listen_verdict *lv = bpf_sk_storage_get(&listens, fs, 0, 0);
+
+		if (lv && lv->blocked) {
+			__u32 kl = lv->klayer;
+			struct wfp_ale_stats *s = bpf_map_lookup_elem(&stats, &kl);
+
+			if (s)
+				s->listen_drop++;
+			return 0;
+		}
+	}
 	if (!listen && (fs->type != SOCK_DGRAM || fs->protocol != IPPROTO_UDP))
 		return 1; /* raw, ping: not ALE flows */
 	if (bpf_skb_load_bytes(skb, off, ports, sizeof(ports)))

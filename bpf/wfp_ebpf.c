@@ -136,6 +136,17 @@ static void print_hooks(const struct wfp_ebpf *b)
 	printf("hook lsm_cgroup %s", h.lsm_cgroup ? "yes\n" : "no");
 	if (!h.lsm_cgroup)
 		printf(" (%s)\n", strerror(-h.lsm_err));
+	printf("hook listen_sockops %s", h.listen_sockops ? "yes\n" : "no");
+	if (!h.listen_sockops)
+		printf(" (%s)\n", h.sockops_err ? strerror(-h.sockops_err) :
+		       "lsm_cgroup decides listen");
+	/* what happens to a blocked listen() */
+	if (h.lsm_cgroup)
+		printf("listen enforced: listen() fails (EPERM)\n");
+	else if (h.listen_sockops)
+		printf("listen enforced: listen() succeeds, connections to it are dropped\n");
+	else
+		printf("listen not enforced: no listen hook\n");
 }
 
 static struct wfp_ebpf *open_or_die(void)
@@ -236,11 +247,12 @@ static int cmd_run(const char *cgroup, const char *policy, const char *netns)
 
 		if (wfp_ebpf_stats(b, kl, &cs) == 0)
 			printf("stats layer=%s permit=%llu block=%llu defer=%llu cached=%llu"
-			       " lost=%llu unavailable=%llu\n",
+			       " lost=%llu unavailable=%llu listen_drop=%llu\n",
 			       wfp_layer_name((unsigned)wfp_ebpf_layer(kl)),
 			       (unsigned long long)cs.permit, (unsigned long long)cs.block,
 			       (unsigned long long)cs.defer, (unsigned long long)cs.cached,
-			       (unsigned long long)cs.lost, (unsigned long long)cs.unavailable);
+			       (unsigned long long)cs.lost, (unsigned long long)cs.unavailable,
+			       (unsigned long long)cs.listen_drop);
 	}
 	wfp_ebpf_close(b);
 	wfp_session_close(s);

@@ -257,6 +257,9 @@ struct wfp_ale_stats {
 	__u64 cached;	/* UDP datagrams decided by their flow's verdict */
 	__u64 lost;	/* events dropped: the ring buffer was full */
 	__u64 unavailable; /* strict layers: blocked for lack of a value */
+	/* LISTEN layers, sockops path: SYNs dropped because their
+	 * listener's listen was blocked */
+	__u64 listen_drop;
 };
 
 #ifndef __bpf__

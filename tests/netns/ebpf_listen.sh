@@ -1,24 +1,121 @@
 #!/bin/sh
-# ebpf_listen.sh - ALE_AUTH_LISTEN_V4/V6: a blocked listen() makes
-# `ncat -l` fail at once.  Needs BPF LSM programs (lsm_cgroup); on a
-# kernel that refuses them the test says so and skips.
+# ebpf_listen.sh - ALE_AUTH_LISTEN_V4/V6 in the kernel.
+#
+# With BPF LSM programs (lsm_cgroup): a blocked listen() makes `ncat -l`
+# fail at once.  Where the kernel refuses them (every BPF trampoline is
+# refused), the sockops path: the listen is classified at listen() (the
+# event names the listener at once), listen() itself succeeds, and
+# cgroup_skb/ingress drops every SYN to that listener silently (the
+# client times out, it is not refused), before and independently of
+# RECV_ACCEPT (a RECV_ACCEPT permit for the port changes nothing); a
+# listener on another port works; v4, v6 and a dual-stack socket bound
+# to ::ffff:127.0.0.1 (the V4 layer).  Each part skips with the probe's
+# reason where its hook is missing.
 . "$(dirname "$0")/ebpf_lib.sh"
-command -v ncat >/dev/null || skip_all "ncat missing"
+command -v ncat >/dev/null && command -v python3 >/dev/null || skip_all "ncat or python3 missing"
+NCAT=$(readlink -f "$(command -v ncat)")
 cat > "$TMP/policy.wfp" <<'EOP'
 filter "no 9000 v4" layer ALE_AUTH_LISTEN_V4 block where IP_LOCAL_PORT == 9000
 filter "no 9000 v6" layer ALE_AUTH_LISTEN_V6 block where IP_LOCAL_PORT == 9000
+filter "no 9002 v4" layer ALE_AUTH_LISTEN_V4 block where IP_LOCAL_PORT == 9002
+filter "accept 9000" layer ALE_AUTH_RECV_ACCEPT_V4 permit where IP_LOCAL_PORT == 9000
+filter "accept 9000 v6" layer ALE_AUTH_RECV_ACCEPT_V6 permit where IP_LOCAL_PORT == 9000
 EOP
+# probe.py tcp ADDR PORT: "ok:DATA", "timeout" (no answer to the SYN) or
+# "refused"; probe.py mapped PORT: a dual-stack socket listens on
+# ::ffff:127.0.0.1:PORT and answers "hi" (pid in the first line)
+cat > "$TMP/probe.py" <<'EOP'
+import os, socket, sys
+mode = sys.argv[1]
+if mode == "tcp":
+    addr, port = sys.argv[2], int(sys.argv[3])
+    try:
+        c = socket.create_connection((addr, port), timeout=0.5)
+        c.settimeout(3)
+        print("ok:" + c.recv(64).decode().strip())
+    except socket.timeout:
+        print("timeout")
+    except ConnectionRefusedError:
+        print("refused")
+elif mode == "mapped":
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("::ffff:127.0.0.1", int(sys.argv[2])))
+    s.listen(4)
+    print(os.getpid(), flush=True)
+    while True:
+        c, _ = s.accept()
+        c.send(b"hi\n")
+        c.close()
+EOP
+probe() { in_ns python3 "$TMP/probe.py" "$@" 2>&1; }
 start_driver "$TMP/policy.wfp"
-grep -q '^hook lsm_cgroup yes' "$TMP/events" ||
-	skip_all "listen hook missing: $(grep '^hook lsm_cgroup' "$TMP/events")"
-echo "1..3"
-in_ns timeout 5 ncat -l 127.0.0.1 9000 < /dev/null 2>/dev/null
-rc=$?
-check "ncat -l 127.0.0.1 9000 fails at once (exit $rc)" test "$rc" != 0 -a "$rc" != 124
-in_ns timeout 5 ncat -6 -l ::1 9000 < /dev/null 2>/dev/null
-rc=$?
-check "ncat -l ::1 9000 fails at once (exit $rc)" test "$rc" != 0 -a "$rc" != 124
-in_ns timeout 1 ncat -l 127.0.0.1 9001 < /dev/null 2>/dev/null
-rc=$?
-check "ncat -l 127.0.0.1 9001 listens (killed by timeout: $rc)" [ "$rc" = 124 ]
+echo "1..16"
+
+# 1. the LSM hook: listen() fails
+if grep -q '^hook lsm_cgroup yes' "$TMP/events"; then
+	in_ns timeout 5 ncat -l 127.0.0.1 9000 < /dev/null 2>/dev/null
+	rc=$?
+	check "ncat -l 127.0.0.1 9000 fails at once (exit $rc)" test "$rc" != 0 -a "$rc" != 124
+	in_ns timeout 5 ncat -6 -l ::1 9000 < /dev/null 2>/dev/null
+	rc=$?
+	check "ncat -l ::1 9000 fails at once (exit $rc)" test "$rc" != 0 -a "$rc" != 124
+	in_ns timeout 1 ncat -l 127.0.0.1 9001 < /dev/null 2>/dev/null
+	rc=$?
+	check "ncat -l 127.0.0.1 9001 listens (killed by timeout: $rc)" [ "$rc" = 124 ]
+else
+	why=$(grep '^hook lsm_cgroup' "$TMP/events")
+	skip "ncat -l 127.0.0.1 9000 fails at once" "listen hook missing: $why"
+	skip "ncat -l ::1 9000 fails at once" "listen hook missing: $why"
+	skip "ncat -l 127.0.0.1 9001 listens" "listen hook missing: $why"
+fi
+
+# 2. the sockops path: listen() succeeds, nobody can connect
+if ! grep -q '^hook listen_sockops yes' "$TMP/events"; then
+	why=$(grep '^hook listen_sockops' "$TMP/events")
+	for i in 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+		skip "sockops listen check" "$why"
+	done
+	exit $failed
+fi
+in_ns_bg sh -c 'echo $$ > "$0"; exec ncat -l -k 127.0.0.1 9000 -c "echo hi"' "$TMP/pid4"
+in_ns_bg sh -c 'echo $$ > "$0"; exec ncat -6 -l -k ::1 9000 -c "echo hi"' "$TMP/pid6"
+in_ns_bg ncat -l -k 127.0.0.1 9001 -c 'echo hi'
+in_ns_bg ncat -6 -l -k ::1 9001 -c 'echo hi'
+in_ns_bg sh -c 'exec python3 "$0" mapped 9002 > "$1"' "$TMP/probe.py" "$TMP/pidm"
+sleep 0.7
+events_settle
+p4=$(cat "$TMP/pid4") p6=$(cat "$TMP/pid6") pm=$(head -1 "$TMP/pidm")
+# before any client: the event comes from listen() itself
+check "listen event at listen(): ALE_AUTH_LISTEN_V4 block, the listener's pid and app" \
+	has_event "layer=ALE_AUTH_LISTEN_V4 verdict=block filter=[1-9].* pid=$p4 tgid=$p4 " \
+	"comm=ncat app=$NCAT laddr=127.0.0.1 lport=9000 "
+check "listen event at listen(): ALE_AUTH_LISTEN_V6 block, the listener's pid" \
+	has_event "layer=ALE_AUTH_LISTEN_V6 verdict=block filter=[1-9].* pid=$p6 " \
+	"comm=ncat app=$NCAT laddr=::1 lport=9000 "
+check "dual-stack socket on ::ffff:127.0.0.1: classified at ALE_AUTH_LISTEN_V4 (pid $pm)" \
+	has_event "layer=ALE_AUTH_LISTEN_V4 verdict=block .* pid=$pm " 'laddr=127.0.0.1 lport=9002 '
+check "the blocked listeners' listen() succeeded (ncat still runs)" \
+	kill -0 "$p4" "$p6" "$pm"
+out=$(probe tcp 127.0.0.1 9000)
+check "connect to the blocked v4 listener: no answer, not refused ($out)" [ "$out" = timeout ]
+out=$(probe tcp ::1 9000)
+check "connect to the blocked v6 listener: no answer, not refused ($out)" [ "$out" = timeout ]
+out=$(probe tcp 127.0.0.1 9002)
+check "connect to the blocked dual-stack listener: no answer ($out)" [ "$out" = timeout ]
+out=$(probe tcp 127.0.0.1 9001)
+check "connect to 127.0.0.1:9001 works ($out)" [ "$out" = ok:hi ]
+out=$(probe tcp ::1 9001)
+check "connect to [::1]:9001 works ($out)" [ "$out" = ok:hi ]
+events_settle
+check "listen on 9001 permitted in the kernel (event)" \
+	has_event 'layer=ALE_AUTH_LISTEN_V4 verdict=permit ' 'laddr=127.0.0.1 lport=9001 '
+cnt=$(grep -c 'layer=ALE_AUTH_RECV_ACCEPT_V. .* lport=900[02] ' "$TMP/events")
+check "SYNs to a blocked listener dropped before RECV_ACCEPT (its events: $cnt)" [ "$cnt" = 0 ]
+check "SYNs to port 9001 still classified at RECV_ACCEPT" \
+	has_event 'layer=ALE_AUTH_RECV_ACCEPT_V4 verdict=permit ' 'lport=9001 '
+kill "$DRIVER" && wait "$DRIVER"
+DRIVER=
+check "the drops are counted (stats listen_drop)" \
+	grep -Eq '^stats layer=ALE_AUTH_LISTEN_V4 .* listen_drop=[1-9]' "$TMP/events"
 exit $failed
