@@ -259,11 +259,17 @@ int wfpd_ebpf_start(struct wfpd *d)
 	snprintf(x->status, sizeof(x->status), "eBPF on cgroup %s: connect/bind yes, recv-accept %s, "
 		 "listen %s, app paths %s", x->cgroup,
 		 x->hooks.skb_ingress ? "yes" : "no",
-		 x->hooks.lsm_cgroup ? "yes" : "no", x->hooks.exec_path ? "yes" : "no");
+		 x->hooks.lsm_cgroup ? "yes" : x->hooks.listen_sockops ? "sockops" : "no",
+		 x->hooks.exec_path ? "yes" : "no");
 	logmsg(LOG_INFO, "%s", x->status);
-	if (!x->hooks.lsm_cgroup)
-		logmsg(LOG_INFO, "eBPF: listen hook missing (%s): ALE_AUTH_LISTEN not enforced",
-		       strerror(-x->hooks.lsm_err));
+	if (!x->hooks.lsm_cgroup && x->hooks.listen_sockops)
+		logmsg(LOG_INFO, "eBPF: listen hook missing (%s): ALE_AUTH_LISTEN enforced by "
+				 "refusing connections (listen() succeeds, every SYN to a blocked "
+				 "listener is dropped)", strerror(-x->hooks.lsm_err));
+	else if (!x->hooks.lsm_cgroup)
+		logmsg(LOG_INFO, "eBPF: listen hook missing (%s), no sockops path (%s): "
+				 "ALE_AUTH_LISTEN not enforced", strerror(-x->hooks.lsm_err),
+		       strerror(-x->hooks.sockops_err));
 	wfpd_ebpf_policy_changed(d);
 	return 0;
 
