@@ -444,13 +444,22 @@ static int rand_policy(struct wfp_session *s)
 		if (ret)
 			return ret;
 	}
-	for (unsigned i = 0; i < nfilt; i++) {
+	/* more often than the draw below would: a listen blocked on one of
+	 * the ports, so that connects to blocked listeners are common */
+	bool listen_block = rnd(4) == 0;
+
+	for (unsigned i = 0; i < nfilt + listen_block; i++) {
 		struct wfp_filter_cond cond[8];
 		struct wfp_filter f = { .display = { .name = "diff" } };
 		unsigned n = rnd(4);
 		int ret;
 
 		f.layer = diff_layers[rnd(NDIFF_LAYERS)];
+		if (i == nfilt) {
+			f.layer = rnd(2) ? WFP_LAYER_ALE_AUTH_LISTEN_V4 :
+				  WFP_LAYER_ALE_AUTH_LISTEN_V6;
+			n = 1;
+		}
 		f.sublayer_key = subkeys[rnd(nsub)];
 		f.action.type = rnd(2) ? WFP_ACTION_BLOCK : WFP_ACTION_PERMIT;
 		if (rnd(3) == 0)
@@ -461,6 +470,15 @@ static int rand_policy(struct wfp_session *s)
 		}
 		for (unsigned k = 0; k < n; k++)
 			rand_cond(f.layer, &cond[k], sds[k], sizeof(sds[k]));
+		if (i == nfilt) {
+			f.action.type = WFP_ACTION_BLOCK;
+			memset(&cond[0], 0, sizeof(cond[0]));
+			cond[0].field = WFP_FIELD_IP_LOCAL_PORT;
+			cond[0].match = WFP_MATCH_EQUAL;
+			cond[0].value.type = WFP_UINT16;
+			cond[0].value.v.type = WFP_UINT16;
+			cond[0].value.v.u16 = ports[rnd(4)];
+		}
 		f.ncond = n;
 		f.cond = cond;
 		ret = wfp_filter_add(s, &f, NULL);
@@ -507,7 +525,25 @@ struct step {
 	int call;	/* CALL_* */
 	int err;	/* 0 or errno */
 	uint16_t port, sport;	/* CALL_LOOP_*: to, and from (the second socket) */
+	int reach;	/* CALL_LOOP_CONNECT: the listener has that address and port */
 };
+
+/* A SYN to dst finds the listener bound to lis (same family). */
+static int reaches(const struct sockaddr_storage *lis, const struct sockaddr_storage *dst)
+{
+	if (lis->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *l = (const void *)lis, *d = (const void *)dst;
+
+		return l->sin6_port == d->sin6_port &&
+		       (IN6_IS_ADDR_UNSPECIFIED(&l->sin6_addr) ||
+			!memcmp(&l->sin6_addr, &d->sin6_addr, 16));
+	} else {
+		const struct sockaddr_in *l = (const void *)lis, *d = (const void *)dst;
+
+		return l->sin_port == d->sin_port &&
+		       (!l->sin_addr.s_addr || l->sin_addr.s_addr == d->sin_addr.s_addr);
+	}
+}
 
 static void sa_make(struct sockaddr_storage *ss, socklen_t *len, bool v6, bool any,
 		    uint16_t port)
@@ -576,6 +612,8 @@ static void child_ops(const char *cgroup, int wfd, unsigned op, bool nobody)
 		/* to itself: bind (and listen), then a second socket comes in,
 		 * which exercises ALE_AUTH_RECV_ACCEPT */
 		uint16_t port = ports[rnd(4)];
+		struct sockaddr_storage lis = { 0 };
+		socklen_t llen = sizeof(lis);
 		int fd2;
 
 		sa_make(&ss, &len, v6, rnd(2), port);
@@ -584,6 +622,8 @@ static void child_ops(const char *cgroup, int wfd, unsigned op, bool nobody)
 		if (!udp) {
 			st[n].call = CALL_LISTEN;
 			st[n++].err = listen(fd, 4) ? errno : 0;
+			if (getsockname(fd, (struct sockaddr *)&lis, &llen))
+				lis.ss_family = AF_UNSPEC;
 		}
 		fd2 = socket(v6 ? AF_INET6 : AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
 		sa_make(&ss, &len, v6, false, port);
@@ -597,6 +637,7 @@ static void child_ops(const char *cgroup, int wfd, unsigned op, bool nobody)
 			st[n].err = poll(&pf, 1, ANSWER_MS) == 1 ? 0 : ETIMEDOUT;
 		} else {
 			st[n].call = CALL_LOOP_CONNECT;
+			st[n].reach = lis.ss_family == ss.ss_family && reaches(&lis, &ss);
 			st[n].err = connect_bounded(fd2, (struct sockaddr *)&ss, len);
 		}
 		st[n].port = port;
@@ -634,6 +675,8 @@ struct diff_ctx {
 	int accept;	/* last recv-accept: 0 none, 1 permit, 2 block */
 	uint16_t acc_lport, acc_rport;	/* its ports */
 	uint8_t acc_proto;
+	bool listen_blocked;	/* a listen of this case was blocked ... */
+	uint16_t listen_lport;	/* ... on this port */
 	unsigned per_layer[WFP_KL_MAX];
 	unsigned ncase;
 };
@@ -694,6 +737,10 @@ static void diff_event(const struct wfp_ale_event *ev, void *arg)
 	}
 	if (ev->verdict == WFP_ALE_BLOCK && d->nblock_ev < 4)
 		d->block_call[d->nblock_ev++] = klayer_call(ev->in.klayer);
+	if (klayer_call(ev->in.klayer) == CALL_LISTEN && ev->verdict == WFP_ALE_BLOCK) {
+		d->listen_blocked = true;
+		d->listen_lport = (uint16_t)ev->in.v[WFP_KS_LPORT].lo;
+	}
 	if (klayer_call(ev->in.klayer) == CALL_ACCEPT) {
 		d->accept = ev->verdict == WFP_ALE_BLOCK ? 2 : 1;
 		d->acc_lport = (uint16_t)ev->in.v[WFP_KS_LPORT].lo;
@@ -706,7 +753,9 @@ static void diff_event(const struct wfp_ale_event *ev, void *arg)
 static int cmd_diff(const char *cgroup, unsigned cases, uint64_t seed, const char *netns)
 {
 	struct diff_ctx d = { 0 };
-	unsigned errno_bad = 0, nblocked = 0, ndropped = 0;
+	unsigned errno_bad = 0, nblocked = 0, ndropped = 0, nlisten_drop = 0;
+	struct wfp_ebpf_hooks h;
+	bool sockops_listen;
 	struct wfp_ebpf *b;
 	const char *why = "";
 	ssize_t n;
@@ -725,7 +774,13 @@ static int cmd_diff(const char *cgroup, unsigned cases, uint64_t seed, const cha
 		printf("1..0 # SKIP attach %s: %s\n", why, strerror(-ret));
 		return 0;
 	}
-	printf("1..2\n");
+	wfp_ebpf_hooks(b, &h);
+	/* without the LSM a blocked listen() succeeds and its SYNs are
+	 * dropped (the sockops path): what the checks below expect */
+	sockops_listen = h.listen_sockops && !h.lsm_cgroup;
+	printf("# listen: %s\n", h.lsm_cgroup ? "lsm_cgroup (a block fails listen())" :
+	       sockops_listen ? "sockops (a block drops the listener's SYNs)" : "not classified");
+	printf("1..3\n");
 	for (unsigned c = 0; c < cases; c++) {
 		struct wfp_engine *e = wfp_engine_open(NULL);
 		struct wfp_session *s = e ? wfp_session_open(e, NULL) : NULL;
@@ -757,6 +812,8 @@ static int cmd_diff(const char *cgroup, unsigned cases, uint64_t seed, const cha
 		d.nblock_ev = 0;
 		d.accept = 0;
 		d.acc_lport = d.acc_rport = d.acc_proto = 0;
+		d.listen_blocked = false;
+		d.listen_lport = 0;
 		while (wfp_ebpf_poll(b, 0, diff_event, &d) > 0)
 			;
 		/* a blocked call fails with EPERM, and only a blocked one */
@@ -767,8 +824,20 @@ static int cmd_diff(const char *cgroup, unsigned cases, uint64_t seed, const cha
 			/* recv-accept: a blocked SYN or datagram is dropped
 			 * silently (no answer, not refused), a permitted one
 			 * reaches the socket (cgroup_skb/ingress) */
-			if ((st[k].call == CALL_LOOP_CONNECT && st[k].err != EPERM) ||
-			    st[k].call == CALL_LOOP_RECV) {
+			if (st[k].call == CALL_LOOP_CONNECT && st[k].err != EPERM &&
+			    st[k].reach && sockops_listen && d.listen_blocked &&
+			    d.listen_lport == st[k].port) {
+				/* its listen was blocked: not answered, and the
+				 * SYN never reaches RECV_ACCEPT */
+				if (st[k].err != ETIMEDOUT || d.accept) {
+					printf("# case %u: connect to own blocked listener: errno %d,"
+					       " recv-accept %s\n", c, st[k].err,
+					       d.accept ? "classified" : "not classified");
+					errno_bad++;
+				}
+				nlisten_drop += st[k].err == ETIMEDOUT;
+			} else if ((st[k].call == CALL_LOOP_CONNECT && st[k].err != EPERM) ||
+				   st[k].call == CALL_LOOP_RECV) {
 				if ((d.accept == 2 && st[k].err != ETIMEDOUT) ||
 				    (d.accept == 1 && st[k].err != 0)) {
 					printf("# case %u: %s own socket: errno %d, accept %s\n",
@@ -793,6 +862,9 @@ static int cmd_diff(const char *cgroup, unsigned cases, uint64_t seed, const cha
 			for (unsigned j = 0; j < d.nblock_ev; j++)
 				blocked |= d.block_call[j] == call;
 			nblocked += blocked;
+			/* sockops: listen() succeeds although blocked */
+			if (call == CALL_LISTEN && sockops_listen)
+				blocked = false;
 			if (blocked != (st[k].err == EPERM)) {
 				printf("# case %u: call %d errno %d, kernel %s\n", c, st[k].call,
 				       st[k].err, blocked ? "blocked" : "did not block");
@@ -816,10 +888,22 @@ static int cmd_diff(const char *cgroup, unsigned cases, uint64_t seed, const cha
 	       d.bad == 0 && d.agree >= cases / 2 ? "ok" : "not ok");
 	printf("# %u blocked calls, %u recv-accept blocks dropped silently\n", nblocked,
 	       ndropped);
+	printf("# %u connects to a listener whose listen was blocked: not answered"
+	       " (dropped before RECV_ACCEPT)\n",
+	       nlisten_drop);
 	printf("%s 2 - blocked calls fail with EPERM, others do not\n",
 	       errno_bad == 0 ? "ok" : "not ok");
+	{
+		unsigned nl = d.per_layer[WFP_KL_LISTEN4] + d.per_layer[WFP_KL_LISTEN6];
+		bool live = h.lsm_cgroup || sockops_listen;
+
+		printf("%s 3 - listen classified in the kernel (%u)%s\n",
+		       !live || (nl > 0 && (!sockops_listen || nlisten_drop > 0)) ? "ok" :
+		       "not ok", nl, live ? "" : " # SKIP no listen hook");
+	}
 	wfp_ebpf_close(b);
-	return d.bad || errno_bad;
+	return d.bad || errno_bad ||
+	       ((h.lsm_cgroup || sockops_listen) && !(d.per_layer[WFP_KL_LISTEN4] + d.per_layer[WFP_KL_LISTEN6]));
 }
 
 /* ---- bench ---- */
