@@ -444,9 +444,10 @@ static int rand_policy(struct wfp_session *s)
 		if (ret)
 			return ret;
 	}
-	/* more often than the draw below would: a listen blocked on one of
-	 * the ports, so that connects to blocked listeners are common */
-	bool listen_block = rnd(4) == 0;
+	/* more often than the draw below would: listens blocked on all the
+	 * ports (V4 and V6; still arbitrated against the others), so that
+	 * connects to blocked listeners are common */
+	unsigned listen_block = rnd(4) == 0 ? 2 : 0;
 
 	for (unsigned i = 0; i < nfilt + listen_block; i++) {
 		struct wfp_filter_cond cond[8];
@@ -455,8 +456,8 @@ static int rand_policy(struct wfp_session *s)
 		int ret;
 
 		f.layer = diff_layers[rnd(NDIFF_LAYERS)];
-		if (i == nfilt) {
-			f.layer = rnd(2) ? WFP_LAYER_ALE_AUTH_LISTEN_V4 :
+		if (i >= nfilt) {
+			f.layer = i == nfilt ? WFP_LAYER_ALE_AUTH_LISTEN_V4 :
 				  WFP_LAYER_ALE_AUTH_LISTEN_V6;
 			n = 1;
 		}
@@ -470,14 +471,16 @@ static int rand_policy(struct wfp_session *s)
 		}
 		for (unsigned k = 0; k < n; k++)
 			rand_cond(f.layer, &cond[k], sds[k], sizeof(sds[k]));
-		if (i == nfilt) {
+		if (i >= nfilt) {
 			f.action.type = WFP_ACTION_BLOCK;
 			memset(&cond[0], 0, sizeof(cond[0]));
 			cond[0].field = WFP_FIELD_IP_LOCAL_PORT;
-			cond[0].match = WFP_MATCH_EQUAL;
-			cond[0].value.type = WFP_UINT16;
-			cond[0].value.v.type = WFP_UINT16;
-			cond[0].value.v.u16 = ports[rnd(4)];
+			cond[0].match = WFP_MATCH_RANGE;
+			cond[0].value.type = WFP_RANGE;
+			cond[0].value.range.low.type = WFP_UINT16;
+			cond[0].value.range.high.type = WFP_UINT16;
+			cond[0].value.range.low.u16 = ports[0];
+			cond[0].value.range.high.u16 = ports[3];
 		}
 		f.ncond = n;
 		f.cond = cond;

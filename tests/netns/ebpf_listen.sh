@@ -9,8 +9,9 @@
 # client times out, it is not refused), before and independently of
 # RECV_ACCEPT (a RECV_ACCEPT permit for the port changes nothing); a
 # listener on another port works; v4, v6 and a dual-stack socket bound
-# to ::ffff:127.0.0.1 (the V4 layer).  Each part skips with the probe's
-# reason where its hook is missing.
+# to ::ffff:127.0.0.1 (the V4 layer); a strict listen layer blocks what
+# it cannot evaluate; WFP_EBPF_DISABLE=sockops turns the path off.  Each
+# part skips with the probe's reason where its hook is missing.
 . "$(dirname "$0")/ebpf_lib.sh"
 command -v ncat >/dev/null && command -v python3 >/dev/null || skip_all "ncat or python3 missing"
 NCAT=$(readlink -f "$(command -v ncat)")
@@ -50,7 +51,7 @@ elif mode == "mapped":
 EOP
 probe() { in_ns python3 "$TMP/probe.py" "$@" 2>&1; }
 start_driver "$TMP/policy.wfp"
-echo "1..16"
+echo "1..21"
 
 # 1. the LSM hook: listen() fails
 if grep -q '^hook lsm_cgroup yes' "$TMP/events"; then
@@ -73,7 +74,7 @@ fi
 # 2. the sockops path: listen() succeeds, nobody can connect
 if ! grep -q '^hook listen_sockops yes' "$TMP/events"; then
 	why=$(grep '^hook listen_sockops' "$TMP/events")
-	for i in 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+	for i in 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21; do
 		skip "sockops listen check" "$why"
 	done
 	exit $failed
@@ -118,4 +119,36 @@ kill "$DRIVER" && wait "$DRIVER"
 DRIVER=
 check "the drops are counted (stats listen_drop)" \
 	grep -Eq '^stats layer=ALE_AUTH_LISTEN_V4 .* listen_drop=[1-9]' "$TMP/events"
+for p in $(cat "$CG/cgroup.procs"); do kill "$p"; done
+sleep 0.3
+
+# 3. a strict listen layer: with app paths unavailable an app filter
+# blocks (fail-closed, reason=unavailable) instead of deferring
+cat > "$TMP/strict.wfp" <<'EOP'
+filter "app" layer ALE_AUTH_LISTEN_V4 block where ALE_APP_ID == "/usr/bin/none"
+EOP
+WFP_EBPF_DISABLE=exec WFP_EBPF_STRICT=listen4 start_driver "$TMP/strict.wfp"
+check "LISTEN_V4 complete, hence strict (listen4 asked for)" \
+	grep -Eq '^ready .* complete=0xff strict=0x04$' "$TMP/events"
+in_ns_bg ncat -l -k 127.0.0.1 9003 -c 'echo hi'
+sleep 0.5
+out=$(probe tcp 127.0.0.1 9003)
+check "strict listen, app unknown: the listener is not answered ($out)" [ "$out" = timeout ]
+events_settle
+check "strict listen: event verdict=block reason=unavailable" \
+	has_event 'layer=ALE_AUTH_LISTEN_V4 verdict=block filter=0 ' 'lport=9003 .*reason=unavailable$'
+kill "$DRIVER" && wait "$DRIVER"
+DRIVER=
+for p in $(cat "$CG/cgroup.procs"); do kill "$p"; done
+sleep 0.3
+
+# 4. WFP_EBPF_DISABLE=sockops: listen not enforced, the listener works
+WFP_EBPF_DISABLE=sockops start_driver "$TMP/policy.wfp"
+check "WFP_EBPF_DISABLE=sockops: hook listen_sockops no, listen not enforced" \
+	sh -c "grep -q '^hook listen_sockops no (Operation not supported)' '$TMP/events' &&
+	       grep -q '^listen not enforced' '$TMP/events'"
+in_ns_bg ncat -l -k 127.0.0.1 9000 -c 'echo hi'
+sleep 0.5
+out=$(probe tcp 127.0.0.1 9000)
+check "WFP_EBPF_DISABLE=sockops: the listener on 9000 answers ($out)" [ "$out" = ok:hi ]
 exit $failed

@@ -32,14 +32,15 @@ except ConnectionRefusedError:
     print("refused")
 EOP
 outside() { ip netns exec "$NS" python3 "$TMP/client.py" "$@" 2>&1; }
-# bits of enum wfp_ale_klayer: BIND4/6 0x03, ACCEPT4/6 0x30, CONNECT4 0x40;
-# not LISTEN (no hook here), not CONNECT6 (a callout filter)
+# bits of enum wfp_ale_klayer: BIND4/6 0x03, ACCEPT4/6 0x30, CONNECT4 0x40,
+# LISTEN4/6 0x0c with the LSM or the sockops path (here);
+# not CONNECT6 (a callout filter)
 complete=0x73
 export WFP_EBPF_DISABLE=exec
 start_driver "$TMP/policy.wfp"
 grep -q '^hook skb_ingress yes' "$TMP/events" ||
 	skip_all "no cgroup_skb ingress: $(grep '^hook skb_ingress' "$TMP/events")"
-grep -q '^hook lsm_cgroup no' "$TMP/events" || complete=0x7f # LISTEN complete too
+grep -Eq '^hook (lsm_cgroup|listen_sockops) yes' "$TMP/events" && complete=0x7f # LISTEN too
 echo "1..14"
 http_server 8080
 check "not strict: complete=$complete strict=0x00" \
