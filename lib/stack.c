@@ -890,6 +890,22 @@ static void fill_one(struct wfp_value *v, unsigned f, const struct cls *c,
 		if (c->has_raddr)
 			set_u8(v, addr_type(&c->raddr));
 		break;
+	case WFP_FIELD_IP_SOURCE_ADDRESS:
+		if (c->fwd)
+			set_addr(v, &c->laddr);
+		break;
+	case WFP_FIELD_IP_DESTINATION_ADDRESS:
+		if (c->fwd)
+			set_addr(v, &c->raddr);
+		break;
+	case WFP_FIELD_SOURCE_INTERFACE_INDEX:
+		if (c->fwd && c->in_if)
+			set_u32(v, c->in_if);
+		break;
+	case WFP_FIELD_DESTINATION_INTERFACE_INDEX:
+		if (c->fwd && c->out_if)
+			set_u32(v, c->out_if);
+		break;
 	case WFP_FIELD_IP_LOCAL_PORT:
 		if (c->has_lport)
 			set_u16(v, c->lport);
@@ -997,6 +1013,8 @@ static uint32_t ms_direction(unsigned layer, const struct cls *c)
 {
 	const char *n = wfp_layer_name(layer);
 
+	if (c->fwd)
+		return WFP_MS_DIRECTION_FORWARD; /* spec §8.3 */
 	if (c->has_dir)
 		return c->dir == WFP_DIRECTION_INBOUND ? WFP_MS_DIRECTION_IN : WFP_MS_DIRECTION_OUT;
 	if (!strncmp(n, "INBOUND", 7) || strstr(n, "RECV_ACCEPT") || strstr(n, "LISTEN"))
@@ -1329,7 +1347,7 @@ int wfp_host_receive(struct wfp_host *h, const struct wfp_pkt *p)
 		return -EINVAL;
 	}
 	if (!wfp_host_is_local(h, &p->dst)) {
-		/* forwarding (IPFORWARD, spec §8.3) is not modelled */
+		/* not ours: the caller forwards it (wfp_host_forward) */
 		h->st.drops[WFP_DROP_NOT_LOCAL]++;
 		return -EHOSTUNREACH;
 	}
@@ -1339,6 +1357,38 @@ int wfp_host_receive(struct wfp_host *h, const struct wfp_pkt *p)
 	if (p->flags & WFP_PKT_F_FRAGMENT)
 		return fragment_in(h, p, &c);
 	return transport_in(h, p);
+}
+
+/*
+ * Forwarding (spec §8.3): a packet neither from nor to this host is seen
+ * at IPFORWARD only - no ALE, no transport layer, no flow - once per
+ * packet (and per fragment); a block re-indicates at the discard twin
+ * (§2.6) and is a net event with direction FORWARD.
+ */
+int wfp_host_forward(struct wfp_host *h, const struct wfp_pkt *p, uint32_t in_if,
+		     uint32_t out_if)
+{
+	struct cls c;
+
+	if (!p || !pkt_valid(p)) {
+		if (h)
+			h->st.drops[WFP_DROP_MALFORMED]++;
+		return -EINVAL;
+	}
+	memset(&c, 0, sizeof(c));
+	c.event = pkt_event(p);
+	c.family = p->family;
+	c.proto = p->proto;
+	c.fwd = true;
+	c.laddr = p->src;
+	c.raddr = p->dst;
+	c.has_laddr = c.has_raddr = true;
+	c.in_if = in_if;
+	c.out_if = out_if;
+	c.bytes = p->payload_len;
+	if (p->flags & WFP_PKT_F_FRAGMENT)
+		c.flags |= WFP_CONDITION_FLAG_IS_FRAGMENT;
+	return stack_check(h, lay(p->family, WFP_LAYER_IPFORWARD_V4), &c);
 }
 
 /* Above the IP layer: the transport shim of the packet's protocol. */

@@ -102,6 +102,8 @@ struct cls {
 	uint8_t proto;
 	bool has_laddr, has_raddr, has_lport, has_rport, has_dir, has_emb;
 	bool ale;          /* an ALE layer: reauth reason, package id */
+	bool fwd;          /* IPFORWARD: laddr/raddr are source/destination */
+	uint32_t in_if, out_if; /* IPFORWARD: interface indexes, 0 unknown */
 	struct wfp_addr laddr, raddr;
 	uint16_t lport, rport;
 	uint32_t dir;

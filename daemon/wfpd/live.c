@@ -60,6 +60,7 @@ struct live {
 	uint32_t mark_shift;
 	uint8_t fast_mode[2];   /* FAST_*, [0] IPv4, [1] IPv6 */
 	bool est_filters[2];    /* filters at ALE_FLOW_ESTABLISHED */
+	bool fwd_filters[2];    /* filters at IPFORWARD */
 	/* the packet being classified: the host's callbacks run inside
 	 * live_packet() */
 	const struct live_pkt *cur;
@@ -474,6 +475,15 @@ void live_packet(struct live *l, const struct live_pkt *lp, struct live_verdict 
 
 	memset(v, 0, sizeof(*v));
 	wfp_host_set_time(l->h, wall_ms());
+	if (lp->forward) {
+		/* spec §8.3: IPFORWARD, every packet, no flow, no fast path */
+		l->cur = lp;
+		ret = wfp_host_forward(l->h, p, lp->ifindex, lp->out_ifindex);
+		l->cur = NULL;
+		v->action = ret ? LIVE_DROP : LIVE_ACCEPT;
+		sync_stats(l);
+		return;
+	}
 	l->cur = lp;
 	l->ale_blocked = false;
 	l->pid = 0;
@@ -564,6 +574,11 @@ static int layer_fast_mode(struct live *l, unsigned layer, size_t *count)
 	return mode;
 }
 
+bool live_forward_free(struct live *l, bool v6)
+{
+	return !l->fwd_filters[v6];
+}
+
 bool live_kernel_path_ok(struct live *l, bool v6)
 {
 	return l->fast_mode[v6] == FAST_ALWAYS && !l->est_filters[v6];
@@ -584,6 +599,8 @@ void live_policy_changed(struct live *l)
 		l->fast_mode[fam] = (uint8_t)mode;
 		layer_fast_mode(l, lay(family, WFP_LAYER_ALE_FLOW_ESTABLISHED_V4), &n);
 		l->est_filters[fam] = n != 0;
+		layer_fast_mode(l, lay(family, WFP_LAYER_IPFORWARD_V4), &n);
+		l->fwd_filters[fam] = n != 0;
 	}
 }
 

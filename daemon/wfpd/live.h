@@ -30,6 +30,8 @@ enum {
 struct live_pkt {
 	struct wfp_pkt p;
 	bool outbound;     /* the output hook (locally sent) */
+	bool forward;      /* the forward hook: neither from nor to us */
+	uint32_t out_ifindex; /* forward: the output interface (ifindex: input) */
 	bool has_ct;
 	uint8_t ctinfo;    /* LIVE_CT_* */
 	uint32_t pkt_mark;  /* skb mark as queued (NFQA_MARK) */
@@ -68,6 +70,9 @@ unsigned live_flow_count(const struct live *l);
  * none sits at FLOW_ESTABLISHED (docs/wfpd.md "eBPF"; the caller also
  * requires that no monitor watches). */
 bool live_kernel_path_ok(struct live *l, bool v6);
+/* Has IPFORWARD_V4 (v6: _V6) no filter?  Then forwarded packets of the
+ * family are accepted in the kernel without a look. */
+bool live_forward_free(struct live *l, bool v6);
 /* The ct mark value of the current epoch (owned bits only). */
 uint32_t live_epoch_mark(const struct live *l);
 

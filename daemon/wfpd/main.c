@@ -67,6 +67,7 @@ void wfpd_policy_changed(struct wfpd *d)
 	d->app_needed = policy_tests(d, WFP_FIELD_ALE_APP_ID);
 	d->user_needed = policy_tests(d, WFP_FIELD_ALE_USER_ID);
 	live_policy_changed(d->live);
+	d->fwd_free = (uint8_t)(live_forward_free(d->live, false) | live_forward_free(d->live, true) << 1);
 	d->epoch = d->epoch % epoch_max(d) + 1;
 	if (d->backend_priv)
 		nft_set_epoch(d, live_epoch_mark(d->live));
@@ -224,6 +225,7 @@ int main(int argc, char **argv)
 	if (load_persistent(&d))
 		goto out_engine;
 	live_policy_changed(d.live);
+	d.fwd_free = (uint8_t)(live_forward_free(d.live, false) | live_forward_free(d.live, true) << 1);
 	rc = mgmt_open(&d);
 	if (rc) {
 		logmsg(LOG_ERR, "management socket %s: %s%s", d.cfg.sock_path, strerror(-rc),

@@ -299,6 +299,7 @@ static void packet(struct nfq *n, unsigned qi, const struct nlmsghdr *nlh)
 	n->d->ctr.packets++;
 	memset(&lp, 0, sizeof(lp));
 	lp.outbound = ph->hook == NF_INET_LOCAL_OUT || ph->hook == NF_INET_POST_ROUTING;
+	lp.forward = ph->hook == NF_INET_FORWARD;
 	/* no link trailer at the IP layer: trailing bytes are an error */
 	rc = attr[NFQA_PAYLOAD] ? wfp_pkt_parse(mnl_attr_get_payload(attr[NFQA_PAYLOAD]),
 					       mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]), 0, &lp.p)
@@ -317,7 +318,7 @@ static void packet(struct nfq *n, unsigned qi, const struct nlmsghdr *nlh)
 							       : LIVE_CT_ESTABLISHED;
 	else
 		lp.ctinfo = LIVE_CT_NEW;
-	if (!lp.outbound) {
+	if (!lp.outbound && !lp.forward) {
 		lp.sock_known = true;
 		lp.sock_found = (lp.pkt_mark & nft_info_sock(n->d)) != 0;
 	}
@@ -329,6 +330,8 @@ static void packet(struct nfq *n, unsigned qi, const struct nlmsghdr *nlh)
 	if (attr[lp.outbound ? NFQA_IFINDEX_OUTDEV : NFQA_IFINDEX_INDEV])
 		lp.ifindex = ntohl(mnl_attr_get_u32(attr[lp.outbound ? NFQA_IFINDEX_OUTDEV :
 									NFQA_IFINDEX_INDEV]));
+	if (lp.forward && attr[NFQA_IFINDEX_OUTDEV])
+		lp.out_ifindex = ntohl(mnl_attr_get_u32(attr[NFQA_IFINDEX_OUTDEV]));
 	live_packet(n->d->live, &lp, &v);
 	/* verdict marks: the original mark without wfpd's bits */
 	v.mark |= lp.pkt_mark & ~(n->d->cfg.ct_mark_mask | n->d->cfg.reject_mark |

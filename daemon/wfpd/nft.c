@@ -50,7 +50,9 @@
 
 #include "nft.h"
 
-static const char *const chains[] = { "input", "output" };
+/* the chains that queue; forward last (no marks, no post chain) */
+static const char *const chains[] = { "input", "output", "forward" };
+enum { NCHAINS = sizeof(chains) / sizeof(chains[0]) };
 
 /* Runs nft syntax through libnftables; the error text goes to err. */
 static int run(const char *cmd, char *err, size_t errlen)
@@ -177,7 +179,15 @@ static int table_text(const struct wfpd *d, char *buf, size_t len, bool with_que
 			     "\t\tmeta mark & 0x%x != 0 meta mark set meta mark & 0x%x\n\t}\n",
 			     chains[i], chains[i], owned, ~owned, m, m, ~m);
 	}
-	rc |= append(buf, len, &off, "}\n");
+	/* forwarded packets (spec §8.3: IPFORWARD only, every packet);
+	 * a family whose IPFORWARD layer has no filter is in fwd_free */
+	rc |= append(buf, len, &off,
+		     "\tset fwd_free { type nf_proto; }\n"
+		     "\tchain forward {\n\t\ttype filter hook forward priority filter + 10; policy %s;\n"
+		     "\t\tmeta nfproto @fwd_free accept\n", pol);
+	if (with_queue)
+		rc |= append(buf, len, &off, "\t\t%s\n", q);
+	rc |= append(buf, len, &off, "\t}\n}\n");
 	return rc;
 }
 
@@ -226,7 +236,7 @@ static int compat_install(const struct wfpd *d, char *err, size_t errlen)
 	b = mnl_nlmsg_batch_start(buf, sizeof(buf));
 	nftnl_batch_begin(mnl_nlmsg_batch_current(b), seq++);
 	mnl_nlmsg_batch_next(b);
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < NCHAINS; i++) {
 		struct nftnl_rule *r = compat_rule(d, chains[i]);
 		struct nlmsghdr *nlh;
 
@@ -249,7 +259,7 @@ static int compat_install(const struct wfpd *d, char *err, size_t errlen)
 	}
 	/* one ack per rule; an error for any aborts the whole batch */
 	rc = 0;
-	for (int acks = 0; acks < 2; acks++) {
+	for (size_t acks = 0; acks < NCHAINS; acks++) {
 		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
 		if (n <= 0 || mnl_cb_run(buf, (size_t)n, 0, portid, NULL, NULL) < 0) {
 			snprintf(err, errlen, "NFQUEUE target via nft_compat: %s", strerror(errno));
@@ -319,8 +329,13 @@ int nft_set_epoch(struct wfpd *d, uint32_t mark)
 {
 	char cmd[256], err[256];
 
-	snprintf(cmd, sizeof(cmd), "flush set inet %s epoch\nadd element inet %s epoch { 0x%x }\n",
-		 d->cfg.table, d->cfg.table, mark);
+	snprintf(cmd, sizeof(cmd), "flush set inet %s epoch\nadd element inet %s epoch { 0x%x }\n"
+		 "flush set inet %s fwd_free\n%s%s%s%s%s",
+		 d->cfg.table, d->cfg.table, mark, d->cfg.table,
+		 d->fwd_free ? "add element inet " : "", d->fwd_free ? d->cfg.table : "",
+		 d->fwd_free ? " fwd_free { " : "",
+		 d->fwd_free == 3 ? "ipv4, ipv6" : d->fwd_free == 1 ? "ipv4" : d->fwd_free == 2 ? "ipv6" : "",
+		 d->fwd_free ? " }\n" : "");
 	if (run(cmd, err, sizeof(err))) {
 		logmsg(LOG_ERR, "cannot set the fast-path epoch: %s", err);
 		return -1;

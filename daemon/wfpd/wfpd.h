@@ -105,6 +105,7 @@ struct wfpd {
 	struct mgmt *mgmt;
 	struct wfpd_ebpf *ebpf;       /* NULL: NFQUEUE path only */
 	uint32_t kpath;               /* WFPD_KPATH_*: new flows decided in the kernel */
+	uint8_t fwd_free;             /* 1: IPFORWARD_V4, 2: _V6 has no filter */
 	const struct wfp_backend_ops *backend;
 	void *backend_priv;
 	int epfd;

@@ -294,6 +294,19 @@ WFP_API int wfp_host_receive(struct wfp_host *h, const struct wfp_pkt *p);
 WFP_API int wfp_host_send(struct wfp_host *h, const struct wfp_pkt *p);
 
 /*
+ * A packet the host forwards, neither from nor to one of its addresses
+ * (spec §8.3): classified at IPFORWARD_V4/V6 only - no ALE, no transport
+ * layer, no flow - with IP_SOURCE/DESTINATION_ADDRESS, the destination
+ * address type, FLAGS and the arrival / forwarding interface indexes
+ * in_if, out_if (SOURCE/DESTINATION_INTERFACE_INDEX; 0: unknown, EMPTY).
+ * A block re-indicates at IPFORWARD_V*_DISCARD and is a net event with
+ * direction FORWARD.  0: forward it; -EACCES: a filter dropped it;
+ * -EINVAL: malformed.
+ */
+WFP_API int wfp_host_forward(struct wfp_host *h, const struct wfp_pkt *p, uint32_t in_if,
+			     uint32_t out_if);
+
+/*
  * Who owns local endpoint (proto, laddr, lport)?  Return 1 and fill owner
  * (app may point to storage that lives until the next call) if a socket
  * listens or is bound there, 0 if none.  Asked in observer mode when the

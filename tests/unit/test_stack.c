@@ -690,6 +690,53 @@ struct counter {
 	unsigned layer_count[WFP_LAYER_MAX];
 };
 
+/* Forwarding (spec §8.3): IPFORWARD once per packet, nothing else; a
+ * block re-indicates at the discard twin and is a FORWARD net event. */
+static void test_forward(void **state)
+{
+	struct wfp_host_opts o = { .sz = sizeof(o), .flags = INLINE_FLAGS };
+	struct net *n = net_new_opts(&o);
+	struct wfp_pkt p = addr_pkt("10.1.0.1", "10.2.0.2", WFP_PROTO_TCP, 40000, 80, WFP_TCP_SYN);
+	struct wfp_pkt q = addr_pkt("fd01::1", "fd02::2", WFP_PROTO_UDP, 5353, 53, 0);
+	struct wfp_filter_cond in7 = { .field = WFP_FIELD_SOURCE_INTERFACE_INDEX,
+				       .match = WFP_MATCH_EQUAL };
+	struct wfp_netevent *ev;
+	size_t ne;
+	uint64_t id;
+
+	(void)state;
+	in7.value.type = in7.value.v.type = WFP_UINT32;
+	in7.value.v.u32 = 7;
+	/* no filter: forwarded, one classification at IPFORWARD_V4 only */
+	assert_int_equal(wfp_host_forward(n->h[SRV], &p, 7, 8), 0);
+	assert_int_equal(n->n, 1);
+	assert_int_equal(n->r[0].layer, L(IPFORWARD_V4));
+	assert_int_equal(wfp_host_forward(n->h[SRV], &q, 7, 8), 0);
+	assert_int_equal(n->r[1].layer, L(IPFORWARD_V6));
+	assert_int_equal(wfp_host_stats(n->h[SRV])->flows, 0); /* no ALE flow */
+	/* a filter on the arrival interface: 7 blocked, 9 not */
+	id = net_filter(n, SRV, L(IPFORWARD_V4), WFP_ACTION_BLOCK, &in7, 1);
+	net_clear(n);
+	assert_int_equal(wfp_host_forward(n->h[SRV], &p, 7, 8), -EACCES);
+	assert_int_equal(n->n, 2);
+	assert_int_equal(n->r[0].filter_id, id);
+	assert_int_equal(n->r[1].layer, L(IPFORWARD_V4_DISCARD));
+	assert_int_equal(n->r[1].dfilter, id);
+	assert_int_equal(wfp_host_forward(n->h[SRV], &p, 9, 8), 0);
+	assert_int_equal(wfp_host_forward(n->h[SRV], &q, 7, 8), 0); /* V6: other layer */
+	assert_int_equal(wfp_netevent_enum(n->t[SRV].e, 0, &ev, &ne), 0);
+	assert_int_equal(ne, 1);
+	assert_int_equal(ev[0].direction, WFP_MS_DIRECTION_FORWARD);
+	assert_int_equal(ev[0].layer_id, L(IPFORWARD_V4));
+	assert_int_equal(ev[0].filter_id, id);
+	assert_int_equal(ev[0].remote_addr[3], 2); /* 10.2.0.2 */
+	wfp_free_memory(ev);
+	/* malformed: refused, counted */
+	p.family = 9;
+	assert_int_equal(wfp_host_forward(n->h[SRV], &p, 7, 8), -EINVAL);
+	net_free(n);
+}
+
 static void count_trace(const struct wfp_trace_rec *r, void *ctx)
 {
 	struct counter *c = ctx;
@@ -843,6 +890,7 @@ int main(void)
 		cmocka_unit_test(test_flow_offload_evict),
 		cmocka_unit_test(test_flow_seed),
 		cmocka_unit_test(test_inline_reuse_and_sockets),
+		cmocka_unit_test(test_forward),
 		cmocka_unit_test(test_sim_runs),
 		cmocka_unit_test(test_sim_errors),
 		cmocka_unit_test(test_sim_mutations),
