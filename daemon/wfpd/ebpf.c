@@ -155,7 +155,12 @@ static void on_event(const struct wfp_ale_event *ke, void *ctx)
 	ev.proto = (uint8_t)ke->in.v[WFP_KS_PROTO].lo;
 	ev.action = block ? WFP_ACTION_BLOCK : ke->verdict == WFP_ALE_DEFER ? 0 : WFP_ACTION_PERMIT;
 	ev.filter_id = ke->filter_id;
-	ev.inbound = ke->in.klayer == WFP_KL_ACCEPT4 || ke->in.klayer == WFP_KL_ACCEPT6;
+	/* as the library reports them: RECV_ACCEPT and LISTEN are inbound;
+	 * LISTEN has no protocol field, and only TCP listens */
+	ev.inbound = ke->in.klayer == WFP_KL_ACCEPT4 || ke->in.klayer == WFP_KL_ACCEPT6 ||
+		     ke->in.klayer == WFP_KL_LISTEN4 || ke->in.klayer == WFP_KL_LISTEN6;
+	if (ke->in.klayer == WFP_KL_LISTEN4 || ke->in.klayer == WFP_KL_LISTEN6)
+		ev.proto = WFP_PROTO_TCP;
 	addr_of(&ke->in, WFP_KS_LADDR, v6, &ev.laddr);
 	addr_of(&ke->in, WFP_KS_RADDR, v6, &ev.raddr);
 	ev.lport = (uint16_t)ke->in.v[WFP_KS_LPORT].lo;
@@ -422,6 +427,7 @@ void wfpd_ebpf_counters(struct wfpd *d, struct wfpd_ebpf_counters *c)
 		c->cached += s.cached;
 		c->lost += s.lost;
 		c->unavailable += s.unavailable;
+		c->listen_drops += s.listen_drop;
 	}
 }
 

@@ -511,6 +511,7 @@ static void show_counters(struct wfpd *d, struct json_object *o)
 		json_object_object_add(x, "cached", json_object_new_int64((int64_t)k.cached));
 		json_object_object_add(x, "lost_events", json_object_new_int64((int64_t)k.lost));
 		json_object_object_add(x, "unavailable", json_object_new_int64((int64_t)k.unavailable));
+		json_object_object_add(x, "listen_drops", json_object_new_int64((int64_t)k.listen_drops));
 		json_object_object_add(o, "kernel", x);
 	}
 	json_object_object_add(o, "kernel_path", json_object_new_int64(d->kpath));

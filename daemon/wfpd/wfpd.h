@@ -163,6 +163,7 @@ const char *wfpd_ebpf_status(const struct wfpd *d);
 /* The kernel's own counts, summed over its layers and CPUs. */
 struct wfpd_ebpf_counters {
 	uint64_t permit, block, defer, cached, lost, unavailable;
+	uint64_t listen_drops; /* SYNs to a listener whose listen() was blocked */
 };
 void wfpd_ebpf_counters(struct wfpd *d, struct wfpd_ebpf_counters *c);
 

@@ -27,7 +27,7 @@ cg_cleanup() {
 	for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$CG" 2>/dev/null && break; sleep 0.2; done
 }
 trap "cg_cleanup 2>/dev/null; cleanup" EXIT
-tap_plan 21
+tap_plan 23
 
 # incg CMD...: in the client namespace, inside the test cgroup
 incg() { sh -c 'echo $$ > "$0/cgroup.procs" && ns=$1 && shift && exec ip netns exec "$ns" timeout 20 "$@"' \
@@ -52,7 +52,8 @@ CURL=$(readlink -f "$(command -v curl)")
 POLICY="filter \"no curl\" layer ALE_AUTH_CONNECT_V4 block where ALE_APP_ID == \"$CURL\"
 filter \"no curl6\" layer ALE_AUTH_CONNECT_V6 block where ALE_APP_ID == \"$CURL\"
 filter \"no 5001\" layer ALE_AUTH_CONNECT_V4 block where IP_REMOTE_PORT == 5001
-filter \"no 7101 in\" layer ALE_AUTH_RECV_ACCEPT_V4 block where IP_LOCAL_PORT == 7101"
+filter \"no 7101 in\" layer ALE_AUTH_RECV_ACCEPT_V4 block where IP_LOCAL_PORT == 7101
+filter \"no listen 7102\" layer ALE_AUTH_LISTEN_V4 block where IP_LOCAL_PORT == 7102"
 printf '%s\n' "$POLICY" >"$TMP/policy.wfp"
 cat >"$TMP/http.sh" <<'SH'
 #!/bin/sh
@@ -138,6 +139,25 @@ sleep 0.3
 NCAT=$(readlink -f "$(command -v ncat)")
 ok $(grep -q "block .*:7101 .*app=$NCAT" "$TMP/ne-in"; echo $?) \
 	"the inbound block is a net event naming the listening ncat: $(cat "$TMP/ne-in")"
+
+# --- ALE_AUTH_LISTEN: classified at listen(); a blocked listener gets no SYN
+sh -c 'echo $$ > "$0/cgroup.procs" && exec ip netns exec "$1" ncat -l -k 7102' "$CG" "$NS_C" \
+	>/dev/null 2>&1 &
+LPID=$!
+PIDS="$PIDS $LPID"
+sleep 0.5
+"$WFPCTL" -s "$SOCK_C" show netevents | grep ALE_AUTH_LISTEN_V4 | tail -1 >"$TMP/ne-l"
+ok $(grep -q "block .*:7102 .*app=$NCAT" "$TMP/ne-l"; echo $?) \
+	"listen() on a blocked port is a kernel block event naming ncat: $(cat "$TMP/ne-l")"
+r=$(ip netns exec "$NS_S" timeout 5 python3 -c '
+import socket
+s = socket.socket(); s.settimeout(0.8)
+try: s.connect(("'$C4'", 7102)); print("connected")
+except socket.timeout: print("timeout")
+except OSError as e: print("error", e.errno)')
+ld=$(kcounter listen_drops)
+ok $([ "$r" = timeout ] && kill -0 $LPID 2>/dev/null && [ "$ld" -ge 1 ]; echo $?) \
+	"the blocked listener gets no connection ($r, listen_drops $ld; listen() itself succeeded on this kernel)"
 
 # --- a policy change bites on a kernel-path flow (spec §3.3)
 cat >"$TMP/stream.py" <<PY
