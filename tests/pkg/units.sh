@@ -72,6 +72,9 @@ set_of() {
 }
 echo 'filter "no telnet" layer ALE_AUTH_CONNECT_V4 block where IP_REMOTE_PORT == 23' >"$tmp/p.wfp"
 
+# eBPF attaches to a cgroup, never the host's root from a test: off, or
+# (below) the test's own cgroup
+ebpf="--ebpf off"
 # run wfpd with bounding set $1 in a new netns (after the boot table when
 # $2 is "boot"); 0 if it serves `show counters`
 try() {
@@ -81,7 +84,7 @@ try() {
 	# every optional facility on: the store, the metrics endpoint
 	unshare -n sh -c "$pre && exec setpriv --bounding-set '$1' --no-new-privs -- \
 		'$wfpd' --policy '$tmp/p.wfp' --socket '$tmp/sock' \
-		--store '$tmp/store' --metrics 127.0.0.1:19433" >"$tmp/log" 2>&1 &
+		--store '$tmp/store' --metrics 127.0.0.1:19433 $ebpf" >"$tmp/log" 2>&1 &
 	pid=$!
 	i=0
 	while [ $i -lt 50 ]; do
@@ -111,6 +114,23 @@ if try "$(set_of "$caps")"; then
 else
 	sed 's/^/# /' "$tmp/log" | tail -5
 	nok "wfpd enforces and serves its socket with only $caps"
+fi
+# the eBPF back end under the same capabilities, on a cgroup of our own
+cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+if [ -n "$cg2" ] && [ -e /sys/kernel/btf/vmlinux ] && mkdir "$cg2/openwfp-units-$$" 2>/dev/null; then
+	ebpf="--ebpf on --ebpf-cgroup $cg2/openwfp-units-$$"
+	if try "$(set_of "$caps")" && grep -q "eBPF on cgroup" "$tmp/log"; then
+		ok "wfpd --ebpf on loads and attaches with only $caps"
+	elif grep -q "built without the eBPF back end" "$tmp/log"; then
+		skip "wfpd --ebpf under the unit's capabilities: built without the eBPF back end"
+	else
+		sed 's/^/# /' "$tmp/log" | tail -5
+		nok "wfpd --ebpf on loads and attaches with only $caps"
+	fi
+	ebpf="--ebpf off"
+	rmdir "$cg2/openwfp-units-$$"
+else
+	skip "wfpd --ebpf under the unit's capabilities: no cgroup2 mount or BTF"
 fi
 # the boot table first, as wfpd-boot.service leaves it: wfpd must start
 # over it and replace it with its own (its epoch set, its queue rules)
