@@ -39,6 +39,7 @@ struct wfpd_ebpf {
 	struct wfp_ebpf_hooks hooks;
 	char cgroup[512];     /* the directory attached to */
 	char nft_cg[640];     /* its nft match, "" for the cgroup2 root */
+	bool cg_named;        /* nft can name it: a kernel path is possible */
 	uint32_t complete;    /* kernel layers decided without userspace */
 	bool published;
 	int evfd;
@@ -253,7 +254,8 @@ int wfpd_ebpf_start(struct wfpd *d)
 	if (nft_cgroup_match(root, x->cgroup, x->nft_cg, sizeof(x->nft_cg))) {
 		logmsg(LOG_WARNING, "eBPF: nft cannot name cgroup %s (not below /sys/fs/cgroup): "
 				    "no kernel path, new flows are queued", x->cgroup);
-		x->nft_cg[0] = '\x01'; /* marker: no kernel path */
+	} else {
+		x->cg_named = true;
 	}
 	x->evfd = wfp_ebpf_event_fd(x->b);
 	if (x->evfd < 0 || loop_add(d, x->evfd, on_readable, NULL)) {
@@ -307,7 +309,7 @@ static uint32_t kpath_wanted(struct wfpd *d)
 	struct wfpd_ebpf *x = d->ebpf;
 	uint32_t k = 0;
 
-	if (!x || !x->published || d->cfg.no_fastpath || x->nft_cg[0] == '\x01' ||
+	if (!x || !x->published || d->cfg.no_fastpath || !x->cg_named ||
 	    mgmt_monitoring(d))
 		return 0;
 	for (uint32_t bit = 1; bit <= WFPD_KPATH_IN6; bit <<= 1) {
@@ -356,7 +358,7 @@ void wfpd_ebpf_policy_changed(struct wfpd *d)
 	 * This depends on the policy alone, never on whether a monitor
 	 * watches, so that watching never changes a verdict.
 	 */
-	if (x->nft_cg[0] == '\x01')
+	if (!x->cg_named)
 		strict = 0; /* no kernel path can exist */
 	for (int v6 = 0; v6 < 2; v6++)
 		if (d->cfg.no_fastpath || !live_kernel_path_ok(d->live, v6))

@@ -327,7 +327,7 @@ int nft_install(struct wfpd *d, char *err, size_t errlen)
 
 int nft_set_epoch(struct wfpd *d, uint32_t mark)
 {
-	char cmd[256], err[256];
+	char cmd[1024], err[256];
 
 	snprintf(cmd, sizeof(cmd), "flush set inet %s epoch\nadd element inet %s epoch { 0x%x }\n"
 		 "flush set inet %s fwd_free\n%s%s%s%s%s",
