@@ -16,62 +16,7 @@ filter "no 9000 v6" layer ALE_AUTH_RECV_ACCEPT_V6 block where IP_LOCAL_PORT == 9
 filter "no 9100 v4" layer ALE_AUTH_RECV_ACCEPT_V4 block where IP_LOCAL_PORT == 9100
 filter "not from 5300" layer ALE_AUTH_RECV_ACCEPT_V4 block where IP_REMOTE_PORT == 5300
 EOP
-# probe.py MODE ADDR PORT: what a client sees, bounded by short timeouts.
-#   tcp: "ok:DATA", "timeout" (no answer to the SYN) or "refused"
-#   udp: a connected UDP socket sends 3 datagrams to an echo server, each
-#        answered ("data"), unanswered ("timeout") or refused by ICMP
-#   reply: an unconnected socket sends to an echo server: its answer
-#   from: a socket bound to 127.0.0.2:5300 sends to ADDR:PORT (an echo
-#        server that did not send to it first)
-#   echo: the UDP echo server
-cat > "$TMP/probe.py" <<'EOP'
-import socket, sys
-mode, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
-def recv1(s):
-    try:
-        s.recv(64)
-        return "data"
-    except socket.timeout:
-        return "timeout"
-    except ConnectionRefusedError:
-        return "refused"
-if mode == "tcp":
-    try:
-        c = socket.create_connection((addr, port), timeout=0.5)
-        c.settimeout(3)
-        print("ok:" + c.recv(64).decode().strip())
-    except socket.timeout:
-        print("timeout")
-    except ConnectionRefusedError:
-        print("refused")
-elif mode == "udp":
-    s = socket.socket(fam, socket.SOCK_DGRAM)
-    s.settimeout(0.3)
-    s.connect((addr, port))
-    res = []
-    for i in range(3):
-        try:
-            s.send(b"x")
-            res.append(recv1(s))
-        except ConnectionRefusedError:
-            res.append("refused")
-    print(" ".join(res))
-elif mode in ("reply", "from"):
-    s = socket.socket(fam, socket.SOCK_DGRAM)
-    if mode == "from":
-        s.bind(("127.0.0.2", 5300))
-    s.settimeout(0.5)
-    s.sendto(b"x", (addr, port))
-    print(recv1(s))
-elif mode == "echo":
-    s = socket.socket(fam, socket.SOCK_DGRAM)
-    s.bind((addr, port))
-    while True:
-        d, peer = s.recvfrom(64)
-        s.sendto(d, peer)
-EOP
-probe() { in_ns python3 "$TMP/probe.py" "$@" 2>&1; }
+probe() { in_ns python3 "$PROBE" "$@" 2>&1; }
 start_driver "$TMP/policy.wfp"
 grep -q '^hook skb_ingress yes' "$TMP/events" ||
 	skip_all "no cgroup_skb ingress: $(grep '^hook skb_ingress' "$TMP/events")"
@@ -81,9 +26,9 @@ for a in 127.0.0.1 ::1; do
 	in_ns_bg ncat -l -k "$a" 9001 -c 'echo hi'
 done
 for p in 9000 9001 5300 5301; do
-	in_ns_bg python3 "$TMP/probe.py" echo 127.0.0.1 $p
+	in_ns_bg python3 "$PROBE" echo 127.0.0.1 $p
 done
-in_ns_bg python3 "$TMP/probe.py" echo ::1 9000
+in_ns_bg python3 "$PROBE" echo ::1 9000
 sleep 0.5
 out=$(probe tcp 127.0.0.1 9000)
 check "connect to the blocked v4 listener: no answer, not refused ($out)" [ "$out" = timeout ]
@@ -122,7 +67,7 @@ DRIVER=
 # the fallback: sk_lookup in the netns refuses (it has no socket yet)
 WFP_EBPF_DISABLE=skb start_driver "$TMP/policy.wfp"
 in_ns_bg ncat -l -k 127.0.0.1 9100 -c 'echo hi'
-in_ns_bg python3 "$TMP/probe.py" echo 127.0.0.1 9100
+in_ns_bg python3 "$PROBE" echo 127.0.0.1 9100
 sleep 0.5
 if grep -q '^hook sk_lookup yes' "$TMP/events" && grep -q '^hook skb_ingress no' "$TMP/events"; then
 	out=$(probe tcp 127.0.0.1 9100)

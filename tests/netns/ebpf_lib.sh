@@ -20,6 +20,8 @@ skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 [ "$(id -u)" = 0 ] || skip_all "not root"
 [ -n "$WFP_EBPF" ] && [ -x "$WFP_EBPF" ] || skip_all "wfp-ebpf not built (eBPF toolchain missing)"
 command -v ip >/dev/null || skip_all "ip (iproute2) missing"
+# the client/server probe shared by the tests (tests/netns/probe.py)
+PROBE=$(cd "$(dirname "$0")" && pwd)/probe.py
 CG2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 [ -n "$CG2" ] || skip_all "no cgroup2 mount"
 

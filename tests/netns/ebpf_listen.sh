@@ -22,34 +22,7 @@ filter "no 9002 v4" layer ALE_AUTH_LISTEN_V4 block where IP_LOCAL_PORT == 9002
 filter "accept 9000" layer ALE_AUTH_RECV_ACCEPT_V4 permit where IP_LOCAL_PORT == 9000
 filter "accept 9000 v6" layer ALE_AUTH_RECV_ACCEPT_V6 permit where IP_LOCAL_PORT == 9000
 EOP
-# probe.py tcp ADDR PORT: "ok:DATA", "timeout" (no answer to the SYN) or
-# "refused"; probe.py mapped PORT: a dual-stack socket listens on
-# ::ffff:127.0.0.1:PORT and answers "hi" (pid in the first line)
-cat > "$TMP/probe.py" <<'EOP'
-import os, socket, sys
-mode = sys.argv[1]
-if mode == "tcp":
-    addr, port = sys.argv[2], int(sys.argv[3])
-    try:
-        c = socket.create_connection((addr, port), timeout=0.5)
-        c.settimeout(3)
-        print("ok:" + c.recv(64).decode().strip())
-    except socket.timeout:
-        print("timeout")
-    except ConnectionRefusedError:
-        print("refused")
-elif mode == "mapped":
-    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("::ffff:127.0.0.1", int(sys.argv[2])))
-    s.listen(4)
-    print(os.getpid(), flush=True)
-    while True:
-        c, _ = s.accept()
-        c.send(b"hi\n")
-        c.close()
-EOP
-probe() { in_ns python3 "$TMP/probe.py" "$@" 2>&1; }
+probe() { in_ns python3 "$PROBE" "$@" 2>&1; }
 start_driver "$TMP/policy.wfp"
 echo "1..21"
 
@@ -83,7 +56,7 @@ in_ns_bg sh -c 'echo $$ > "$0"; exec ncat -l -k 127.0.0.1 9000 -c "echo hi"' "$T
 in_ns_bg sh -c 'echo $$ > "$0"; exec ncat -6 -l -k ::1 9000 -c "echo hi"' "$TMP/pid6"
 in_ns_bg ncat -l -k 127.0.0.1 9001 -c 'echo hi'
 in_ns_bg ncat -6 -l -k ::1 9001 -c 'echo hi'
-in_ns_bg sh -c 'exec python3 "$0" mapped 9002 > "$1"' "$TMP/probe.py" "$TMP/pidm"
+in_ns_bg sh -c 'exec python3 "$0" mapped 9002 > "$1"' "$PROBE" "$TMP/pidm"
 sleep 0.7
 events_settle
 p4=$(cat "$TMP/pid4") p6=$(cat "$TMP/pid6") pm=$(head -1 "$TMP/pidm")
