@@ -224,8 +224,8 @@ int main(int argc, char **argv)
 	d.epoch = (uint32_t)(time(NULL) ^ getpid()) % epoch_max(&d) + 1;
 	if (load_persistent(&d))
 		goto out_engine;
-	live_policy_changed(d.live);
-	d.fwd_free = (uint8_t)(live_forward_free(d.live, false) | live_forward_free(d.live, true) << 1);
+	/* also without a --policy: the derived state of the empty policy */
+	wfpd_policy_changed(&d);
 	rc = mgmt_open(&d);
 	if (rc) {
 		logmsg(LOG_ERR, "management socket %s: %s%s", d.cfg.sock_path, strerror(-rc),
